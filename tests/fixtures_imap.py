@@ -1,0 +1,1 @@
+"""Dovecot IMAP server fixture (see issue: IMAP intake)."""

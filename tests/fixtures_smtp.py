@@ -1,0 +1,1 @@
+"""aiosmtpd SMTP server fixture (see issue: notifications)."""

@@ -1,0 +1,72 @@
+"""The register interface: one read and one write per cycle, whatever the backend.
+
+Backends: :class:`aduan.xlsx.XlsxRegister` (a local .xlsx file, the embedded
+default) and a Google Sheet (added separately). Both find columns by header
+name, return every cell as text and write every value as text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import ConfigError
+from .model import Snapshot, WriteSet
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .layout import Layout
+
+__all__ = ["Register", "WriteResult", "open_register"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WriteResult:
+    """What one write did. ``skipped`` holds one human-readable reason per
+    update that could not be placed (its row was edited, moved away or deleted);
+    the next cycle reads the row again and retries."""
+
+    updated: int = 0
+    appended: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+class Register(Protocol):
+    """A complaint register: the *Register Aduan* tab plus Riwayat and meta."""
+
+    def init(self) -> list[str]:
+        """Create or repair tabs, headers, dropdowns and formatting.
+
+        Returns one Indonesian line per change made; an empty list means the
+        register was already complete and was not touched."""
+        ...
+
+    def read(self) -> Snapshot:
+        """Read the register rows and the hidden meta tab in one go."""
+        ...
+
+    def write(self, ws: WriteSet) -> WriteResult:
+        """Apply all changes of a cycle in one write (nothing at all if empty)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections or handles (a no-op for files)."""
+        ...
+
+
+def open_register(settings: Settings, layout: Layout) -> Register:
+    """The register backend the settings ask for."""
+    conf = settings.register_
+    if conf.type == "xlsx":
+        from .xlsx import XlsxRegister
+
+        return XlsxRegister(settings.path(conf.path), layout)
+    raise ConfigError(
+        f"register type {conf.type!r} belum didukung (not supported yet)",
+        file=settings.file or None,
+        key="register.type",
+        fix="use type: xlsx for now",
+    )

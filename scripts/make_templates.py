@@ -1,0 +1,428 @@
+"""Generate the .docx templates in templates/ (run once; the output is committed).
+
+The generated files are ordinary Word documents with docxtpl (Jinja) tags, so an
+office can open them in Word or LibreOffice and restyle them. Each tag is
+written in a run of its own: docxtpl only sees a tag whole when Word has not
+split it across runs.
+
+Example:
+    .venv/bin/python scripts/make_templates.py            # writes templates/*.docx
+    .venv/bin/python scripts/make_templates.py --logo     # also the placeholder logo
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import struct
+import zlib
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "templates"
+FONT = "Arial"
+
+# The complaint's data, as one label/tag table on every document.
+DATA_ROWS = [
+    ("No. Aduan", "{{ ticket }}"),
+    ("Diterima", "{{ received|waktu }}"),
+    ("Saluran", "{{ channel }}"),
+    ("Nama Pengadu", "{{ name }}"),
+    ("Kontak", "{{ contact }}"),
+    ("Perihal", "{{ subject }}"),
+    ("Kategori", "{{ category }}"),
+    ("Isi Aduan", "{{ text }}"),
+    ("Lampiran", "{{ attachments or '-' }}"),
+]
+
+
+# ------------------------------------------------------------------ helpers
+def _para(
+    container, text: str = "", *, bold=False, size=None, align=None, underline=False, space_after=2
+):
+    p = container.add_paragraph()
+    if text:
+        _run(p, text, bold=bold, size=size, underline=underline)
+    if align is not None:
+        p.alignment = align
+    p.paragraph_format.space_after = Pt(space_after)
+    p.paragraph_format.space_before = Pt(0)
+    return p
+
+
+def _run(p, text: str, *, bold=False, size=None, underline=False, italic=False):
+    r = p.add_run(text)
+    r.bold, r.underline, r.italic = bold, underline, italic
+    if size:
+        r.font.size = Pt(size)
+    return r
+
+
+def _no_borders(table) -> None:
+    tblPr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tblPr.append(borders)
+
+
+def _widths(table, *cms: float) -> None:
+    """Column widths in the grid too: LibreOffice reads the grid, Word the cells."""
+    table.autofit = False
+    for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), cms, strict=False):
+        col.set(qn("w:w"), str(int(Cm(w).twips)))
+    for row in table.rows:
+        for cell, w in zip(row.cells, cms, strict=False):
+            cell.width = Cm(w)
+
+
+def _rule(doc) -> None:
+    """The letterhead's closing double line (thick over thin), as a paragraph border."""
+    p = _para(doc, space_after=8)
+    pPr = p._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("val", "thickThinSmallGap"), ("sz", "24"), ("space", "1"), ("color", "000000")):
+        bottom.set(qn(f"w:{k}"), v)
+    bdr.append(bottom)
+    pPr.append(bdr)
+
+
+def _cell_text(cell, *parts: str, bold=False) -> None:
+    """Fill a cell's first paragraph, one run per part (a tag never shares a run)."""
+    p = cell.paragraphs[0]
+    p.paragraph_format.space_after = Pt(0)
+    for part in parts:
+        _run(p, part, bold=bold)
+
+
+# ---------------------------------------------------------------- sections
+def letterhead(doc) -> None:
+    t = doc.add_table(rows=1, cols=2)
+    _no_borders(t)
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(t, 3.0, 13.0)
+    logo, text = t.rows[0].cells
+    _cell_text(logo, "{{ logo }}")
+    lines = [
+        ("{{ office.government }}", True, 13),
+        ("{{ office.name }}", True, 15),
+        ("{{ office.address }}", False, 10),
+        ("{{ office_contact }}", False, 9),
+    ]
+    first = True
+    for tag, bold, size in lines:
+        p = text.paragraphs[0] if first else text.add_paragraph()
+        first = False
+        _run(p, tag, bold=bold, size=size)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(0)
+    _rule(doc)
+
+
+def title(doc, heading: str, subtitle: str = "") -> None:
+    _para(
+        doc,
+        heading,
+        bold=True,
+        size=13,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        underline=True,
+        space_after=0,
+    )
+    if subtitle:
+        _para(doc, subtitle, size=10, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=0)
+    p = _para(doc, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=10)
+    _run(p, "Nomor: ")
+    _run(p, "{{ nomor }}")
+
+
+def field_table(doc, rows: list[tuple[str, str]], heading: str = "") -> None:
+    if heading:
+        _para(doc, heading, bold=True, space_after=2).paragraph_format.space_before = Pt(8)
+    t = doc.add_table(rows=len(rows), cols=2)
+    t.style = "Table Grid"
+    _widths(t, 4.2, 11.8)
+    for row, (label, tag) in zip(t.rows, rows, strict=True):
+        _cell_text(row.cells[0], label, bold=True)
+        _cell_text(row.cells[1], tag)
+
+
+def _official(cell, lead: str = "") -> None:
+    p = cell.paragraphs[0]
+    _run(p, "{{ office.city }}")
+    _run(p, ", ")
+    _run(p, "{{ date|tanggal }}")
+    p = cell.add_paragraph()
+    if lead:
+        _run(p, lead)
+        p = cell.add_paragraph()
+    _run(p, "{{ office.head.title }}")
+    for _ in range(3):
+        cell.add_paragraph()
+    _run(cell.add_paragraph(), "{{ office.head.name }}", bold=True, underline=True)
+    _run(cell.add_paragraph(), "{{ office.head.rank }}")
+    p = cell.add_paragraph()
+    _run(p, "NIP. ")
+    _run(p, "{{ office.head.nip }}")
+    for q in cell.paragraphs:
+        q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        q.paragraph_format.space_after = Pt(0)
+
+
+def signatures(doc, *, complainant: bool = False, lead: str = "") -> None:
+    """Place and date, then the official (right) and the complainant (left) if asked."""
+    _para(doc, space_after=6)
+    t = doc.add_table(rows=1, cols=2)
+    _no_borders(t)
+    _widths(t, 8, 8)
+    left, right = t.rows[0].cells
+    if complainant:
+        # first line left empty: it faces the place and date on the right
+        _run(left.add_paragraph(), "Pengadu,")
+        for _ in range(4):
+            left.add_paragraph()
+        p = left.add_paragraph()
+        _run(p, "( ")
+        _run(p, "{{ name }}", bold=True)
+        _run(p, " )")
+        for q in left.paragraphs:
+            q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            q.paragraph_format.space_after = Pt(0)
+    _official(right, lead)
+
+
+def text_block(doc, label: str, tag: str) -> None:
+    p = _para(doc, label, bold=True, space_after=0)
+    p.paragraph_format.space_before = Pt(6)
+    _para(doc, tag, space_after=2)
+
+
+def new_document():
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)  # A4
+    sec.top_margin = sec.bottom_margin = Cm(2)
+    sec.left_margin, sec.right_margin = Cm(2.5), Cm(2.5)
+    style = doc.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(11)
+    # East-Asian font slot too, else Word falls back for some glyphs
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    letterhead(doc)
+    return doc
+
+
+# --------------------------------------------------------------- documents
+def formulir_aduan(doc) -> None:
+    title(doc, "FORMULIR ADUAN", "Catatan Aduan Warga")
+    field_table(doc, DATA_ROWS + [("Catatan Petugas", "{{ fields.get('Catatan') or '-' }}")])
+    _para(
+        doc, "Pengadu menyatakan bahwa data dan keterangan di atas adalah benar.", space_after=0
+    ).paragraph_format.space_before = Pt(8)
+    signatures(doc, complainant=True, lead="Yang menerima,")
+
+
+def lembar_disposisi(doc) -> None:
+    title(doc, "LEMBAR DISPOSISI")
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Diteruskan kepada", "{{ diteruskan_kepada }}"),
+            ("Isi Disposisi", "{{ f.disposisi or '-' }}"),
+        ],
+        heading="DISPOSISI",
+    )
+    signatures(doc)
+
+
+def rencana_tindak_lanjut(doc) -> None:
+    title(doc, "RENCANA TINDAK LANJUT", "Hasil Rapat Tim Penanganan Aduan")
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Arahan Pimpinan", "{{ f.disposisi or '-' }}"),
+            ("Rencana Tindak Lanjut", "{{ f.rencana or '-' }}"),
+        ],
+        heading="RENCANA TINDAK LANJUT",
+    )
+    signatures(doc, lead="Mengetahui,")
+
+
+def laporan_pelaksanaan(doc) -> None:
+    title(doc, "LAPORAN PELAKSANAAN KEGIATAN", "Hasil Tindak Lanjut Aduan")
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Arahan Pimpinan", "{{ f.disposisi or '-' }}"),
+            ("Rencana Tindak Lanjut", "{{ f.rencana or '-' }}"),
+            ("Hasil Tindak Lanjut", "{{ f.hasil or '-' }}"),
+            ("Laporan Pelaksanaan", "{{ f.laporan or '-' }}"),
+        ],
+        heading="PELAKSANAAN TINDAK LANJUT",
+    )
+    signatures(doc, lead="Mengetahui,")
+
+
+def hasil_keputusan(doc) -> None:
+    title(doc, "HASIL KEPUTUSAN PENYELESAIAN PENGADUAN")
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Disposisi", "{{ f.disposisi or '-' }}"),
+            ("Keputusan Penyelesaian", "{{ f.keputusan or '-' }}"),
+        ],
+        heading="KEPUTUSAN RAPAT TIM PENGELOLA PENGADUAN",
+    )
+    signatures(doc)
+
+
+def berita_acara(doc) -> None:
+    title(doc, "BERITA ACARA PENYELESAIAN ADUAN")
+    p = _para(doc, space_after=6)
+    for part in (
+        "Pada hari ini ",
+        "{{ date|hari }}",
+        " tanggal ",
+        "{{ date|tanggal }}",
+        ", ",
+        "{{ office.name }}",
+        " ",
+        "{{ office.city }}",
+        " telah menyelesaikan aduan masyarakat dengan data sebagai berikut:",
+    ):
+        _run(p, part)
+    p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Keputusan Penyelesaian", "{{ f.keputusan or '-' }}"),
+            ("Hasil yang Disampaikan", "{{ f.hasil or '-' }}"),
+        ],
+        heading="PENYELESAIAN",
+    )
+    _para(
+        doc,
+        "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.",
+        space_after=0,
+    ).paragraph_format.space_before = Pt(8)
+    signatures(doc)
+
+
+def formulir_penyaluran(doc) -> None:
+    title(doc, "FORMULIR PENYALURAN PENGADUAN BUKAN KEWENANGAN")
+    p = _para(doc, space_after=0)
+    _run(p, "Kepada Yth. ")
+    _run(p, "{{ f.instansi_tujuan or '-' }}", bold=True)
+    p = _para(doc, space_after=6)
+    for part in (
+        "Bersama ini kami salurkan pengaduan masyarakat berikut, yang bukan merupakan kewenangan ",
+        "{{ office.name }}",
+        ", untuk ditindaklanjuti sesuai kewenangan Saudara:",
+    ):
+        _run(p, part)
+    p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    field_table(doc, DATA_ROWS)
+    field_table(
+        doc,
+        [
+            ("Instansi Tujuan", "{{ f.instansi_tujuan or '-' }}"),
+            ("Alasan Penyaluran", "{{ alasan }}"),
+            ("Keterangan", "{{ fields.get('Catatan') or '-' }}"),
+        ],
+        heading="PENYALURAN",
+    )
+    signatures(doc, complainant=True)
+
+
+DOCUMENTS = {
+    "formulir_aduan": formulir_aduan,
+    "lembar_disposisi": lembar_disposisi,
+    "rencana_tindak_lanjut": rencana_tindak_lanjut,
+    "laporan_pelaksanaan": laporan_pelaksanaan,
+    "hasil_keputusan": hasil_keputusan,
+    "berita_acara": berita_acara,
+    "formulir_penyaluran": formulir_penyaluran,
+}
+
+
+# -------------------------------------------------------------------- logo
+def placeholder_logo(size: int = 240) -> bytes:
+    """A plain emblem (ring and five-pointed star) as PNG, with the stdlib only."""
+    c = (size - 1) / 2
+    star = []
+    for i in range(10):
+        r = c * (0.62 if i % 2 == 0 else 0.25)
+        a = -math.pi / 2 + i * math.pi / 5
+        star.append((c + r * math.cos(a), c + r * math.sin(a)))
+
+    def in_star(x: float, y: float) -> bool:
+        inside = False
+        for (x1, y1), (x2, y2) in zip(star, star[1:] + star[:1], strict=True):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+        return inside
+
+    rows = []
+    for y in range(size):
+        row = bytearray(b"\x00")  # filter type: none
+        for x in range(size):
+            d = math.hypot(x - c, y - c)
+            if d > c:
+                px = (255, 255, 255, 0)
+            elif d > c * 0.88:
+                px = (20, 60, 140, 255)
+            elif in_star(x, y):
+                px = (235, 190, 30, 255)
+            else:
+                px = (255, 255, 255, 255)
+            row += bytes(px)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Generate the .docx templates in templates/.")
+    ap.add_argument("--out", type=Path, default=OUT, help="output folder (default templates/)")
+    ap.add_argument("--logo", action="store_true", help="also write logo-contoh.png")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, build in DOCUMENTS.items():
+        doc = new_document()
+        build(doc)
+        doc.core_properties.title = name
+        doc.core_properties.author = "Aduan"
+        doc.save(args.out / f"{name}.docx")
+        print(f"{args.out / name}.docx")
+    if args.logo:
+        (args.out / "logo-contoh.png").write_bytes(placeholder_logo())
+        print(args.out / "logo-contoh.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ __all__ = [
     "InboxError",
     "MailError",
     "RegisterError",
+    "RunLocked",
 ]
 
 
@@ -68,3 +69,7 @@ class DocumentError(AduanError):
     """A document template is broken or a document could not be written."""
 
     permanent = True
+
+
+class RunLocked(AduanError):
+    """Another run holds the lock; this one exits at once (cron will try again)."""

@@ -1,0 +1,219 @@
+"""The `aduan` command: a thin layer over the library.
+
+Every AduanError becomes one line on stderr and an exit code; no traceback
+reaches the admin unless --verbose asks for it.
+
+Exit codes:
+  0  all done
+  1  done, but a part failed (inbox, register write, an email); see the log
+  2  configuration error (settings or SOP file)
+  3  another run is in progress (the lock is held)
+  4  the register or another system could not be used at all
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from .errors import AduanError, ConfigError, RunLocked
+
+__all__ = ["main", "cli"]
+
+EXIT_CONFIG = 2
+EXIT_LOCKED = 3
+EXIT_FAILED = 4
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _fail(e: AduanError, verbose: bool) -> None:
+    if verbose:
+        logging.getLogger("aduan").exception("error")
+    code = EXIT_CONFIG if isinstance(e, ConfigError) else EXIT_LOCKED if isinstance(
+        e, RunLocked) else EXIT_FAILED
+    label = {EXIT_CONFIG: "kesalahan konfigurasi", EXIT_LOCKED: "sibuk"}.get(code, "gagal")
+    click.echo(f"aduan: {label}: {e}", err=True)
+    sys.exit(code)
+
+
+def _parse_now(value: str | None, settings) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--now {value!r} is not an ISO date-time",
+                          fix="write e.g. 2026-11-24T10:30") from None
+    return d if d.tzinfo else d.replace(tzinfo=settings.tz)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", envvar="ADUAN_CONFIG", default="config/settings.yaml",
+              show_default=True, type=click.Path(dir_okay=False),
+              help="Berkas pengaturan (juga dari variabel ADUAN_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Tampilkan log rinci.")
+@click.version_option(package_name="aduan")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str, verbose: bool) -> None:
+    """Aduan: menjalankan SOP pengaduan masyarakat di atas email, register, dan dokumen Word.
+
+    Example:
+
+        aduan --config config/settings.yaml run
+    """
+    _setup_logging(verbose)
+    ctx.obj = {"config": config_path, "verbose": verbose}
+
+
+def _settings(ctx: click.Context):
+    from .config import load_settings
+
+    return load_settings(ctx.obj["config"])
+
+
+@cli.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Siapkan register: tab, judul kolom, pilihan (dropdown), format.
+
+    Aman dijalankan berulang: yang sudah benar tidak diubah.
+
+    Example:
+
+        aduan init
+    """
+    try:
+        from .layout import build_layout
+        from .register import open_register
+
+        s = _settings(ctx)
+        sop = s.load_sop()
+        with _locked(s):
+            reg = open_register(s, build_layout(sop, s.categories))
+            try:
+                done = reg.init()
+            finally:
+                reg.close()
+        for line in done or ["register sudah lengkap; tidak ada yang diubah"]:
+            click.echo(f"- {line}")
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+
+
+class _locked:
+    """The run lock as a context manager that raises RunLocked when held."""
+
+    def __init__(self, settings) -> None:
+        from .cycle import lock
+
+        self.lk = lock(settings)
+
+    def __enter__(self):
+        from filelock import Timeout
+
+        try:
+            self.lk.acquire()
+        except Timeout:
+            raise RunLocked("run lain sedang berjalan; coba lagi sebentar lagi") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lk.release()
+
+
+@cli.command()
+@click.option("--now", "now_text", default=None, metavar="ISO",
+              help="Jalankan seolah-olah pada waktu ini (untuk uji coba).")
+@click.pass_context
+def run(ctx: click.Context, now_text: str | None) -> None:
+    """Jalankan satu siklus: baca email dan register, gerakkan SOP, kirim email.
+
+    Ini yang dijalankan cron setiap beberapa menit.
+
+    Example:
+
+        */5 * * * * cd /opt/aduan && .venv/bin/aduan run
+    """
+    try:
+        from .cycle import run_cycle
+
+        s = _settings(ctx)
+        rep = run_cycle(s, now=_parse_now(now_text, s))
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    c = rep.counts
+    click.echo(
+        f"aduan: {c.get('registered_mail', 0) + c.get('registered_typed', 0)} aduan baru, "
+        f"{c.get('replies', 0)} balasan, {c.get('rows_updated', 0)} baris diperbarui, "
+        f"{c.get('documents_rendered', 0)} dokumen, {c.get('emails_sent', 0)} email terkirim "
+        f"({rep.seconds:.2f} s)"
+    )
+    for p in rep.problems:
+        click.echo(f"aduan: masalah: {p}", err=True)
+    sys.exit(rep.exit_code)
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Periksa pengaturan, SOP, templat, register, kotak masuk, dan pengiriman email.
+
+    Example:
+
+        aduan check
+    """
+    from .check import run_checks
+
+    try:
+        s = _settings(ctx)
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    ok = True
+    for name, good, detail in run_checks(s):
+        ok &= good
+        click.echo(f"[{'OK' if good else 'GAGAL'}] {name}: {detail}")
+    sys.exit(0 if ok else EXIT_FAILED)
+
+
+@cli.command()
+@click.option("--dir", "out_dir", default="var/demo", show_default=True,
+              type=click.Path(file_okay=False), help="Folder hasil demo.")
+@click.pass_context
+def demo(ctx: click.Context, out_dir: str) -> None:
+    """Demo: dua kantor (BPBD Karanganyar, Dinsos Blitar), satu bulan aduan simulasi.
+
+    Membuat folder demo berisi pengaturan, Maildir berisi aduan contoh, lalu
+    menjalankan siklus dengan jam simulasi sambil mengisi kolom staf seperti
+    petugas, sekretaris, pimpinan, dan tim. Hasil: register .xlsx, email .eml,
+    dokumen .docx.
+
+    Example:
+
+        aduan demo --dir var/demo
+    """
+    from .demo import run_demo
+
+    try:
+        run_demo(Path(out_dir))
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+
+
+def main() -> None:
+    cli(prog_name="aduan")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""One run, as cron starts it: lock -> poll -> read -> decide -> write -> send.
+
+The order is what makes a run safe to kill anywhere:
+
+1. poll the inbox (nothing is marked yet);
+2. read the register (one read);
+3. the engine decides (pure);
+4. save attachments and render documents (files written atomically under
+   deterministic names: doing it again is harmless);
+5. stage the new emails in the spool;
+6. write the register (one write) — the commit point: complaints, step changes
+   and "this email was emitted" land together;
+7. commit the staged emails, then mark the consumed mails processed (a mail is
+   marked only after its row is written; if the run dies before, the next run
+   finds its Message-ID in the register and only marks it);
+8. send the emails that are due (office hours for staff), each recorded in
+   the spool as sent, and in *Riwayat* by the next write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from . import idfmt
+from .documents import Documents
+from .engine import Decision, EngineConfig, RowState, decide
+from .errors import AduanError, DocumentError, InboxError, MailError, RegisterError, RunLocked
+from .inbox import Inbox, open_inbox
+from .intake import parse_message, safe_filename
+from .layout import C, build_layout
+from .mailer import Mailer, open_mailer
+from .model import InboundMail, Snapshot
+from .notify import compose
+from .register import Register, open_register
+from .spool import Spool, SpoolEntry
+from .worktime import WorkCalendar
+
+__all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # the run did its work but a part failed (inbox, a write, a send)
+
+
+@dataclass
+class CycleReport:
+    """What one run did, for the terminal summary and the exit code."""
+
+    started: datetime
+    counts: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.problems else EXIT_OK
+
+    def problem(self, text: str) -> None:
+        logger.error(text)
+        self.problems.append(text)
+
+
+def lock(settings) -> FileLock:
+    """The run lock; a second run raises RunLocked at once. The kernel releases
+    it when a killed run's process dies, so a stale lock never blocks."""
+    state = settings.path(settings.paths.state)
+    state.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(state / "aduan.lock"), timeout=0)
+
+
+def run_cycle(settings, *, now: datetime | None = None, register: Register | None = None,
+              inbox: Inbox | None = None, mailer: Mailer | None = None) -> CycleReport:
+    """Run one cycle under the lock and return its report."""
+    lk = lock(settings)
+    try:
+        lk.acquire()
+    except Timeout:
+        raise RunLocked("run lain sedang berjalan (kunci: "
+                        f"{lk.lock_file}); run ini berhenti tanpa mengubah apa pun") from None
+    try:
+        return _cycle(settings, now, register, inbox, mailer)
+    finally:
+        lk.release()
+
+
+def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
+    t0 = time.perf_counter()
+    now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
+    rep = CycleReport(started=now)
+    sop = settings.load_sop()
+    layout = build_layout(sop, settings.categories)
+    cal = WorkCalendar.from_settings(settings)
+    cfg = EngineConfig.from_settings(settings, sop, layout, cal)
+    spool = Spool(settings.path(settings.paths.state) / "spool")
+    own_reg = register is None
+    reg = register or open_register(settings, layout)
+    own_inbox = inbox is None
+    try:
+        # 1. poll
+        mails: list[InboundMail] = []
+        try:
+            inbox = inbox or open_inbox(settings)
+            mails = _poll(settings, inbox, rep)
+        except InboxError as e:
+            rep.problem(f"kotak masuk: {e}")
+            inbox = None
+        # 2. read
+        snap = reg.read()
+        rep.counts["rows"] = len(snap.rows)
+        for p in snap.problems:
+            rep.problem(f"register: {p}")
+        if spool.counts()["staged"]:
+            kept, dropped = spool.recover(_confirmed_keys(snap))
+            rep.counts["spool_recovered"] += kept
+        # 3. decide
+        dec = decide(snap, mails, cfg, now)
+        rep.counts.update(dec.counts)
+        rep.log.extend(dec.log)
+        logged = spool.sent_unlogged()
+        dec.writes.history.extend(_history_of_sends(logged))
+        # 4. files
+        _save_attachments(settings, dec, rep)
+        _render_documents(settings, dec, rep)
+        # 5-7. stage, write, commit, mark
+        spool.stage(dec.notifications)
+        written = _write(reg, dec, rep)
+        if written:
+            spool.commit()
+            spool.forget(logged)
+            if inbox is not None:
+                _mark_processed(inbox, dec, rep)
+        else:
+            spool.discard_staged()
+        # 8. send
+        _send_due(settings, spool, sop, now, mailer, rep)
+    finally:
+        if own_reg:
+            reg.close()
+        if own_inbox and inbox is not None:
+            inbox.close()
+    rep.seconds = time.perf_counter() - t0
+    return rep
+
+
+def _poll(settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
+    own = {settings.mail_identity.from_address.lower()}
+    if settings.mail_identity.reply_to:
+        own.add(settings.mail_identity.reply_to.lower())
+    out = []
+    for raw in inbox.poll():
+        try:
+            mail = parse_message(raw.data, raw.key, limits=settings.limits, own_addresses=own)
+        except Exception as e:  # parse_message promises not to raise; never trust a promise here
+            logger.exception("cannot parse message %s", raw.key)
+            try:
+                inbox.quarantine(raw.key, f"email tidak dapat diurai: {type(e).__name__}: {e}")
+                rep.counts["mail_quarantined"] += 1
+            except InboxError as qe:
+                rep.problem(f"karantina {raw.key} gagal: {qe}")
+            continue
+        out.append(mail)
+    rep.counts["mail_polled"] = len(out)
+    return out
+
+
+def _confirmed_keys(snap: Snapshot) -> set[str]:
+    keys: set[str] = set()
+    for row in snap.rows:
+        ticket = row.get(C.TICKET)
+        if not ticket:
+            continue
+        try:
+            st = RowState.loads(row.get(C.STATE))
+        except ValueError:
+            continue
+        keys.update(f"{ticket}|{s}" for s in st.sent)
+    return keys
+
+
+def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
+    rows = []
+    for e in entries:
+        n = e.notification
+        ok = e.sent_at is not None
+        to = ", ".join(e.recipients) or "-"
+        rows.append({
+            "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
+            "No. Aduan": n.ticket,
+            "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
+            "Pelaku": "Sistem",
+            "Keterangan": (f"{n.kind} kepada {to}; Message-ID {e.message_id}" if ok
+                           else f"{n.kind}: {e.last_error}")[:2000],
+            "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
+        })
+    return rows
+
+
+def _save_attachments(settings, dec: Decision, rep: CycleReport) -> None:
+    root = settings.path(settings.paths.attachments)
+    for folder, atts in dec.attachments:
+        target = (root / folder).resolve()
+        if not str(target).startswith(str(root.resolve())):
+            rep.problem(f"folder lampiran ditolak: {folder}")
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        for a in atts:
+            name = safe_filename(a.filename, "lampiran")
+            p = target / name
+            tmp = p.with_name(f".tmp-{name}")
+            try:
+                tmp.write_bytes(a.data)
+                tmp.replace(p)
+                rep.counts["attachments_saved"] += 1
+            except OSError as e:
+                rep.problem(f"lampiran {name} tidak tersimpan: {e.strerror}")
+
+
+def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
+    if not dec.documents:
+        return
+    docs = Documents(settings)
+    for job in dec.documents:
+        try:
+            docs.render(job)
+            rep.counts["documents_rendered"] += 1
+        except DocumentError as e:
+            rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {e}")
+
+
+def _write(reg: Register, dec: Decision, rep: CycleReport) -> bool:
+    if dec.writes.is_empty():
+        return True
+    try:
+        res = reg.write(dec.writes)
+    except RegisterError as e:
+        rep.problem(f"register tidak ditulis: {e}")
+        return False
+    rep.counts["rows_written"] = res.updated
+    rep.counts["rows_appended"] = res.appended
+    for s in res.skipped:
+        rep.log.append(f"dilewati: {s}")
+    return True
+
+
+def _mark_processed(inbox: Inbox, dec: Decision, rep: CycleReport) -> None:
+    for key in dec.consumed:
+        try:
+            inbox.mark_processed(key)
+        except InboxError as e:
+            rep.problem(f"email {key} belum ditandai diproses: {e}")
+
+
+def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bool]]:
+    """[(addresses, show_identity)] for an entry: per role, identity hidden from roles
+    other than the officer and the head when the complaint is confidential."""
+    n = entry.notification
+    confidential = bool(n.context.get("confidential"))
+    if n.to_complainant:
+        from .engine import _EMAIL_RE
+
+        m = _EMAIL_RE.search(n.context.get("contact") or "")
+        return [([m.group(0)], True)] if m else []
+    out = []
+    privileged = {sop.first.role, sop.head_role}
+    for role in n.to_roles:
+        addrs = list(settings.roles.get(role, []))
+        if addrs:
+            out.append((addrs, not confidential or role in privileged))
+    return out
+
+
+def _send_due(settings, spool: Spool, sop, now: datetime, mailer: Mailer | None,
+              rep: CycleReport) -> None:
+    due = spool.due(now)
+    if not due:
+        return
+    own_mailer = mailer is None
+    docs_root = settings.path(settings.paths.documents)
+    try:
+        mailer = mailer or open_mailer(settings)
+    except MailError as e:
+        rep.problem(f"pengiriman email: {e}")
+        return
+    try:
+        for entry in due:
+            n = entry.notification
+            targets = recipients_for(settings, sop, entry)
+            if not targets:
+                spool.mark_failed(entry, "tidak ada alamat penerima", permanent=True)
+                continue
+            atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
+            try:
+                sent_to: list[str] = []
+                mid = ""
+                for addrs, show in targets:
+                    msg = compose(n, addrs, settings, attachments=atts, show_identity=show)
+                    mailer.send(msg)
+                    mid = str(msg["Message-ID"])
+                    sent_to += addrs
+                spool.mark_sent(entry, now, mid, sent_to)
+                rep.counts["emails_sent"] += 1
+            except MailError as e:
+                spool.mark_failed(entry, str(e), permanent=e.permanent)
+                rep.problem(f"{n.ticket}: email {n.kind} gagal: {e}")
+                if not e.permanent:
+                    break  # the server is down: the rest waits for the next run
+            except AduanError as e:
+                spool.mark_failed(entry, str(e), permanent=True)
+                rep.problem(f"{n.ticket}: email {n.kind} gagal: {e}")
+    finally:
+        if own_mailer and mailer is not None:
+            mailer.close()
+
+
+def state_dir(settings) -> Path:
+    return settings.path(settings.paths.state)

@@ -101,12 +101,15 @@ class WorkCalendar:
         got = self._holidays.get(year)
         if got is None:
             # computed lazily per year: a recap of old complaints needs old years
-            hol = holidays.Indonesia(years=year, language="id", categories=self._categories)
-            got = self._holidays[year] = dict(hol)
+            got = {}
+            if self._categories:
+                hol = holidays.Indonesia(years=year, language="id", categories=self._categories)
+                got = dict(hol)
+            self._holidays[year] = got
         return got
 
     def _day(self, d: date | datetime) -> date:
-        return self._local(d).date() if isinstance(d, datetime) else d
+        return self.local(d).date() if isinstance(d, datetime) else d
 
     def is_working_day(self, d: date) -> bool:
         """True if the office opens on ``d`` (a date, or a datetime read in office tz)."""
@@ -170,20 +173,21 @@ class WorkCalendar:
         return total
 
     # ------------------------------------------------------------ moments
-    def _local(self, dt: datetime) -> datetime:
+    def local(self, dt: datetime) -> datetime:
+        """``dt`` in the office time zone (ValueError for a naive datetime)."""
         if dt.tzinfo is None or dt.utcoffset() is None:
             raise ValueError(f"naive datetime {dt.isoformat()}: give a time zone")
         return dt.astimezone(self.tz)
 
     def is_open(self, dt: datetime) -> bool:
         """True if the office is open at ``dt``."""
-        dt = self._local(dt)
+        dt = self.local(dt)
         span = self._span(dt.date())
         return span is not None and span[0] <= dt < span[1]
 
     def next_open(self, dt: datetime) -> datetime:
         """``dt`` itself (in office tz) if open, else the next opening moment."""
-        dt = self._local(dt)
+        dt = self.local(dt)
         d = dt.date()
         span = self._span(d)
         if span is not None and dt < span[1]:
@@ -245,7 +249,7 @@ class WorkCalendar:
         Constant time per call after the first in a year: whole days come from
         per-year prefix sums, only the two end days are looked at.
         """
-        a, b = self._local(a), self._local(b)
+        a, b = self.local(a), self.local(b)
         if b <= a:
             return 0.0
         da, db = a.date(), b.date()

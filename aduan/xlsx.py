@@ -632,26 +632,17 @@ class XlsxRegister:
             ) from None
         except OSError as e:
             raise RegisterError(
-                f"{self.path}: register tidak dapat dibaca ({e.strerror})",
+                f"{self.path}: register tidak dapat dibaca ({e.strerror or e})",
                 permanent=isinstance(e, PermissionError),
             ) from None
 
     @contextmanager
     def _calamine(self, data: bytes | None) -> Iterator[python_calamine.CalamineWorkbook]:
+        if data is None:
+            # calamine's own OSError carries no errno: read the bytes ourselves
+            data = self._read_bytes()
         try:
-            if data is None:
-                book = python_calamine.CalamineWorkbook.from_path(str(self.path))
-            else:
-                book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        except FileNotFoundError:
-            raise RegisterError(
-                f"{self.path}: berkas register tidak ada; jalankan `aduan init`", permanent=True
-            ) from None
-        except OSError as e:
-            raise RegisterError(
-                f"{self.path}: register tidak dapat dibaca ({e.strerror})",
-                permanent=isinstance(e, PermissionError),
-            ) from None
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (python_calamine.CalamineError, ValueError) as e:
             raise RegisterError(self._corrupt(e), permanent=True) from None
         try:

@@ -1,0 +1,484 @@
+"""The xlsx register against real files: written by us, edited "as staff" with
+openpyxl between read and write, and reopened with openpyxl and calamine."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+
+from aduan.errors import ConfigError, RegisterError
+from aduan.layout import GUIDE_TAB, HISTORY_HEADERS, HISTORY_TAB, META_TAB, REGISTER_TAB, C
+from aduan.layout import build_layout
+from aduan.model import RowUpdate, WriteSet, row_fingerprint
+from aduan.register import WriteResult, open_register
+from aduan.sop import load_sop
+from aduan.xlsx import XlsxRegister, cell_text
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def layout():
+    return build_layout(load_sop(REPO / "config/sop/bpbd-karanganyar.yaml"), ["Bencana", "Lainnya"])
+
+
+@pytest.fixture
+def reg(tmp_path, layout):
+    r = XlsxRegister(tmp_path / "register.xlsx", layout)
+    r.init()
+    return r
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def staff_edit(path: Path, fn) -> None:
+    """Open, change and save the register the way a person with a spreadsheet would."""
+    wb = openpyxl.load_workbook(path)
+    fn(wb[REGISTER_TAB])
+    wb.save(path)
+
+
+def col(ws, name: str) -> int:
+    return [c.value for c in ws[1]].index(name) + 1
+
+
+def calamine_rows(path: Path, tab: str = REGISTER_TAB) -> list[list]:
+    with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
+        return wb.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+
+
+def calamine_dicts(path: Path) -> list[dict]:
+    rows = calamine_rows(path)
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
+
+
+def type_row(ws, row: int, **cells) -> None:
+    names = {
+        "name": C.NAME,
+        "text": C.TEXT,
+        "channel": C.CHANNEL,
+        "contact": C.CONTACT,
+        "ticket": C.TICKET,
+        "status": C.STATUS,
+        "kategori": "Kategori",
+    }
+    for k, v in cells.items():
+        ws.cell(row, col(ws, names[k]), v)
+
+
+# ---------------------------------------------------------------- cell_text
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("  x ", "  x "),
+        (123, "123"),
+        (123.0, "123"),
+        (812345678901.0, "812345678901"),
+        (1.5, "1.5"),
+        (True, "TRUE"),
+        (datetime(2026, 11, 3, 9, 5), "2026-11-03 09:05:00"),
+        (datetime(2026, 11, 3), "2026-11-03"),
+        (date(2026, 11, 3), "2026-11-03"),
+        (time(9, 5), "09:05:00"),
+        (timedelta(hours=2), "2:00:00"),
+    ],
+)
+def test_cell_text(value, text):
+    assert cell_text(value) == text
+
+
+# ---------------------------------------------------------------- init
+def test_init_creates_everything(tmp_path, layout):
+    path = tmp_path / "sub" / "register.xlsx"
+    done = XlsxRegister(path, layout).init()
+    assert done[0].startswith("Berkas register dibuat")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB]
+    ws = wb[REGISTER_TAB]
+    assert [c.value for c in ws[1]] == layout.headers
+    assert ws.freeze_panes == "A2"
+    assert wb[META_TAB].sheet_state == "hidden"
+    assert wb.active.title == REGISTER_TAB
+    for name in layout.names("hidden"):
+        assert ws.column_dimensions[openpyxl.utils.get_column_letter(col(ws, name))].hidden
+    assert ws.column_dimensions["A"].width == layout.column(C.TICKET).width
+    dvs = [(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation]
+    for name, formula in [
+        ("Perlu Tindak Lanjut", '"Ya,Tidak"'),
+        (C.CONFIDENTIAL, '"Ya,Tidak"'),
+        ("Kategori", '"Bencana,Lainnya"'),
+    ]:
+        letter = openpyxl.utils.get_column_letter(col(ws, name))
+        assert (formula, f"{letter}2:{letter}1048576") in dvs
+    assert len(dvs) == len([c for c in layout.columns if c.choices])
+    formulas = [f for cf in ws.conditional_formatting for r in cf.rules for f in r.formula]
+    late = openpyxl.utils.get_column_letter(col(ws, C.LATE))
+    assert f'${late}2="Ya"' in formulas
+    assert any("Selesai" in f and "Disalurkan" in f for f in formulas)
+    assert [c.value for c in wb[HISTORY_TAB][1]] == HISTORY_HEADERS
+    guide = "\n".join(str(c.value) for r in wb[GUIDE_TAB].iter_rows() for c in r if c.value)
+    assert "Petunjuk Register Aduan" in guide
+    assert layout.column("Perlu Tindak Lanjut").help in guide
+
+
+def test_second_init_changes_nothing(reg):
+    before, mtime = digest(reg.path), reg.path.stat().st_mtime_ns
+    assert reg.init() == []
+    assert digest(reg.path) == before
+    assert reg.path.stat().st_mtime_ns == mtime
+
+
+def test_init_repairs_missing_tab_and_keeps_data(reg):
+    wb = openpyxl.load_workbook(reg.path)
+    del wb[HISTORY_TAB]
+    type_row(wb[REGISTER_TAB], 2, name="Bu Sri", text="Jalan rusak")
+    wb[REGISTER_TAB].column_dimensions[
+        openpyxl.utils.get_column_letter(col(wb[REGISTER_TAB], C.STATE))
+    ].hidden = False
+    wb.save(reg.path)
+    done = reg.init()
+    assert f"Tab '{HISTORY_TAB}' dibuat" in done
+    assert f"Kolom '{C.STATE}' disembunyikan" in done
+    assert reg.read().rows[0].get(C.NAME) == "Bu Sri"
+    assert reg.init() == []
+
+
+def test_init_reports_renamed_header_by_name(reg):
+    staff_edit(reg.path, lambda ws: ws.cell(1, col(ws, C.STATUS), "Status Aduan"))
+    before = digest(reg.path)
+    with pytest.raises(RegisterError, match="'Status'") as e:
+        reg.init()
+    assert e.value.permanent
+    assert digest(reg.path) == before
+
+
+# ---------------------------------------------------------------- read
+def test_read_after_init_is_empty(reg, layout):
+    snap = reg.read()
+    assert snap.headers == layout.headers
+    assert snap.rows == [] and snap.meta == {} and snap.problems == []
+
+
+def test_read_values_as_text_blank_rows_skipped_any_column_order(tmp_path, layout):
+    path = tmp_path / "r.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = REGISTER_TAB
+    headers = ["Kolom Tambahan", *reversed(layout.headers)]  # own order, extra column
+    ws.append(headers)
+    row = {
+        C.NAME: "Pak Budi",
+        C.CONTACT: 81234567890,
+        C.RECEIVED: datetime(2026, 11, 3, 9, 5),
+        "Kolom Tambahan": "abaikan",
+    }
+    ws.append([row.get(h) for h in headers])
+    ws.append([])
+    ws.append([None, None, 42.0])  # staff typed a number into the Data Sistem column
+    wb.save(path)
+    snap = XlsxRegister(path, layout).read()
+    assert [r.index for r in snap.rows] == [0, 2]
+    first = snap.rows[0].values
+    assert set(first) == set(layout.headers)
+    assert first[C.CONTACT] == "81234567890"
+    assert first[C.RECEIVED] == "2026-11-03 09:05:00"
+    assert first[C.NAME] == "Pak Budi" and first[C.TICKET] == ""
+    assert snap.rows[1].values[layout.headers[-2]] == "42"
+
+
+def test_read_missing_system_header_is_error_staff_header_is_problem(reg):
+    staff_edit(reg.path, lambda ws: ws.cell(1, col(ws, "Catatan"), "Catatan Petugas"))
+    assert any("Catatan" in p for p in reg.read().problems)
+    staff_edit(reg.path, lambda ws: setattr(ws.cell(1, col(ws, C.STATE)), "value", None))
+    with pytest.raises(RegisterError, match="'Data Sistem'") as e:
+        reg.read()
+    assert e.value.permanent
+
+
+def test_read_missing_tab_or_file(tmp_path, layout, reg):
+    wb = openpyxl.load_workbook(reg.path)
+    wb[REGISTER_TAB].title = "Register"
+    wb.save(reg.path)
+    with pytest.raises(RegisterError, match=REGISTER_TAB):
+        reg.read()
+    with pytest.raises(RegisterError, match="aduan init") as e:
+        XlsxRegister(tmp_path / "nope.xlsx", layout).read()
+    assert e.value.permanent
+
+
+@pytest.mark.parametrize("junk", [b"not a spreadsheet", b"PK\x03\x04" + b"\0" * 100])
+def test_corrupt_file_is_permanent_error(tmp_path, layout, junk):
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(junk)
+    r = XlsxRegister(path, layout)
+    for call in (r.read, r.init, lambda: r.write(WriteSet(meta={"a": "1"}))):
+        with pytest.raises(RegisterError, match="register.xlsx") as e:
+            call()
+        assert e.value.permanent
+    assert path.read_bytes() == junk
+
+
+def test_zip_without_workbook_is_permanent_error(tmp_path, layout):
+    path = tmp_path / "register.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(RegisterError, match="rusak"):
+        XlsxRegister(path, layout).read()
+
+
+# ---------------------------------------------------------------- write
+def test_write_appends_updates_history_meta(reg):
+    res = reg.write(
+        WriteSet(
+            appends=[
+                {C.TICKET: "ADU/2026/11/0001", C.NAME: "Bu Sri", C.STATUS: "Baru"},
+                {C.TICKET: "ADU/2026/11/0002", C.NAME: "Pak Budi", C.STATUS: "Baru"},
+            ],
+            history=[
+                {
+                    "Waktu": "2026-11-03 09:00",
+                    "No. Aduan": "ADU/2026/11/0001",
+                    "Peristiwa": "diterima",
+                }
+            ],
+            meta={"seq:2026-11": "2"},
+        )
+    )
+    assert res == WriteResult(updated=0, appended=2, skipped=[])
+    res = reg.write(
+        WriteSet(
+            updates=[
+                RowUpdate({C.STATUS: "Diproses", C.STEP: "2. Jawab"}, ticket="ADU/2026/11/0002")
+            ],
+            appends=[{C.TICKET: "ADU/2026/11/0003"}],
+            history=[{"No. Aduan": "ADU/2026/11/0002", "Peristiwa": "tahap 2"}],
+            meta={"seq:2026-11": "3", "imap:uidvalidity": "77"},
+        )
+    )
+    assert (res.updated, res.appended, res.skipped) == (1, 1, [])
+    rows = calamine_dicts(reg.path)
+    assert [r[C.TICKET] for r in rows] == [
+        "ADU/2026/11/0001",
+        "ADU/2026/11/0002",
+        "ADU/2026/11/0003",
+    ]
+    assert rows[1][C.STATUS] == "Diproses" and rows[1][C.STEP] == "2. Jawab"
+    assert rows[0][C.STATUS] == "Baru"
+    hist = calamine_rows(reg.path, HISTORY_TAB)
+    assert hist[0] == HISTORY_HEADERS
+    assert [h[2] for h in hist[1:]] == ["diterima", "tahap 2"]
+    snap = reg.read()
+    assert snap.meta == {"seq:2026-11": "3", "imap:uidvalidity": "77"}
+    assert len(calamine_rows(reg.path, META_TAB)) == 3  # header + 2 keys, upserted not duplicated
+    assert not [p for p in reg.path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_append_goes_below_last_row_even_with_gaps(reg):
+    def fill(ws):
+        type_row(ws, 2, ticket="ADU/1")
+        type_row(ws, 5, name="Diketik staf", text="x")  # gap of two empty rows
+
+    staff_edit(reg.path, fill)
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/2"}]))
+    rows = calamine_rows(reg.path)
+    assert rows[5][0] == "ADU/2" and len(rows) == 6
+
+
+def test_update_by_ticket_after_staff_sorted(reg):
+    reg.write(
+        WriteSet(appends=[{C.TICKET: f"ADU/{i}", C.NAME: f"Pengadu {i}"} for i in range(1, 5)])
+    )
+    snap = reg.read()
+    assert snap.rows[0].get(C.TICKET) == "ADU/1"
+
+    def reverse(ws):
+        data = [[c.value for c in r] for r in ws.iter_rows(min_row=2, max_row=5)]
+        for i, vals in enumerate(reversed(data), start=2):
+            for j, v in enumerate(vals, start=1):
+                ws.cell(i, j, v)
+
+    staff_edit(reg.path, reverse)
+    res = reg.write(
+        WriteSet(
+            updates=[
+                RowUpdate({C.STATUS: "Selesai"}, ticket="ADU/1"),
+                RowUpdate({C.STATUS: "Diproses"}, ticket="ADU/9"),
+            ]
+        )
+    )
+    assert res.updated == 1 and len(res.skipped) == 1 and "ADU/9" in res.skipped[0]
+    rows = calamine_dicts(reg.path)
+    assert rows[3][C.TICKET] == "ADU/1" and rows[3][C.STATUS] == "Selesai"
+    assert [r[C.STATUS] for r in rows[:3]] == ["", "", ""]
+
+
+def test_ticketless_row_found_by_fingerprint_after_insert_above(reg):
+    staff_edit(
+        reg.path,
+        lambda ws: type_row(
+            ws, 2, name="Bu Ani", text="Banjir", channel="WhatsApp", contact="081234"
+        ),
+    )
+    row = reg.read().rows[0]
+    fp = row_fingerprint(row.values)
+    staff_edit(
+        reg.path, lambda ws: (ws.insert_rows(2), type_row(ws, 2, name="Baru lagi", text="y"))
+    )
+    res = reg.write(
+        WriteSet(
+            updates=[
+                RowUpdate(
+                    {C.TICKET: "ADU/2026/11/0001", C.STATUS: "Baru"},
+                    index=row.index,
+                    fingerprint=fp,
+                )
+            ]
+        )
+    )
+    assert (res.updated, res.skipped) == (1, [])
+    rows = calamine_dicts(reg.path)
+    assert rows[0][C.TICKET] == "" and rows[0][C.NAME] == "Baru lagi"
+    assert rows[1][C.TICKET] == "ADU/2026/11/0001" and rows[1][C.NAME] == "Bu Ani"
+    assert rows[1][C.CONTACT] == "081234"
+
+
+def test_ticketless_row_edited_meanwhile_is_skipped(reg):
+    staff_edit(reg.path, lambda ws: type_row(ws, 2, name="Bu Ani", text="Banjir"))
+    row = reg.read().rows[0]
+    staff_edit(reg.path, lambda ws: type_row(ws, 2, text="Banjir di RT 3"))
+    before = calamine_rows(reg.path)
+    res = reg.write(
+        WriteSet(
+            updates=[
+                RowUpdate(
+                    {C.TICKET: "ADU/1"}, index=row.index, fingerprint=row_fingerprint(row.values)
+                )
+            ]
+        )
+    )
+    assert res.updated == 0 and len(res.skipped) == 1 and "baris 2" in res.skipped[0]
+    assert calamine_rows(reg.path) == before
+
+
+def test_staff_column_never_written_intake_only_when_empty(reg):
+    staff_edit(
+        reg.path,
+        lambda ws: type_row(ws, 2, ticket="ADU/1", name="Ditulis Staf", kategori="Bencana"),
+    )
+    res = reg.write(
+        WriteSet(
+            updates=[
+                RowUpdate(
+                    {
+                        "Kategori": "Lainnya",
+                        "Disposisi": "ganti",
+                        C.NAME: "Dari Email",
+                        C.TEXT: "isi",
+                        C.STATUS: "Diproses",
+                        "Kolom Asing": "x",
+                    },
+                    ticket="ADU/1",
+                )
+            ]
+        )
+    )
+    assert res.updated == 1
+    r = calamine_dicts(reg.path)[0]
+    assert r["Kategori"] == "Bencana" and r["Disposisi"] == ""
+    assert r[C.NAME] == "Ditulis Staf"  # intake, not empty: kept
+    assert r[C.TEXT] == "isi"  # intake, empty: filled
+    assert r[C.STATUS] == "Diproses"
+
+
+def test_formula_looking_text_stays_text(reg):
+    evil = '=HYPERLINK("http://evil.example","klik")'
+    reg.write(
+        WriteSet(
+            appends=[
+                {
+                    C.TICKET: "ADU/1",
+                    C.TEXT: evil,
+                    C.CONTACT: "+6281234567890",
+                    C.SUBJECT: "0812000111",
+                    C.NAME: "@SUM(A1)",
+                    C.ATTACHMENTS: "a\x00b\x07c",
+                }
+            ],
+            history=[{"Keterangan": "=1+1"}],
+            meta={"k": "=2+2"},
+        )
+    )
+    ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
+    for name, want in [
+        (C.TEXT, evil),
+        (C.CONTACT, "+6281234567890"),
+        (C.SUBJECT, "0812000111"),
+        (C.NAME, "@SUM(A1)"),
+        (C.ATTACHMENTS, "abc"),
+    ]:
+        cell = ws.cell(2, col(ws, name))
+        assert cell.data_type == "s" and cell.value == want
+    assert calamine_dicts(reg.path)[0][C.TEXT] == evil
+    with zipfile.ZipFile(reg.path) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+    assert reg.read().meta["k"] == "=2+2"
+
+
+def test_overlong_text_truncated_to_excel_limit(reg):
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/1", C.TEXT: "x" * 40000}]))
+    text = reg.read().rows[0].get(C.TEXT)
+    assert len(text) == 32767 and text.endswith("[dipotong]")
+
+
+@pytest.mark.parametrize("lock", [".~lock.register.xlsx#", "~$register.xlsx"])
+def test_lock_file_defers_write_and_leaves_file(reg, lock):
+    (reg.path.parent / lock).write_text("x")
+    before, mtime = digest(reg.path), reg.path.stat().st_mtime_ns
+    with pytest.raises(RegisterError, match="ditunda ke siklus berikutnya") as e:
+        reg.write(WriteSet(meta={"a": "1"}))
+    assert not e.value.permanent
+    assert digest(reg.path) == before and reg.path.stat().st_mtime_ns == mtime
+
+
+def test_empty_writeset_does_not_touch_file(reg):
+    reg.path.write_bytes(b"garbage: proves the file is not even opened")
+    mtime = reg.path.stat().st_mtime_ns
+    (reg.path.parent / "~$register.xlsx").write_text("x")
+    assert reg.write(WriteSet()) == WriteResult()
+    assert reg.path.stat().st_mtime_ns == mtime
+
+
+def test_failed_save_leaves_register_intact(reg, monkeypatch):
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
+    before = digest(reg.path)
+
+    def broken_save(self, f):
+        f.write(b"PK half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(RegisterError, match="tidak dapat disimpan") as e:
+        reg.write(WriteSet(appends=[{C.TICKET: "ADU/2"}]))
+    assert not e.value.permanent
+    assert digest(reg.path) == before
+    assert sorted(p.name for p in reg.path.parent.iterdir()) == ["register.xlsx"]
+
+
+# ---------------------------------------------------------------- factory
+def test_open_register(make_settings, layout):
+    settings = make_settings("bpbd")
+    r = open_register(settings, layout)
+    assert isinstance(r, XlsxRegister) and r.path == settings.path(settings.register_.path)
+    google = make_settings("bpbd", register={"type": "google", "spreadsheet_id": "abc"})
+    with pytest.raises(ConfigError, match="belum didukung"):
+        open_register(google, layout)

@@ -478,7 +478,7 @@ def _filename(part: Message) -> str:
     compat = Message(policy=email.policy.compat32)
     for k, v in part.raw_items():
         if k.lower() in ("content-type", "content-disposition"):
-            compat[k] = str(v)
+            compat[k] = _unescape(str(v))
     name: object = None
     for source in (compat, part):
         try:

@@ -39,8 +39,13 @@ def _setup_logging(verbose: bool) -> None:
 def _fail(e: AduanError, verbose: bool) -> None:
     if verbose:
         logging.getLogger("aduan").exception("error")
-    code = EXIT_CONFIG if isinstance(e, ConfigError) else EXIT_LOCKED if isinstance(
-        e, RunLocked) else EXIT_FAILED
+    code = (
+        EXIT_CONFIG
+        if isinstance(e, ConfigError)
+        else EXIT_LOCKED
+        if isinstance(e, RunLocked)
+        else EXIT_FAILED
+    )
     label = {EXIT_CONFIG: "kesalahan konfigurasi", EXIT_LOCKED: "sibuk"}.get(code, "gagal")
     click.echo(f"aduan: {label}: {e}", err=True)
     sys.exit(code)
@@ -52,15 +57,22 @@ def _parse_now(value: str | None, settings) -> datetime | None:
     try:
         d = datetime.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--now {value!r} is not an ISO date-time",
-                          fix="write e.g. 2026-11-24T10:30") from None
+        raise ConfigError(
+            f"--now {value!r} is not an ISO date-time", fix="write e.g. 2026-11-24T10:30"
+        ) from None
     return d if d.tzinfo else d.replace(tzinfo=settings.tz)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", envvar="ADUAN_CONFIG", default="config/settings.yaml",
-              show_default=True, type=click.Path(dir_okay=False),
-              help="Berkas pengaturan (juga dari variabel ADUAN_CONFIG).")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="ADUAN_CONFIG",
+    default="config/settings.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Berkas pengaturan (juga dari variabel ADUAN_CONFIG).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Tampilkan log rinci.")
 @click.version_option(package_name="aduan")
 @click.pass_context
@@ -132,8 +144,13 @@ class _locked:
 
 
 @cli.command()
-@click.option("--now", "now_text", default=None, metavar="ISO",
-              help="Jalankan seolah-olah pada waktu ini (untuk uji coba).")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO",
+    help="Jalankan seolah-olah pada waktu ini (untuk uji coba).",
+)
 @click.pass_context
 def run(ctx: click.Context, now_text: str | None) -> None:
     """Jalankan satu siklus: baca email dan register, gerakkan SOP, kirim email.
@@ -188,8 +205,14 @@ def check(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--dir", "out_dir", default="var/demo", show_default=True,
-              type=click.Path(file_okay=False), help="Folder hasil demo.")
+@click.option(
+    "--dir",
+    "out_dir",
+    default="var/demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder hasil demo.",
+)
 @click.pass_context
 def demo(ctx: click.Context, out_dir: str) -> None:
     """Demo: dua kantor (BPBD Karanganyar, Dinsos Blitar), satu bulan aduan simulasi.

@@ -138,7 +138,7 @@ class Paths(_Strict):
 
 class EscalationRung(_Strict):
     at: float = Field(gt=0)  # multiple of the allowed time
-    to: list[str]            # 'assignee', 'superior', 'head' or a role id
+    to: list[str]  # 'assignee', 'superior', 'head' or a role id
 
 
 class Settings(_Strict):
@@ -227,7 +227,9 @@ class Settings(_Strict):
         try:
             v.format(year=2026, month=1, seq=1, office="x")
         except (KeyError, IndexError, ValueError) as e:
-            raise ValueError(f"bad placeholder ({e}); use {{year}}, {{month:02d}}, {{seq:04d}}") from None
+            raise ValueError(
+                f"bad placeholder ({e}); use {{year}}, {{month:02d}}, {{seq:04d}}"
+            ) from None
         if "{seq" not in v:
             raise ValueError("must contain {seq} (the running number)")
         return v
@@ -273,22 +275,44 @@ def resolve_secret(env: str = "", file: str = "", *, what: str, settings_file: s
         if val:
             return val
         if not file:
-            raise ConfigError(f"environment variable {env} is not set", file=settings_file,
-                              key=what, fix=f"export {env}=... before running aduan")
+            raise ConfigError(
+                f"environment variable {env} is not set",
+                file=settings_file,
+                key=what,
+                fix=f"export {env}=... before running aduan",
+            )
     if file:
         try:
             return Path(os.path.expanduser(file)).read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise ConfigError(f"cannot read secret file {file} ({e.strerror})",
-                              file=settings_file, key=what,
-                              fix="check the path and that the file is readable") from None
-    raise ConfigError("no secret configured", file=settings_file, key=what,
-                      fix="set *_env (an environment variable name) or *_file (a path)")
+            raise ConfigError(
+                f"cannot read secret file {file} ({e.strerror})",
+                file=settings_file,
+                key=what,
+                fix="check the path and that the file is readable",
+            ) from None
+    raise ConfigError(
+        "no secret configured",
+        file=settings_file,
+        key=what,
+        fix="set *_env (an environment variable name) or *_file (a path)",
+    )
 
 
 def _key_of(loc: tuple[Any, ...]) -> str:
     # pydantic puts the discriminator tag into loc ('inbox', 'imap', 'host'): keep it readable
-    return ".".join(str(x) for x in loc if not (isinstance(x, str) and x in {"maildir", "imap", "xlsx", "google", "file", "smtp"} and len(loc) > 1)) or "(top)"
+    return (
+        ".".join(
+            str(x)
+            for x in loc
+            if not (
+                isinstance(x, str)
+                and x in {"maildir", "imap", "xlsx", "google", "file", "smtp"}
+                and len(loc) > 1
+            )
+        )
+        or "(top)"
+    )
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -297,9 +321,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
     try:
         raw = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("settings file not found", file=str(p),
-                          fix="copy config/settings.example.yaml to config/settings.yaml and edit it, "
-                              "or pass --config PATH") from None
+        raise ConfigError(
+            "settings file not found",
+            file=str(p),
+            fix="copy config/settings.example.yaml to config/settings.yaml and edit it, "
+            "or pass --config PATH",
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read settings file ({e})", file=str(p)) from None
     try:
@@ -307,22 +334,34 @@ def load_settings(path: str | Path | None = None) -> Settings:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
-        raise ConfigError(f"not valid YAML ({getattr(e, 'problem', e)})", file=str(p), key=where,
-                          fix="fix the indentation or quoting there") from None
+        raise ConfigError(
+            f"not valid YAML ({getattr(e, 'problem', e)})",
+            file=str(p),
+            key=where,
+            fix="fix the indentation or quoting there",
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError("settings must be a mapping of keys", file=str(p),
-                          fix="start from config/settings.example.yaml")
+        raise ConfigError(
+            "settings must be a mapping of keys",
+            file=str(p),
+            fix="start from config/settings.example.yaml",
+        )
     for secret_key in ("password", "secret", "token"):
         for section in ("inbox", "mail", "register"):
             sec = data.get(section)
             if isinstance(sec, dict) and secret_key in sec:
-                raise ConfigError("secrets may not be written in the settings file", file=str(p),
-                                  key=f"{section}.{secret_key}",
-                                  fix=f"use {section}.{secret_key}_env (variable name) or "
-                                      f"{section}.{secret_key}_file (path) instead")
+                raise ConfigError(
+                    "secrets may not be written in the settings file",
+                    file=str(p),
+                    key=f"{section}.{secret_key}",
+                    fix=f"use {section}.{secret_key}_env (variable name) or "
+                    f"{section}.{secret_key}_file (path) instead",
+                )
     base = data.pop("base", None)
     if base is None:
-        base = p.resolve().parent.parent if p.resolve().parent.name == "config" else p.resolve().parent
+        base = (
+            p.resolve().parent.parent if p.resolve().parent.name == "config" else p.resolve().parent
+        )
     try:
         settings = Settings.model_validate({**data, "base": str(base), "file": str(p)})
     except ValidationError as e:
@@ -333,22 +372,33 @@ def load_settings(path: str | Path | None = None) -> Settings:
             msg = "required key is missing"
         elif err["type"] == "extra_forbidden":
             msg = "unknown key (typo?)"
-        raise ConfigError(msg, file=str(p), key=key,
-                          fix="see config/settings.example.yaml") from None
+        raise ConfigError(
+            msg, file=str(p), key=key, fix="see config/settings.example.yaml"
+        ) from None
     sop = settings.load_sop()
     missing = [r for r in sop.roles if not settings.roles.get(r)]
     if missing:
-        raise ConfigError(f"no email address for role(s) {', '.join(missing)} of SOP {sop.id}",
-                          file=str(p), key="roles",
-                          fix=f"add e.g. roles: {{{missing[0]}: [nama@kantor.go.id]}}")
+        raise ConfigError(
+            f"no email address for role(s) {', '.join(missing)} of SOP {sop.id}",
+            file=str(p),
+            key="roles",
+            fix=f"add e.g. roles: {{{missing[0]}: [nama@kantor.go.id]}}",
+        )
     unknown = [r for r in settings.roles if r not in sop.roles]
     if unknown:
-        raise ConfigError(f"role(s) {', '.join(unknown)} are not in SOP {sop.id}", file=str(p),
-                          key="roles", fix=f"use the SOP's roles: {', '.join(sop.roles)}")
+        raise ConfigError(
+            f"role(s) {', '.join(unknown)} are not in SOP {sop.id}",
+            file=str(p),
+            key="roles",
+            fix=f"use the SOP's roles: {', '.join(sop.roles)}",
+        )
     for i, rung in enumerate(settings.escalation):
         for who in rung.to:
             if who not in ("assignee", "superior", "head") and who not in sop.roles:
-                raise ConfigError(f"unknown recipient {who!r}", file=str(p),
-                                  key=f"escalation[{i}].to",
-                                  fix="use assignee, superior, head or a role of the SOP")
+                raise ConfigError(
+                    f"unknown recipient {who!r}",
+                    file=str(p),
+                    key=f"escalation[{i}].to",
+                    fix="use assignee, superior, head or a role of the SOP",
+                )
     return settings

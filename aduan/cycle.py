@@ -77,15 +77,23 @@ def lock(settings) -> FileLock:
     return FileLock(str(state / "aduan.lock"), timeout=0)
 
 
-def run_cycle(settings, *, now: datetime | None = None, register: Register | None = None,
-              inbox: Inbox | None = None, mailer: Mailer | None = None) -> CycleReport:
+def run_cycle(
+    settings,
+    *,
+    now: datetime | None = None,
+    register: Register | None = None,
+    inbox: Inbox | None = None,
+    mailer: Mailer | None = None,
+) -> CycleReport:
     """Run one cycle under the lock and return its report."""
     lk = lock(settings)
     try:
         lk.acquire()
     except Timeout:
-        raise RunLocked("run lain sedang berjalan (kunci: "
-                        f"{lk.lock_file}); run ini berhenti tanpa mengubah apa pun") from None
+        raise RunLocked(
+            "run lain sedang berjalan (kunci: "
+            f"{lk.lock_file}); run ini berhenti tanpa mengubah apa pun"
+        ) from None
     try:
         return _cycle(settings, now, register, inbox, mailer)
     finally:
@@ -192,15 +200,20 @@ def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
         n = e.notification
         ok = e.sent_at is not None
         to = ", ".join(e.recipients) or "-"
-        rows.append({
-            "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
-            "No. Aduan": n.ticket,
-            "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
-            "Pelaku": "Sistem",
-            "Keterangan": (f"{n.kind} kepada {to}; Message-ID {e.message_id}" if ok
-                           else f"{n.kind}: {e.last_error}")[:2000],
-            "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
-        })
+        rows.append(
+            {
+                "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
+                "No. Aduan": n.ticket,
+                "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
+                "Pelaku": "Sistem",
+                "Keterangan": (
+                    f"{n.kind} kepada {to}; Message-ID {e.message_id}"
+                    if ok
+                    else f"{n.kind}: {e.last_error}"
+                )[:2000],
+                "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
+            }
+        )
     return rows
 
 
@@ -278,8 +291,9 @@ def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bo
     return out
 
 
-def _send_due(settings, spool: Spool, sop, now: datetime, mailer: Mailer | None,
-              rep: CycleReport) -> None:
+def _send_due(
+    settings, spool: Spool, sop, now: datetime, mailer: Mailer | None, rep: CycleReport
+) -> None:
     due = spool.due(now)
     if not due:
         return

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from . import idfmt
-from .ids import format_ticket, message_id, parse_ticket, safe_ticket, thread_id, ticket_regex
+from .ids import format_ticket, parse_ticket, safe_ticket, thread_id, ticket_regex
 from .layout import C, Layout
 from .model import (
     Attachment,
@@ -225,8 +225,10 @@ class _Run:
             t = row.get(C.TICKET)
             if t:
                 if t in self.by_ticket:
-                    self.log(f"{t}: nomor aduan ganda di register (baris {row.index + 2}); "
-                             "baris kedua diabaikan")
+                    self.log(
+                        f"{t}: nomor aduan ganda di register (baris {row.index + 2}); "
+                        "baris kedua diabaikan"
+                    )
                     continue
                 self.by_ticket[t] = row
 
@@ -235,16 +237,25 @@ class _Run:
         logger.info(line)
         self.d.log.append(line)
 
-    def event(self, ticket: str, what: str, detail: str = "", actor: str = _SYSTEM_ACTOR,
-              key: str = "", when: datetime | None = None) -> None:
-        self.d.writes.history.append({
-            "Waktu": idfmt.tanggal_pendek(when or self.now),
-            "No. Aduan": ticket,
-            "Peristiwa": what,
-            "Pelaku": actor,
-            "Keterangan": detail[:2000],
-            "Kunci": key or f"{ticket}|{what}",
-        })
+    def event(
+        self,
+        ticket: str,
+        what: str,
+        detail: str = "",
+        actor: str = _SYSTEM_ACTOR,
+        key: str = "",
+        when: datetime | None = None,
+    ) -> None:
+        self.d.writes.history.append(
+            {
+                "Waktu": idfmt.tanggal_pendek(when or self.now),
+                "No. Aduan": ticket,
+                "Peristiwa": what,
+                "Pelaku": actor,
+                "Keterangan": detail[:2000],
+                "Kunci": key or f"{ticket}|{what}",
+            }
+        )
 
     def next_ticket(self, when: datetime) -> str:
         """The next free number of ``when``'s month: gapless, never reused."""
@@ -258,8 +269,13 @@ class _Run:
         seq = top + 1
         self.meta[mkey] = str(seq)
         self.d.writes.meta[mkey] = str(seq)
-        return format_ticket(self.cfg.ticket_format, year=local.year, month=local.month, seq=seq,
-                             office=self.cfg.office_code)
+        return format_ticket(
+            self.cfg.ticket_format,
+            year=local.year,
+            month=local.month,
+            seq=seq,
+            office=self.cfg.office_code,
+        )
 
     def complainant_email(self, values: dict[str, str]) -> str:
         m = _EMAIL_RE.search(values.get(C.CONTACT, "") or "")
@@ -288,8 +304,9 @@ class _Run:
             "deadline": st.deadline,
         }
 
-    def context(self, ticket: str, values: dict[str, str], st: RowState,
-                step: Step | None) -> dict[str, Any]:
+    def context(
+        self, ticket: str, values: dict[str, str], st: RowState, step: Step | None
+    ) -> dict[str, Any]:
         staff = {c: values.get(c, "") for c in self.cfg.layout.names("staff")}
         f = {k: "" for k in DOC_KEYS}
         for key, col in self.keys.items():
@@ -311,8 +328,12 @@ class _Run:
             "sop_number": self.sop.number,
             "step": self.step_info(step, st) if step else None,
             "steps_ahead": [
-                {"number": s.number, "label": s.label, "role": self.sop.role_label(s.actor),
-                 "allowance": s.allowance.describe()}
+                {
+                    "number": s.number,
+                    "label": s.label,
+                    "role": self.sop.role_label(s.actor),
+                    "allowance": s.allowance.describe(),
+                }
                 for s in self.sop.steps
             ],
             "outcome": st.outcome,
@@ -324,9 +345,19 @@ class _Run:
             "documents": list(st.docs),
         }
 
-    def notify(self, st: RowState, ticket: str, values: dict[str, str], step: Step | None,
-               kind: str, n: int | str = 0, *, roles: list[str] = (),
-               complainant: bool = False, extra: dict[str, Any] | None = None) -> None:
+    def notify(
+        self,
+        st: RowState,
+        ticket: str,
+        values: dict[str, str],
+        step: Step | None,
+        kind: str,
+        n: int | str = 0,
+        *,
+        roles: list[str] = (),
+        complainant: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Emit a notification once: its key goes into the row's ``sent`` list."""
         step_id = step.id if step else "-"
         targets: list[tuple[str, tuple[str, ...], bool]] = []
@@ -342,28 +373,34 @@ class _Run:
                 continue
             if to_c and kind == "tanda_terima" and not self.ack_allowed(values):
                 st.sent.append(short)
-                self.event(ticket, "Tanda terima tidak dikirim",
-                           "batas tanda terima per hari untuk alamat ini tercapai",
-                           key=f"{ticket}|ack-limit")
+                self.event(
+                    ticket,
+                    "Tanda terima tidak dikirim",
+                    "batas tanda terima per hari untuk alamat ini tercapai",
+                    key=f"{ticket}|ack-limit",
+                )
                 continue
             ctx = self.context(ticket, values, st, step)
             if extra:
                 ctx.update(extra)
             not_before = None if to_c else self.cfg.calendar.next_open(self.now)
-            self.d.notifications.append(Notification(
-                key=f"{ticket}|{short}",
-                kind=kind,
-                ticket=ticket,
-                step_id=step.id if step else None,
-                to_roles=to_roles,
-                to_complainant=to_c,
-                not_before=not_before,
-                attachments=tuple(
-                    d for d in ctx["documents"]
-                    if not to_c or any(d.endswith(f"-{p}.docx") for p in PUBLIC_DOCS)
-                ),
-                context=ctx,
-            ))
+            self.d.notifications.append(
+                Notification(
+                    key=f"{ticket}|{short}",
+                    kind=kind,
+                    ticket=ticket,
+                    step_id=step.id if step else None,
+                    to_roles=to_roles,
+                    to_complainant=to_c,
+                    not_before=not_before,
+                    attachments=tuple(
+                        d
+                        for d in ctx["documents"]
+                        if not to_c or any(d.endswith(f"-{p}.docx") for p in PUBLIC_DOCS)
+                    ),
+                    context=ctx,
+                )
+            )
             st.sent.append(short)
             self.d.counts[f"email_{kind}"] += 1
 
@@ -380,24 +417,34 @@ class _Run:
     def enter(self, st: RowState, ticket: str, values: dict[str, str], step: Step) -> None:
         st.step, st.since = step.id, self.now
         st.deadline = self.cfg.calendar.deadline(self.now, step.allowance)
-        self.event(ticket, f"Tahap {step.number} dimulai", step.label,
-                   key=f"{ticket}|mulai|{step.id}")
+        self.event(
+            ticket, f"Tahap {step.number} dimulai", step.label, key=f"{ticket}|mulai|{step.id}"
+        )
         self.notify(st, ticket, values, step, "tugas", roles=step.task_roles)
 
-    def complete(self, st: RowState, ticket: str, values: dict[str, str], step: Step,
-                 t: Transition) -> Step | None:
+    def complete(
+        self, st: RowState, ticket: str, values: dict[str, str], step: Step, t: Transition
+    ) -> Step | None:
         st.hist.append([step.id, _iso(st.since), _iso(st.deadline), _iso(self.now)])
         late = bool(st.deadline and self.now > st.deadline)
         actor = self.sop.role_label(step.actor)
-        self.event(ticket, f"Tahap {step.number} selesai",
-                   f"{step.output}" + (" — melewati tenggat" if late else ""),
-                   actor=actor, key=f"{ticket}|selesai|{step.id}")
+        self.event(
+            ticket,
+            f"Tahap {step.number} selesai",
+            f"{step.output}" + (" — melewati tenggat" if late else ""),
+            actor=actor,
+            key=f"{ticket}|selesai|{step.id}",
+        )
         for doc in t.documents:
             self.document(st, ticket, values, doc, step)
         if t.to == "close":
             st.closed, st.outcome = self.now, t.outcome
-            self.event(ticket, "Aduan ditutup", OUTCOME_LABELS.get(t.outcome or "", t.outcome or ""),
-                       key=f"{ticket}|tutup")
+            self.event(
+                ticket,
+                "Aduan ditutup",
+                OUTCOME_LABELS.get(t.outcome or "", t.outcome or ""),
+                key=f"{ticket}|tutup",
+            )
             self.d.counts["closed"] += 1
         for kind in t.send:
             if kind == "laporan":
@@ -406,8 +453,9 @@ class _Run:
                 self.notify(st, ticket, values, step, kind, complainant=True)
         return None if t.to == "close" else self.sop.step(t.to)
 
-    def document(self, st: RowState, ticket: str, values: dict[str, str], doc: str,
-                 step: Step) -> None:
+    def document(
+        self, st: RowState, ticket: str, values: dict[str, str], doc: str, step: Step
+    ) -> None:
         year = st.received.astimezone(self.cfg.tz).year
         order = self.sop.documents().index(doc) + 1 if doc in self.sop.documents() else 99
         rel = f"{year}/{safe_ticket(ticket)}/{order:02d}-{doc}.docx"
@@ -418,8 +466,12 @@ class _Run:
         local = self.now
         try:
             nomor = self.cfg.document_number_format.format(
-                seq=seq, doc=DOC_CODES.get(doc, doc.upper()), office=self.cfg.office_code,
-                year=local.year, month=local.month)
+                seq=seq,
+                doc=DOC_CODES.get(doc, doc.upper()),
+                office=self.cfg.office_code,
+                year=local.year,
+                month=local.month,
+            )
         except (KeyError, IndexError, ValueError):
             nomor = f"{seq}/{doc}/{local.year}"
         ctx = self.context(ticket, values, st, step)
@@ -473,14 +525,25 @@ class _Run:
             late = int(cal.working_minutes(st.deadline or st.since, self.now))
             kind = "pengingat" if i == 1 else "eskalasi"
             before = len(self.d.notifications)
-            self.notify(st, ticket, values, step, kind, i, roles=roles,
-                        extra={"rung": i, "late_minutes": late})
+            self.notify(
+                st,
+                ticket,
+                values,
+                step,
+                kind,
+                i,
+                roles=roles,
+                extra={"rung": i, "late_minutes": late},
+            )
             if len(self.d.notifications) > before:
-                self.event(ticket, "Pengingat" if i == 1 else f"Eskalasi tingkat {i}",
-                           f"Tahap {step.number} ({self.sop.role_label(step.actor)}) terlambat "
-                           f"{idfmt.durasi(late)}; diberitahukan kepada "
-                           + ", ".join(self.sop.role_label(r) for r in dict.fromkeys(roles)),
-                           key=f"{ticket}|tangga|{step.id}|{i}")
+                self.event(
+                    ticket,
+                    "Pengingat" if i == 1 else f"Eskalasi tingkat {i}",
+                    f"Tahap {step.number} ({self.sop.role_label(step.actor)}) terlambat "
+                    f"{idfmt.durasi(late)}; diberitahukan kepada "
+                    + ", ".join(self.sop.role_label(r) for r in dict.fromkeys(roles)),
+                    key=f"{ticket}|tangga|{step.id}|{i}",
+                )
 
     # -- system columns derived from the state
     def system_values(self, st: RowState) -> dict[str, str]:
@@ -516,8 +579,12 @@ def _short(label: str, n: int = 60) -> str:
 
 def _fresh_state(cfg: EngineConfig, received: datetime, now: datetime) -> RowState:
     first = cfg.sop.first
-    return RowState(step=first.id, since=received, received=received,
-                    deadline=cfg.calendar.deadline(received, first.allowance))
+    return RowState(
+        step=first.id,
+        since=received,
+        received=received,
+        deadline=cfg.calendar.deadline(received, first.allowance),
+    )
 
 
 def _plausible_date(d: datetime | None, now: datetime) -> datetime | None:
@@ -536,8 +603,7 @@ def _attachment_cell(mail: InboundMail, folder: str) -> str:
 
 
 # ----------------------------------------------------------------- entry point
-def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig,
-           now: datetime) -> Decision:
+def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: datetime) -> Decision:
     """Decide one cycle. Pure: the same inputs give the same Decision."""
     run = _Run(snap, cfg, now)
     d = run.d
@@ -560,10 +626,17 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig,
         except ValueError as e:
             received = idfmt.parse_tanggal(row.get(C.RECEIVED), cfg.tz) or run.now
             st = _fresh_state(cfg, received, run.now)
-            run.log(f"{ticket}: Data Sistem tidak terbaca ({e}); dimulai ulang dari tahap 1"
-                    if raw else f"{ticket}: baris tanpa Data Sistem; dimulai dari tahap 1")
-            run.event(ticket, "Data sistem dipulihkan", "dimulai ulang dari tahap 1",
-                      key=f"{ticket}|pulih")
+            run.log(
+                f"{ticket}: Data Sistem tidak terbaca ({e}); dimulai ulang dari tahap 1"
+                if raw
+                else f"{ticket}: baris tanpa Data Sistem; dimulai dari tahap 1"
+            )
+            run.event(
+                ticket,
+                "Data sistem dipulihkan",
+                "dimulai ulang dari tahap 1",
+                key=f"{ticket}|pulih",
+            )
         run.states[ticket] = st
         run.advance(ticket, values, st)
         _emit_update(run, RowUpdate(values={}, ticket=ticket), row.values, st)
@@ -585,8 +658,10 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig,
             d.consumed.append(mail.source_key)
             continue
         if mail.kind != "complaint":
-            run.log(f"email {mail.message_id} dari {mail.from_addr or '?'} diabaikan: "
-                    f"{mail.kind} ({mail.reason})")
+            run.log(
+                f"email {mail.message_id} dari {mail.from_addr or '?'} diabaikan: "
+                f"{mail.kind} ({mail.reason})"
+            )
             d.consumed.append(mail.source_key)
             d.counts[f"mail_{mail.kind}"] += 1
             continue
@@ -598,8 +673,10 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig,
             if run.complainant_email(row.values) == mail.from_addr.lower():
                 replies.append((mail, ticket))
                 continue
-            run.log(f"email dari {mail.from_addr} menyebut {ticket} tetapi bukan dari pengadunya; "
-                    "dicatat sebagai aduan baru")
+            run.log(
+                f"email dari {mail.from_addr} menyebut {ticket} tetapi bukan dari pengadunya; "
+                "dicatat sebagai aduan baru"
+            )
         _register_mail(run, mail, quoted=ticket)
 
     for mail, ticket in replies:
@@ -631,8 +708,13 @@ def _register_typed_row(run: _Run, row: Row, values: dict[str, str]) -> None:
     values.update(new)
     run.by_ticket[ticket] = Row(index=row.index, values=values)
     channel = values.get(C.CHANNEL) or "Datang Langsung"
-    run.event(ticket, "Aduan dicatat", f"diketik petugas; saluran {channel}",
-              key=f"{ticket}|dicatat", when=run.now)
+    run.event(
+        ticket,
+        "Aduan dicatat",
+        f"diketik petugas; saluran {channel}",
+        key=f"{ticket}|dicatat",
+        when=run.now,
+    )
     run.d.counts["registered_typed"] += 1
     _start(run, ticket, values, st)
     upd = RowUpdate(values={}, index=row.index, fingerprint=row_fingerprint(row.values))
@@ -650,7 +732,10 @@ def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> N
     folder = f"{year}/{safe_ticket(ticket)}"
     text = mail.text or "(email tanpa isi teks)"
     if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT] + "\n[… dipotong; email lengkap tersimpan sebagai lampiran email-asli.eml]"
+        text = (
+            text[:MAX_TEXT]
+            + "\n[… dipotong; email lengkap tersimpan sebagai lampiran email-asli.eml]"
+        )
     name = mail.from_name or mail.from_addr.partition("@")[0]
     values = {
         C.TICKET: ticket,
@@ -686,8 +771,13 @@ def _start(run: _Run, ticket: str, values: dict[str, str], st: RowState) -> None
     for kind in run.sop.on_register.send:
         run.notify(st, ticket, values, None, kind, complainant=True)
     first = run.sop.first
-    run.event(ticket, f"Tahap {first.number} dimulai", first.label,
-              key=f"{ticket}|mulai|{first.id}", when=st.since)
+    run.event(
+        ticket,
+        f"Tahap {first.number} dimulai",
+        first.label,
+        key=f"{ticket}|mulai|{first.id}",
+        when=st.since,
+    )
     run.notify(st, ticket, values, first, "tugas", roles=first.task_roles)
     run.advance(ticket, values, st)
 
@@ -722,19 +812,31 @@ def _handle_reply(run: _Run, mail: InboundMail, ticket: str) -> None:
     folder = f"{st.received.astimezone(run.cfg.tz).year}/{safe_ticket(ticket)}"
     n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
     if mail.attachments or mail.raw:
-        keep = [Attachment(f"balasan-{n}-{a.filename}", a.content_type, a.data, a.inline)
-                for a in mail.attachments]
+        keep = [
+            Attachment(f"balasan-{n}-{a.filename}", a.content_type, a.data, a.inline)
+            for a in mail.attachments
+        ]
         if mail.raw:
             keep.append(Attachment(f"balasan-{n}.eml", "message/rfc822", mail.raw))
         run.d.attachments.append((folder, keep))
-    run.event(ticket, "Balasan pengadu", (mail.text or "")[:1500], actor="Pengadu",
-              key=f"{ticket}|balasan|{n}")
+    run.event(
+        ticket,
+        "Balasan pengadu",
+        (mail.text or "")[:1500],
+        actor="Pengadu",
+        key=f"{ticket}|balasan|{n}",
+    )
     step = None if st.closed else run.sop.step(st.step)
     role = step.actor if step else run.sop.first.role
-    reply = {"from": mail.from_addr, "subject": mail.subject, "text": mail.text[:5000],
-             "date": mail.date}
-    run.notify(st, ticket, row.values, step, "balasan_pengadu", n, roles=[role],
-               extra={"reply": reply})
+    reply = {
+        "from": mail.from_addr,
+        "subject": mail.subject,
+        "text": mail.text[:5000],
+        "date": mail.date,
+    }
+    run.notify(
+        st, ticket, row.values, step, "balasan_pengadu", n, roles=[role], extra={"reply": reply}
+    )
     run.d.consumed.append(mail.source_key)
     run.d.counts["replies"] += 1
     _refresh(run, ticket)
@@ -775,10 +877,28 @@ def _handle_bounce(run: _Run, mail: InboundMail, thread_map: dict[str, str]) -> 
     row = run.by_ticket[ticket]
     failed = ", ".join(p.removeprefix("failed: ") for p in mail.problems if p.startswith("failed:"))
     n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
-    run.event(ticket, "Email tidak terkirim", f"pantulan dari server: {failed or mail.subject}"[:500],
-              key=f"{ticket}|pantulan|{n}")
-    run.notify(st, ticket, row.values, None, "pantulan", n, roles=[run.sop.first.role],
-               extra={"reply": {"from": mail.from_addr, "subject": mail.subject,
-                                "text": failed or mail.text[:2000], "date": mail.date}})
+    run.event(
+        ticket,
+        "Email tidak terkirim",
+        f"pantulan dari server: {failed or mail.subject}"[:500],
+        key=f"{ticket}|pantulan|{n}",
+    )
+    run.notify(
+        st,
+        ticket,
+        row.values,
+        None,
+        "pantulan",
+        n,
+        roles=[run.sop.first.role],
+        extra={
+            "reply": {
+                "from": mail.from_addr,
+                "subject": mail.subject,
+                "text": failed or mail.text[:2000],
+                "date": mail.date,
+            }
+        },
+    )
     _refresh(run, ticket)
     run.d.counts["bounces"] += 1

@@ -38,8 +38,14 @@ class ConfigError(AduanError):
 
     permanent = True
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        key: str | None = None,
+        fix: str | None = None,
+    ) -> None:
         parts = []
         if file:
             parts.append(str(file))

@@ -9,7 +9,14 @@ import hashlib
 import re
 import string
 
-__all__ = ["message_id", "thread_id", "ticket_regex", "format_ticket", "parse_ticket", "safe_ticket"]
+__all__ = [
+    "message_id",
+    "thread_id",
+    "ticket_regex",
+    "format_ticket",
+    "parse_ticket",
+    "safe_ticket",
+]
 
 
 def message_id(key: str, domain: str) -> str:
@@ -37,7 +44,7 @@ def ticket_regex(fmt: str, office: str = "") -> re.Pattern[str]:
             out.append(re.escape(office))
             continue
         width = re.search(r"(\d+)", spec or "")
-        digits = r"\d{%d,}" % int(width.group(1)) if width else r"\d+"
+        digits = rf"\d{{{int(width.group(1))},}}" if width else r"\d+"
         if field in ("year", "month", "seq") and f"(?P<{field}>" not in "".join(out):
             out.append(f"(?P<{field}>{digits})")
         else:

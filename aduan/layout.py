@@ -118,8 +118,13 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
     cols = [
         Column(C.TICKET, "system", width=20, help="Nomor aduan, diisi otomatis."),
         Column(C.RECEIVED, "system", width=18, help="Waktu aduan diterima (diisi otomatis)."),
-        Column(C.CHANNEL, "intake", tuple(CHANNELS), width=14,
-               help="Saluran aduan; isi untuk aduan yang Anda ketik sendiri."),
+        Column(
+            C.CHANNEL,
+            "intake",
+            tuple(CHANNELS),
+            width=14,
+            help="Saluran aduan; isi untuk aduan yang Anda ketik sendiri.",
+        ),
         Column(C.NAME, "intake", width=22),
         Column(C.CONTACT, "intake", width=26, help="Email atau nomor telepon pengadu."),
         Column(C.SUBJECT, "intake", width=30),

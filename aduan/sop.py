@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -294,16 +294,25 @@ def _check_graph(sop: Sop, path: str) -> None:
             if r not in roles:
                 raise bad(f"{key}.role", f"unknown role {r!r}", f"use one of {sorted(roles)}")
         if not s.transitions:
-            raise bad(f"{key}.transitions", "step has no way out (dead end)",
-                      "add a transition to another step or to 'close'")
+            raise bad(
+                f"{key}.transitions",
+                "step has no way out (dead end)",
+                "add a transition to another step or to 'close'",
+            )
         for j, t in enumerate(s.transitions):
             if t.to != "close" and t.to not in ids:
-                raise bad(f"{key}.transitions[{j}].to", f"unknown step {t.to!r}",
-                          f"use 'close' or one of {ids}")
+                raise bad(
+                    f"{key}.transitions[{j}].to",
+                    f"unknown step {t.to!r}",
+                    f"use 'close' or one of {ids}",
+                )
             for col in t.when.columns():
                 if col not in known_cols:
-                    raise bad(f"{key}.transitions[{j}].when", f"the register has no column {col!r}",
-                              "add it under 'columns' or fix the name")
+                    raise bad(
+                        f"{key}.transitions[{j}].when",
+                        f"the register has no column {col!r}",
+                        "add it under 'columns' or fix the name",
+                    )
     # reachability from the first step
     seen, todo = set(), [sop.steps[0].id]
     while todo:
@@ -314,8 +323,11 @@ def _check_graph(sop: Sop, path: str) -> None:
         todo.extend(t.to for t in sop.step(cur).transitions)
     for s in sop.steps:
         if s.id not in seen:
-            raise bad(f"steps ({s.id})", "step can never be reached from the first step",
-                      "point a transition at it or remove it")
+            raise bad(
+                f"steps ({s.id})",
+                "step can never be reached from the first step",
+                "point a transition at it or remove it",
+            )
     # every step can reach close
     can_close = {s.id for s in sop.steps if any(t.to == "close" for t in s.transitions)}
     changed = True
@@ -327,12 +339,18 @@ def _check_graph(sop: Sop, path: str) -> None:
                 changed = True
     for s in sop.steps:
         if s.id not in can_close:
-            raise bad(f"steps ({s.id})", "no path from this step ever closes the complaint",
-                      "add a transition that leads to 'close'")
+            raise bad(
+                f"steps ({s.id})",
+                "no path from this step ever closes the complaint",
+                "add a transition that leads to 'close'",
+            )
     for kind in sop.on_register.send:
         if kind not in COMPLAINANT_MESSAGES:
-            raise bad("on_register.send", f"unknown message {kind!r}",
-                      f"use one of {sorted(COMPLAINANT_MESSAGES)}")
+            raise bad(
+                "on_register.send",
+                f"unknown message {kind!r}",
+                f"use one of {sorted(COMPLAINANT_MESSAGES)}",
+            )
 
 
 def load_sop(path: str | Path) -> Sop:
@@ -341,14 +359,20 @@ def load_sop(path: str | Path) -> Sop:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("SOP file not found", file=str(p), fix="check the 'sop' setting") from None
+        raise ConfigError(
+            "SOP file not found", file=str(p), fix="check the 'sop' setting"
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read SOP file ({e})", file=str(p)) from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None
-        raise ConfigError(f"not valid YAML ({getattr(e, 'problem', e)})", file=str(p), key=where,
-                          fix="fix the indentation or quoting there") from None
+        raise ConfigError(
+            f"not valid YAML ({getattr(e, 'problem', e)})",
+            file=str(p),
+            key=where,
+            fix="fix the indentation or quoting there",
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError("an SOP file must be a mapping (id, name, roles, steps)", file=str(p))
     try:
@@ -356,8 +380,12 @@ def load_sop(path: str | Path) -> Sop:
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(x) for x in err["loc"]) or "(top)"
-        raise ConfigError(err["msg"], file=str(p), key=key,
-                          fix="see config/sop/bpbd-karanganyar.yaml for a working example") from None
+        raise ConfigError(
+            err["msg"],
+            file=str(p),
+            key=key,
+            fix="see config/sop/bpbd-karanganyar.yaml for a working example",
+        ) from None
     if not sop.steps:
         raise ConfigError("no steps", file=str(p), key="steps", fix="list the SOP's steps")
     _check_graph(sop, str(p))

@@ -86,29 +86,51 @@ class SpoolEntry:
 
     def to_json(self) -> str:
         n = self.notification
-        return dumps({
-            "notification": {
-                "key": n.key, "kind": n.kind, "ticket": n.ticket, "step_id": n.step_id,
-                "to_roles": list(n.to_roles), "to_complainant": n.to_complainant,
-                "not_before": n.not_before, "attachments": list(n.attachments),
-                "context": n.context,
-            },
-            "attempts": self.attempts, "last_error": self.last_error, "sent_at": self.sent_at,
-            "message_id": self.message_id, "recipients": self.recipients,
-        })
+        return dumps(
+            {
+                "notification": {
+                    "key": n.key,
+                    "kind": n.kind,
+                    "ticket": n.ticket,
+                    "step_id": n.step_id,
+                    "to_roles": list(n.to_roles),
+                    "to_complainant": n.to_complainant,
+                    "not_before": n.not_before,
+                    "attachments": list(n.attachments),
+                    "context": n.context,
+                },
+                "attempts": self.attempts,
+                "last_error": self.last_error,
+                "sent_at": self.sent_at,
+                "message_id": self.message_id,
+                "recipients": self.recipients,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str, state: str) -> SpoolEntry:
         d = loads(text)
         n = d["notification"]
         notif = Notification(
-            key=n["key"], kind=n["kind"], ticket=n["ticket"], step_id=n["step_id"],
-            to_roles=tuple(n["to_roles"]), to_complainant=n["to_complainant"],
-            not_before=n["not_before"], attachments=tuple(n["attachments"]),
+            key=n["key"],
+            kind=n["kind"],
+            ticket=n["ticket"],
+            step_id=n["step_id"],
+            to_roles=tuple(n["to_roles"]),
+            to_complainant=n["to_complainant"],
+            not_before=n["not_before"],
+            attachments=tuple(n["attachments"]),
             context=n["context"],
         )
-        return cls(notif, state, d.get("attempts", 0), d.get("last_error", ""),
-                   d.get("sent_at"), d.get("message_id", ""), d.get("recipients", []))
+        return cls(
+            notif,
+            state,
+            d.get("attempts", 0),
+            d.get("last_error", ""),
+            d.get("sent_at"),
+            d.get("message_id", ""),
+            d.get("recipients", []),
+        )
 
 
 class Spool:
@@ -207,12 +229,16 @@ class Spool:
 
     def due(self, now: datetime) -> list[SpoolEntry]:
         """Pending entries whose time has come, oldest decision first."""
-        out = [e for e in self.entries("pending")
-               if e.notification.not_before is None or e.notification.not_before <= now]
+        out = [
+            e
+            for e in self.entries("pending")
+            if e.notification.not_before is None or e.notification.not_before <= now
+        ]
         return sorted(out, key=lambda e: (e.notification.context.get("now") or now, e.key))
 
-    def mark_sent(self, entry: SpoolEntry, when: datetime, message_id: str,
-                  recipients: list[str]) -> None:
+    def mark_sent(
+        self, entry: SpoolEntry, when: datetime, message_id: str, recipients: list[str]
+    ) -> None:
         entry.sent_at, entry.message_id, entry.recipients = when, message_id, recipients
         self._move(entry, "sent")
 

@@ -35,8 +35,12 @@ OFFICES = {
             "short_name": "BPBD Kab. Karanganyar",
             "address": "Jl. Lawu No. 385, Karanganyar",
             "city": "Karanganyar",
-            "head": {"name": "HENDRO PRAYITNO, SH.MM", "title": "Kepala Pelaksana BPBD",
-                     "rank": "Pembina Tk.I", "nip": "19760531 199503 1 001"},
+            "head": {
+                "name": "HENDRO PRAYITNO, SH.MM",
+                "title": "Kepala Pelaksana BPBD",
+                "rank": "Pembina Tk.I",
+                "nip": "19760531 199503 1 001",
+            },
         },
         "sop": str(REPO / "config/sop/bpbd-karanganyar.yaml"),
         "roles": {
@@ -53,8 +57,12 @@ OFFICES = {
             "short_name": "Dinsos Kota Blitar",
             "address": "Jl. Ir. Soekarno No. 2, Blitar",
             "city": "Blitar",
-            "head": {"name": "SAD SASMINTARTI, S.H.,M.M", "title": "Kepala Dinas Sosial",
-                     "rank": "Pembina Utama Muda", "nip": "196601191986022002"},
+            "head": {
+                "name": "SAD SASMINTARTI, S.H.,M.M",
+                "title": "Kepala Dinas Sosial",
+                "rank": "Pembina Utama Muda",
+                "nip": "196601191986022002",
+            },
         },
         "sop": str(REPO / "config/sop/dinsos-blitar.yaml"),
         "roles": {
@@ -78,10 +86,15 @@ def settings_dict(root: Path, office: str = "bpbd", **overrides) -> dict:
         "inbox": {"type": "maildir", "path": str(root / "maildir")},
         "register": {"type": "xlsx", "path": str(root / "register.xlsx")},
         "mail": {"type": "file", "outbox": str(root / "outbox")},
-        "mail_identity": {"from_address": f"aduan@{office}.example.go.id",
-                          "from_name": "Layanan Aduan"},
-        "paths": {"documents": str(root / "dokumen"), "attachments": str(root / "lampiran"),
-                  "state": str(root / "state")},
+        "mail_identity": {
+            "from_address": f"aduan@{office}.example.go.id",
+            "from_name": "Layanan Aduan",
+        },
+        "paths": {
+            "documents": str(root / "dokumen"),
+            "attachments": str(root / "lampiran"),
+            "state": str(root / "state"),
+        },
         "templates": str(REPO / "templates"),
         "base": str(root),
     }

@@ -2,9 +2,9 @@
 
 Real mail is messy: undeclared 8-bit bytes, charsets Python does not know,
 encoded words inside quoted filenames, broken MIME boundaries. The rule here is
-that :func:`parse_message` never raises: it parses with ``email.policy.default``,
-falls back to ``compat32`` when the modern header parser trips, and decodes every
-header and body itself with ``errors="replace"`` so one odd byte costs one
+that :func:`parse_message` never raises: it parses with the lenient ``compat32``
+policy (``email.policy.default`` as a second try when that trips), reads raw
+header values and decodes every header and body itself with ``errors="replace"`` so one odd byte costs one
 replacement character, not the complaint. Pure: no I/O.
 """
 
@@ -666,11 +666,15 @@ def parse_message(
     raw = bytes(raw or b"")
     own = {a.strip().lower() for a in own_addresses}
     errors: list[str] = []
-    for policy in (email.policy.default, email.policy.compat32):
+    # compat32 first: every header is decoded here anyway, and its lenient
+    # parameter parser both copes better with broken MIME and is 2x faster
+    # (policy.default re-parses Content-Type on every access); policy.default
+    # is the second opinion when compat32 trips.
+    for policy in (email.policy.compat32, email.policy.default):
         try:
             msg = email.message_from_bytes(raw, policy=policy)
             return _build(msg, raw, key, limits, own)
-        except Exception as e:  # the header parser of policy.default has known crashes
+        except Exception as e:  # parsers have known crashes on hostile input
             logger.debug("parse with %s failed for %s: %r", policy, key or "?", e)
             errors.append(f"{type(e).__name__}: {e}")
     text = _clean_text(_decode_bytes(raw, None))

@@ -207,6 +207,27 @@ def text_block(doc, label: str, tag: str) -> None:
     _para(doc, tag, space_after=2)
 
 
+KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid"}
+
+
+def slim(doc) -> None:
+    """Drop what python-docx's default template carries and no letter needs.
+
+    Its styles.xml and stylesWithEffects.xml are ~800 kB unzipped and parsing
+    them was most of a render's time; its thumbnail shows another document.
+    Word and LibreOffice add the styles back when staff pick one.
+    """
+    styles = doc.styles.element
+    for el in list(styles):
+        unused = el.tag == qn("w:style") and el.get(qn("w:styleId")) not in KEEP_STYLES
+        if unused or el.tag == qn("w:latentStyles"):
+            styles.remove(el)
+    for rels in (doc.part.rels, doc.part.package.rels):
+        for rId, rel in list(rels.items()):
+            if rel.reltype.endswith(("/stylesWithEffects", "/thumbnail", "/customXml")):
+                rels.pop(rId)
+
+
 def new_document():
     doc = Document()
     sec = doc.sections[0]
@@ -415,6 +436,7 @@ def main() -> None:
     for name, build in DOCUMENTS.items():
         doc = new_document()
         build(doc)
+        slim(doc)
         doc.core_properties.title = name
         doc.core_properties.author = "Aduan"
         doc.save(args.out / f"{name}.docx")

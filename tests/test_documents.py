@@ -1,0 +1,359 @@
+"""Documents: every template rendered for both seed offices and reopened with python-docx."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+import yaml
+from docx.oxml.ns import qn
+
+from aduan.config import load_settings
+from aduan.documents import REDACTED, TEMPLATES, Documents, clean, hari, tanggal
+from aduan.errors import DocumentError
+from aduan.model import DocumentJob
+from tests.conftest import OFFICES, REPO, settings_dict
+
+WIB = ZoneInfo("Asia/Jakarta")
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=WIB)
+LOGO = REPO / "templates" / "logo-contoh.png"
+
+# What each document must show of the decision fields (keys of ``f``).
+DECISIONS = {
+    "formulir_aduan": (),
+    "lembar_disposisi": ("disposisi",),
+    "rencana_tindak_lanjut": ("rencana",),
+    "laporan_pelaksanaan": ("hasil", "laporan"),
+    "hasil_keputusan": ("keputusan",),
+    "berita_acara": ("keputusan", "hasil"),
+    "formulir_penyaluran": ("instansi_tujuan",),
+}
+
+CASES = {
+    "bpbd": {
+        "ticket": "ADU/2026/11/0012",
+        "name": "Sutarno Wibowo",
+        "contact": "0812-2650-7781",
+        "channel": "WhatsApp",
+        "subject": "Tanah longsor menutup jalan Desa Berjo",
+        "text": "Longsor di Dusun Tlogo, Desa Berjo menutup jalan sejak pukul 05.00.\n"
+        "Dua rumah terancam. Mohon bantuan alat berat.",
+        "category": "Bencana",
+        "f": {
+            "disposisi": "Tim TRC segera ke lokasi, koordinasi dengan Camat Ngargoyoso.",
+            "rencana": "Kirim 1 ekskavator dan 10 personel TRC pukul 13.00.",
+            "hasil": "Jalan sudah dapat dilalui kendaraan roda dua pukul 16.20.",
+            "laporan": "Pembersihan material longsor selesai, warga aman.",
+            "keputusan": "Aduan ditangani TRC; jalan dibuka kembali.",
+            "instansi_tujuan": "Dinas PUPR Kabupaten Karanganyar",
+        },
+    },
+    "blitar": {
+        "ticket": "ADU/2026/11/0003",
+        "name": "Endang Purwaningsih",
+        "contact": "endang.p@example.co.id",
+        "channel": "Email",
+        "subject": "Bantuan PKH tidak cair tiga bulan",
+        "text": "Bantuan PKH ibu saya di Kelurahan Sentul tidak cair sejak Agustus.",
+        "category": "Bantuan Sosial",
+        "f": {
+            "disposisi": "Bahas di rapat tim hari ini; cek data DTKS.",
+            "keputusan": "Data diperbarui di DTKS; pencairan diajukan bulan Desember.",
+            "hasil": "Pengadu diberi tahu jadwal pencairan Desember 2026.",
+            "instansi_tujuan": "Kantor Pos Cabang Blitar",
+            "rencana": "Verifikasi data ke Kelurahan Sentul hari Rabu.",
+            "laporan": "Verifikasi selesai; usulan pencairan dikirim.",
+        },
+    },
+}
+
+
+def context(office: str, **over) -> dict:
+    c = CASES[office]
+    step = {
+        "id": "disposisi", "number": 3, "label": "Mendisposisi", "role": "Kepala Dinas",
+        "role_id": "kepala", "output": "Lembar disposisi", "requirements": "",
+        "standard_minutes": 10, "allowance": "10 menit", "started": NOW,
+        "deadline": NOW + timedelta(minutes=10),
+    }  # fmt: skip
+    ctx = {
+        "ticket": c["ticket"], "received": datetime(2026, 11, 23, 8, 5, tzinfo=WIB),
+        "channel": c["channel"], "name": c["name"], "contact": c["contact"],
+        "subject": c["subject"], "text": c["text"], "attachments": "foto-1.jpg",
+        "category": c["category"], "fields": {"Kategori": c["category"], "Catatan": ""},
+        "f": dict(c["f"]), "confidential": False, "sop_name": "SOP", "sop_number": "1",
+        "step": step, "outcome": None, "now": NOW, "date": NOW, "nomor": "012/DIS/2026",
+        "source_message_id": "",
+    }  # fmt: skip
+    ctx.update(over)
+    return ctx
+
+
+@pytest.fixture
+def settings_for(tmp_path):
+    """Settings of a seed office with a logo; ``make_settings`` cannot override ``office``."""
+
+    def make(office: str, logo: Path | None = LOGO, **over):
+        root = tmp_path / office
+        root.mkdir(exist_ok=True)
+        data = settings_dict(root, office, **over)
+        data["office"] = dict(data["office"], logo=str(logo) if logo else "")
+        f = root / "settings.yaml"
+        f.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return load_settings(f)
+
+    return make
+
+
+def job(ctx: dict, doc: str, path: str | None = None) -> DocumentJob:
+    return DocumentJob(ctx["ticket"], doc, f"2026/T/{doc}.docx" if path is None else path, ctx)
+
+
+def text_of(path: Path) -> str:
+    """All text of a .docx (body paragraphs and table cells), line breaks as \\n."""
+    body = docx.Document(str(path)).element.body
+    out = []
+    for el in body.iter(qn("w:t"), qn("w:br"), qn("w:p")):
+        out.append(el.text or "" if el.tag == qn("w:t") else "\n")
+    return "".join(out)
+
+
+def xml_of(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
+# ------------------------------------------------------------------ pure
+def test_text_helpers():
+    assert tanggal(date(2024, 1, 10)) == "10 Januari 2024"
+    assert tanggal(None) == "-"
+    assert tanggal("bukan tanggal") == "bukan tanggal"
+    assert tanggal("2026-11-24T10:30:00+07:00") == "24 November 2026"
+    assert hari(date(2026, 11, 24)) == "Selasa"
+    assert hari(None) == ""
+    assert clean("a\x00b\x07c\x0c\r\nd\ud800e\ufffe") == "abc\nde"
+    assert clean({"k": ["x\x1b", 3, None]}) == {"k": ["x", 3, None]}
+
+
+# ------------------------------------------------------------ rendering
+@pytest.mark.parametrize("office", ["bpbd", "blitar"])
+@pytest.mark.parametrize("doc", TEMPLATES)
+def test_every_template_renders_for_each_office(settings_for, office, doc):
+    s = settings_for(office)
+    ctx = context(office)
+    path = Documents(s).render(job(ctx, doc))
+    assert path == s.path(s.paths.documents) / "2026/T" / f"{doc}.docx"
+    text = text_of(path)
+    o = OFFICES[office]["office"]
+    for expected in (
+        ctx["ticket"],
+        ctx["name"],
+        ctx["contact"],
+        ctx["subject"],
+        o["government"],
+        o["name"],
+        o["head"]["name"],
+        o["head"]["rank"],
+        "NIP. " + o["head"]["nip"],
+        "Nomor: 012/DIS/2026",
+        f"{o['city']}, 24 November 2026",
+        "23 November 2026 pukul 08.05 WIB",
+    ):
+        assert expected in text, expected  # fmt: skip
+    assert ctx["text"] in text  # the line break survives as a break
+    for key in DECISIONS[doc]:
+        assert ctx["f"][key] in text, key
+    xml = xml_of(path)
+    assert "{{" not in xml and "{%" not in xml
+    assert len(docx.Document(str(path)).inline_shapes) == 1
+
+
+def test_check_passes_for_shipped_templates(settings_for):
+    for office in ("bpbd", "blitar"):
+        assert Documents(settings_for(office)).check() == []
+
+
+def test_forwarded_to_role_comes_from_the_sop(settings_for):
+    bpbd = text_of(Documents(settings_for("bpbd")).render(job(context("bpbd"), "lembar_disposisi")))
+    blitar = Documents(settings_for("blitar")).render(job(context("blitar"), "lembar_disposisi"))
+    assert "Diteruskan kepada\nTIM" in bpbd
+    assert "Diteruskan kepada\nTim Pengelola Pengaduan" in text_of(blitar)
+
+
+def test_no_logo_configured_means_no_image(settings_for):
+    path = Documents(settings_for("bpbd", logo=None)).render(job(context("bpbd"), "berita_acara"))
+    assert len(docx.Document(str(path)).inline_shapes) == 0
+    assert "BERITA ACARA PENYELESAIAN ADUAN" in text_of(path)
+
+
+def test_unusable_logo_is_skipped_not_fatal(settings_for, tmp_path, caplog):
+    bad = tmp_path / "logo.png"
+    bad.write_bytes(b"not an image")
+    path = Documents(settings_for("bpbd", logo=bad)).render(job(context("bpbd"), "berita_acara"))
+    assert len(docx.Document(str(path)).inline_shapes) == 0
+    assert "office.logo" in caplog.text
+
+
+# -------------------------------------------------------- confidentiality
+@pytest.mark.parametrize("doc", TEMPLATES)
+def test_confidential_identity_hidden_from_team_documents(settings_for, doc):
+    ctx = context("blitar", confidential=True)
+    text = text_of(Documents(settings_for("blitar")).render(job(ctx, doc)))
+    team = doc in ("lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan")
+    assert (ctx["name"] in text) is not team
+    assert (ctx["contact"] in text) is not team
+    assert (REDACTED in text) is team
+    assert ctx["ticket"] in text and ctx["subject"] in text
+
+
+# ----------------------------------------------------------- hostile text
+def test_hostile_text_renders_as_text(settings_for):
+    rtl = "شكوى بشأن المياه"  # Arabic, right to left
+    nasty = "</w:t><w:r>&amp; <b>\"'{{ 7*7 }}{% if x %}\x00\x07\x0c\x1b\ud83d"
+    long = ("Air bersih 💧 tidak mengalir. " * 700)[:20_000]
+    ctx = context("bpbd", name=nasty, subject=rtl, text=long + "\nAKHIR")
+    ctx["f"]["disposisi"] = "Tindak <segera> & laporkan 🙏"
+    path = Documents(settings_for("bpbd")).render(job(ctx, "lembar_disposisi"))
+    text = text_of(path)
+    assert "</w:t><w:r>&amp; <b>\"'{{ 7*7 }}{% if x %}" in text  # literal, not markup
+    assert "49" not in text
+    assert rtl in text
+    assert long in text and "\nAKHIR" in text
+    assert "Tindak <segera> & laporkan 🙏" in text
+
+
+# -------------------------------------------------------- broken templates
+def broken_templates(tmp_path: Path, doc: str, old: str, new: str) -> Path:
+    """A copy of templates/ in which one template has a tag edited as staff might."""
+    folder = tmp_path / "tpl"
+    shutil.copytree(REPO / "templates", folder, ignore=shutil.ignore_patterns("email"))
+    src = folder / f"{doc}.docx"
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["word/document.xml"].decode()
+    assert old in xml
+    parts["word/document.xml"] = xml.replace(old, new, 1).encode()
+    with zipfile.ZipFile(src, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("{{ nomor }}", "{{ nomor|rusak }}", ["rusak"]),
+        ("{{ nomor }}", "{{ nomor ]}", ["broken tag"]),
+        ("{{ nomor }}", "{{ nomer }}", ["unknown tag", "nomer"]),
+        ("{{ nomor }}", "{% if nomor %}", ["broken tag"]),
+        ("{{ office.head.nip }}", "{{ office.kepala.nip }}", ["unknown tag", "kepala"]),
+    ],
+)
+def test_broken_template_reported_by_name(settings_for, tmp_path, old, new, words):
+    s = settings_for(
+        "blitar", templates=str(broken_templates(tmp_path, "lembar_disposisi", old, new))
+    )
+    docs = Documents(s)
+    problems = docs.check()
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("template lembar_disposisi: ")
+    for w in words:
+        assert w in problems[0]
+    with pytest.raises(DocumentError, match="lembar_disposisi"):
+        docs.render(job(context("blitar"), "lembar_disposisi"))
+    # the other documents still render
+    assert docs.render(job(context("blitar"), "berita_acara")).exists()
+
+
+def test_missing_template(settings_for):
+    docs = Documents(settings_for("bpbd"))
+    with pytest.raises(DocumentError, match="template rekap_tahunan: file .* not found"):
+        docs.render(job(context("bpbd"), "rekap_tahunan"))
+    with pytest.raises(DocumentError):
+        docs.render(job(context("bpbd"), "../formulir_aduan"))
+
+
+# --------------------------------------------------------- paths and files
+@pytest.mark.parametrize(
+    "rel",
+    ["../x.docx", "/tmp/x.docx", "2026/../../x.docx", "a\\..\\x.docx", "x.txt", "", "a\x00.docx"],
+)
+def test_unsafe_paths_refused(settings_for, rel):
+    with pytest.raises(DocumentError):
+        Documents(settings_for("bpbd")).render(job(context("bpbd"), "formulir_aduan", rel))
+
+
+def test_symlink_out_of_documents_folder_refused(settings_for, tmp_path):
+    s = settings_for("bpbd")
+    out = s.path(s.paths.documents)
+    out.mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (out / "link").symlink_to(tmp_path / "outside")
+    with pytest.raises(DocumentError, match="leaves"):
+        Documents(s).render(job(context("bpbd"), "formulir_aduan", "link/x.docx"))
+    assert list((tmp_path / "outside").iterdir()) == []
+
+
+def test_rerender_only_when_data_or_template_changes(settings_for, tmp_path):
+    s = settings_for("bpbd")
+    docs = Documents(s)
+    ctx = context("bpbd")
+    path = docs.render(job(ctx, "lembar_disposisi"))
+    first = path.stat()
+
+    # same data, another run a minute later: kept as is (same file, not rewritten)
+    again = docs.render(job(context("bpbd", now=NOW + timedelta(minutes=1)), "lembar_disposisi"))
+    assert again == path
+    assert (path.stat().st_ino, path.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+
+    # staff changed the disposition: rewritten in place
+    ctx2 = context("bpbd")
+    ctx2["f"]["disposisi"] = "Tunda; tunggu laporan kecamatan."
+    assert Documents(s).render(job(ctx2, "lembar_disposisi")) == path
+    assert path.stat().st_ino != first.st_ino
+    assert "Tunda; tunggu laporan kecamatan." in text_of(path)
+    second = path.stat()
+
+    # the office restyled the template: rewritten too
+    tpl = tmp_path / "tpl"
+    shutil.copytree(REPO / "templates", tpl, ignore=shutil.ignore_patterns("email"))
+    with zipfile.ZipFile(tpl / "lembar_disposisi.docx", "a") as z:
+        z.writestr("customXml/catatan.xml", "<x/>")
+    s2 = settings_for("bpbd", templates=str(tpl))
+    Documents(s2).render(job(ctx2, "lembar_disposisi"))
+    assert path.stat().st_ino != second.st_ino
+
+    # one document, one file (plus its hash sidecar), no temp files left
+    names = sorted(p.name for p in path.parent.iterdir())
+    assert names == [".lembar_disposisi.docx.sha256", "lembar_disposisi.docx"]
+
+
+def test_deleted_document_is_written_again(settings_for):
+    docs = Documents(settings_for("bpbd"))
+    path = docs.render(job(context("bpbd"), "formulir_aduan"))
+    path.unlink()
+    assert docs.render(job(context("bpbd"), "formulir_aduan")).exists()
+
+
+def test_failed_render_keeps_previous_file_and_leaves_no_temp(settings_for, tmp_path):
+    s = settings_for("blitar")
+    path = Documents(s).render(job(context("blitar"), "lembar_disposisi"))
+    before = path.read_bytes()
+    folder = broken_templates(tmp_path, "lembar_disposisi", "{{ nomor }}", "{{ nomor|rusak }}")
+    ctx = context("blitar")
+    ctx["f"]["disposisi"] = "Perubahan yang tidak jadi ditulis."
+    with pytest.raises(DocumentError):
+        Documents(settings_for("blitar", templates=str(folder))).render(
+            job(ctx, "lembar_disposisi")
+        )
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(path.parent)) == [
+        ".lembar_disposisi.docx.sha256",
+        "lembar_disposisi.docx",
+    ]

@@ -457,8 +457,8 @@ class _Run:
         self, st: RowState, ticket: str, values: dict[str, str], doc: str, step: Step
     ) -> None:
         year = st.received.astimezone(self.cfg.tz).year
-        order = self.sop.documents().index(doc) + 1 if doc in self.sop.documents() else 99
-        rel = f"{year}/{safe_ticket(ticket)}/{order:02d}-{doc}.docx"
+        # numbered by the SOP step that outputs it, so files sort in SOP order
+        rel = f"{year}/{safe_ticket(ticket)}/{step.number:02d}-{doc}.docx"
         if rel not in st.docs:
             st.docs.append(rel)
         p = parse_ticket(self.pattern, ticket)

@@ -211,10 +211,10 @@ def test_bpbd_full_follow_up_every_step_in_order(office):
     assert st_.outcome == "ditindaklanjuti"
     # the team's task for step 5 carries the lembar disposisi
     assert mem.row(t)[C.DOCUMENTS].splitlines() == [
-        "2026/ADU-2026-11-0001/01-formulir_aduan.docx",
-        "2026/ADU-2026-11-0001/02-lembar_disposisi.docx",
-        "2026/ADU-2026-11-0001/03-rencana_tindak_lanjut.docx",
-        "2026/ADU-2026-11-0001/04-laporan_pelaksanaan.docx",
+        "2026/ADU-2026-11-0001/03-formulir_aduan.docx",
+        "2026/ADU-2026-11-0001/04-lembar_disposisi.docx",
+        "2026/ADU-2026-11-0001/05-rencana_tindak_lanjut.docx",
+        "2026/ADU-2026-11-0001/07-laporan_pelaksanaan.docx",
     ]
 
 
@@ -226,7 +226,7 @@ def test_task_email_carries_documents_so_far(office):
     d = step(mem, cfg, MON + timedelta(minutes=5))
     tim = [n for n in d.notifications if n.to_roles == ("tim",)]
     assert len(tim) == 1
-    assert tim[0].attachments[-1].endswith("02-lembar_disposisi.docx")
+    assert tim[0].attachments[-1].endswith("04-lembar_disposisi.docx")
     assert tim[0].context["f"]["disposisi"] == "Cek"
     # several steps completing in one cycle are each recorded
     assert [h[0] for h in state(mem, t).hist][-3:] == ["telaah", "catat", "sampaikan"]
@@ -294,6 +294,17 @@ def test_blitar_outside_authority_is_forwarded(office):
     assert d.notifications[0].context["f"]["instansi_tujuan"] == "Dinas PUPR Kota Blitar"
     assert [j.doc for j in d.documents] == ["formulir_penyaluran"]
     assert mem.row(t)[C.STATUS] == "Disalurkan"
+
+
+def test_bpbd_outside_authority_is_forwarded(office):
+    cfg, mem = office("bpbd")
+    step(mem, cfg, MON, [mail(subject="Jalan berlubang")])
+    t = mem.rows[0][C.TICKET]
+    mem.row(t).update({"Perlu Tindak Lanjut": "Bukan Kewenangan", "Instansi Tujuan": "DPUPR"})
+    d = step(mem, cfg, MON + timedelta(minutes=3))
+    assert kinds(d) == [("penyaluran", (), True)]
+    assert d.notifications[0].attachments == ("2026/ADU-2026-11-0001/02-formulir_penyaluran.docx",)
+    assert state(mem, t).outcome == "disalurkan"
 
 
 # ---------------------------------------------------------- deadlines

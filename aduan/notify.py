@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -59,6 +59,7 @@ KINDS = (
 )
 #: Kinds addressed to the complainant (the others go to staff roles).
 COMPLAINANT_KINDS = frozenset({"tanda_terima", "jawaban_langsung", "hasil", "penyaluran"})
+_STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
 #: What replaces an identifying value when the identity is kept confidential.
 HIDDEN = "(dirahasiakan)"
 
@@ -401,7 +402,7 @@ def _template_context(
         attached=attachment_names,
         recipients=[role_label(r) for r in n.to_roles],
         to_complainant=n.to_complainant or n.kind in COMPLAINANT_KINDS,
-        fill=_columns_to_fill(settings, n.step_id) if n.kind == "tugas" else [],
+        fill=_columns_to_fill(settings, n.step_id) if n.kind in _STEP_KINDS else [],
         tz_label=settings.tz_label,
     )
     return ctx
@@ -450,9 +451,9 @@ def compose(
     ticket = _header_safe(n.ticket, 80)
     if ticket and f"[{ticket}]" not in subject:
         subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
-    now = n.context.get("now") or datetime.now(timezone.utc)
+    now = n.context.get("now") or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone(timedelta(0)))
+        now = now.replace(tzinfo=UTC)
 
     msg = EmailMessage()
     msg["From"] = formataddr((_header_safe(ident.from_name, 100), ident.from_address))

@@ -1,1 +1,113 @@
-"""aiosmtpd SMTP server fixture (see issue: notifications)."""
+"""aiosmtpd SMTP server fixture (see issue 6: notifications).
+
+``smtp_server`` runs a real SMTP server on 127.0.0.1 (a free port) in a thread.
+It collects every message it accepts, offers AUTH PLAIN/LOGIN without TLS (for
+``user`` / ``password``; sessions without login are accepted too), and can be told
+to fail: ``server.refuse("x@example.test", "550 5.1.1 No such user")`` answers that
+reply to RCPT for one recipient, ``server.data_reply = "451 4.3.0 Try later"`` answers
+it to DATA.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+
+import pytest
+
+__all__ = ["Received", "SmtpServer", "free_port", "smtp_server"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.data, policy=default)  # type: ignore[return-value]
+
+
+@dataclass
+class SmtpServer:
+    host: str = "127.0.0.1"
+    port: int = 0
+    user: str = "aduan@example.test"
+    password: str = "rahasia-smtp-123"
+    messages: list[Received] = field(default_factory=list)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    data_reply: str | None = None
+    logins: list[str] = field(default_factory=list)
+    sessions: int = 0
+
+    def refuse(self, address: str, reply: str) -> None:
+        """Answer ``reply`` (e.g. "550 5.1.1 No such user") to RCPT TO for ``address``."""
+        self.rcpt_replies[address.lower()] = reply
+
+    # ---- aiosmtpd handler hooks
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.rcpt_replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            return self.data_reply
+        self.messages.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+            )
+        )
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == self.user
+            and auth_data.password.decode() == self.password
+        )
+        if ok:
+            self.logins.append(self.user)
+        return AuthResult(success=ok)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; yields :class:`SmtpServer`."""
+    from aiosmtpd.controller import Controller
+
+    srv = SmtpServer(port=free_port())
+    ctl = Controller(
+        srv,
+        hostname=srv.host,
+        port=srv.port,
+        authenticator=srv.authenticate,
+        auth_require_tls=False,
+        decode_data=False,
+    )
+    ctl.start()
+    try:
+        yield srv
+    finally:
+        ctl.stop()

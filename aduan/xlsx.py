@@ -140,19 +140,18 @@ class _Table:
     problems: list[str] = field(default_factory=list)
 
     def values(self, i: int) -> dict[str, str]:
+        """The row's cells by layout header; a column the sheet lacks reads ""."""
         row = self.rows[i]
-        return {
-            n: (row[c] if c < len(row) else "") if (c := self.cols.get(n)) is not None else ""
-            for n in self.names
-        }
+        out = {n: row[c] for n, c in self.cols.items()}
+        if len(out) < len(self.names):
+            out.update((n, "") for n in self.names if n not in out)
+        return out
 
     def blank(self, i: int) -> bool:
         return not any(v.strip() for v in self.rows[i])
 
     def ticket(self, i: int) -> str:
-        c = self.cols[C.TICKET]
-        row = self.rows[i]
-        return row[c].strip() if c < len(row) else ""
+        return self.rows[i][self.cols[C.TICKET]].strip()
 
     def last_used(self) -> int:
         """Index of the last data row with any text, -1 if none."""
@@ -171,7 +170,9 @@ def _scan(book: python_calamine.CalamineWorkbook, layout: Layout, path: Path) ->
             permanent=True,
         )
     data = book.get_sheet_by_name(REGISTER_TAB).to_python(skip_empty_area=False)
-    text = [[cell_text(v) for v in r] for r in data]
+    # calamine's range is rectangular, so every row has every column; strings
+    # (nearly all cells) skip the conversion call: read() stays near calamine speed
+    text = [[v if type(v) is str else cell_text(v) for v in r] for r in data]
     headers = [h.strip() for h in text[0]] if text else []
     cols: dict[str, int] = {}
     problems = []
@@ -308,10 +309,11 @@ class XlsxRegister:
             self._save(wb)
             return done
         self._check_unlocked()
-        wb = self._load(self._read_bytes())
+        data, stamp = self._read_bytes()
+        wb = self._load(data)
         done = self._repair(wb)
         if done:
-            self._save(wb)
+            self._save(wb, expect=stamp)
         return done
 
     def _repair(self, wb: Workbook) -> list[str]:
@@ -476,7 +478,7 @@ class XlsxRegister:
         if ws.is_empty():
             return result
         self._check_unlocked()
-        data = self._read_bytes()
+        data, stamp = self._read_bytes()
         # locate rows on the same bytes openpyxl edits, read the way read() reads
         with self._calamine(data) as book:
             table = _scan(book, self.layout, self.path)
@@ -497,7 +499,7 @@ class XlsxRegister:
             self._append_history(wb, ws.history)
         if ws.meta:
             self._upsert_meta(wb, ws.meta)
-        self._save(wb)
+        self._save(wb, expect=stamp)
         for reason in result.skipped:
             logger.warning("register update skipped: %s", reason)
         return result
@@ -623,9 +625,12 @@ class XlsxRegister:
                     permanent=False,
                 )
 
-    def _read_bytes(self) -> bytes:
+    def _read_bytes(self) -> tuple[bytes, tuple[int, int, int]]:
+        """The file's bytes and its stamp (mtime, size, inode) as they were read."""
         try:
-            return self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                return f.read(), (st.st_mtime_ns, st.st_size, st.st_ino)
         except FileNotFoundError:
             raise RegisterError(
                 f"{self.path}: berkas register tidak ada; jalankan `aduan init`", permanent=True
@@ -640,7 +645,7 @@ class XlsxRegister:
     def _calamine(self, data: bytes | None) -> Iterator[python_calamine.CalamineWorkbook]:
         if data is None:
             # calamine's own OSError carries no errno: read the bytes ourselves
-            data = self._read_bytes()
+            data = self._read_bytes()[0]
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (python_calamine.CalamineError, ValueError) as e:
@@ -664,8 +669,12 @@ class XlsxRegister:
         except Exception as e:  # openpyxl raises a zoo of types on malformed files
             raise RegisterError(self._corrupt(e), permanent=True) from None
 
-    def _save(self, wb: Workbook) -> None:
-        """Save beside the register, then rename over it: a crash never leaves half a file."""
+    def _save(self, wb: Workbook, expect: tuple[int, int, int] | None = None) -> None:
+        """Save beside the register, then rename over it: a crash never leaves half a file.
+
+        ``expect`` is the stamp of the file as loaded: if someone saved it or opened
+        it meanwhile (a write takes seconds on a big register), replacing it would
+        throw their edit away, so the write is deferred instead."""
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
@@ -674,6 +683,15 @@ class XlsxRegister:
                 wb.save(f)
                 f.flush()
                 os.fsync(f.fileno())
+            if expect is not None:
+                self._check_unlocked()
+                st = os.stat(self.path)
+                if (st.st_mtime_ns, st.st_size, st.st_ino) != expect:
+                    raise RegisterError(
+                        f"{self.path}: register diubah orang lain saat sedang ditulis; "
+                        "perubahan ditunda ke siklus berikutnya (file changed during write)",
+                        permanent=False,
+                    )
             if self.path.exists():
                 shutil.copymode(self.path, tmp)
             else:

@@ -13,8 +13,15 @@ import pytest
 import python_calamine
 
 from aduan.errors import ConfigError, RegisterError
-from aduan.layout import GUIDE_TAB, HISTORY_HEADERS, HISTORY_TAB, META_TAB, REGISTER_TAB, C
-from aduan.layout import build_layout
+from aduan.layout import (
+    GUIDE_TAB,
+    HISTORY_HEADERS,
+    HISTORY_TAB,
+    META_TAB,
+    REGISTER_TAB,
+    C,
+    build_layout,
+)
 from aduan.model import RowUpdate, WriteSet, row_fingerprint
 from aduan.register import WriteResult, open_register
 from aduan.sop import load_sop
@@ -112,13 +119,11 @@ def test_init_creates_everything(tmp_path, layout):
         assert ws.column_dimensions[openpyxl.utils.get_column_letter(col(ws, name))].hidden
     assert ws.column_dimensions["A"].width == layout.column(C.TICKET).width
     dvs = [(dv.formula1, str(dv.sqref)) for dv in ws.data_validations.dataValidation]
-    for name, formula in [
-        ("Perlu Tindak Lanjut", '"Ya,Tidak"'),
-        (C.CONFIDENTIAL, '"Ya,Tidak"'),
-        ("Kategori", '"Bencana,Lainnya"'),
-    ]:
+    for name in ("Perlu Tindak Lanjut", C.CONFIDENTIAL, C.CATEGORY, C.CHANNEL):
+        formula = '"' + ",".join(layout.column(name).choices) + '"'
         letter = openpyxl.utils.get_column_letter(col(ws, name))
         assert (formula, f"{letter}2:{letter}1048576") in dvs
+    assert layout.column(C.CATEGORY).choices == ("Bencana", "Lainnya")  # from settings
     assert len(dvs) == len([c for c in layout.columns if c.choices])
     formulas = [f for cf in ws.conditional_formatting for r in cf.rules for f in r.formula]
     late = openpyxl.utils.get_column_letter(col(ws, C.LATE))
@@ -472,6 +477,23 @@ def test_failed_save_leaves_register_intact(reg, monkeypatch):
     assert not e.value.permanent
     assert digest(reg.path) == before
     assert sorted(p.name for p in reg.path.parent.iterdir()) == ["register.xlsx"]
+
+
+def test_staff_save_during_write_wins_and_write_is_deferred(reg, monkeypatch):
+    save = openpyxl.Workbook.save
+
+    def slow_save(self, f):
+        save(self, f)
+        if not getattr(slow_save, "done", False):  # staff saves while we are writing
+            slow_save.done = True
+            staff_edit(reg.path, lambda ws: type_row(ws, 2, name="Staf menyimpan"))
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", slow_save)
+    with pytest.raises(RegisterError, match="ditunda") as e:
+        reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
+    assert not e.value.permanent
+    assert [r.get(C.NAME) for r in reg.read().rows] == ["Staf menyimpan"]
+    assert [p.name for p in reg.path.parent.iterdir()] == ["register.xlsx"]
 
 
 # ---------------------------------------------------------------- factory

@@ -16,6 +16,8 @@ import json
 import logging
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import zipfile
 from datetime import date, datetime, timedelta
@@ -33,7 +35,7 @@ from . import idfmt
 from .errors import DocumentError
 from .model import DocumentJob
 
-__all__ = ["REDACTED", "TEAM_DOCUMENTS", "TEMPLATES", "Documents", "sample_context"]
+__all__ = ["REDACTED", "TEAM_DOCUMENTS", "TEMPLATES", "Documents", "convert_pdf", "sample_context"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +136,9 @@ class Documents:
         self.env.filters.update(tanggal=tanggal, waktu=self._waktu, hari=hari)
         self.logo = self._find_logo()
         self._forward_to = self._forward_targets()
+        # ``documents.pdf`` is read defensively: older settings have no such section
+        self.pdf = bool(getattr(getattr(settings, "documents", None), "pdf", False))
+        self._lo_profile = settings.path(settings.paths.state) / "libreoffice"
 
     # ---------------------------------------------------------- public
     def render(self, job: DocumentJob) -> Path:
@@ -145,12 +150,21 @@ class Documents:
         sidecar = target.with_name(f".{target.name}.sha256")
         if target.exists() and _read(sidecar) == digest:
             logger.debug("%s unchanged, kept %s", job.doc, target)
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(target, lambda fh: self._fill(job.doc, template, ctx, fh))
-        _atomic_write(sidecar, lambda fh: fh.write(digest.encode()))
-        logger.info("%s: wrote %s", job.ticket, target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(target, lambda fh: self._fill(job.doc, template, ctx, fh))
+            _atomic_write(sidecar, lambda fh: fh.write(digest.encode()))
+            logger.info("%s: wrote %s", job.ticket, target)
+        if self.pdf:
+            self.to_pdf(target)
         return target
+
+    def to_pdf(self, docx_path: Path) -> Path:
+        """The PDF next to a .docx, converted unless it is already newer."""
+        pdf = docx_path.with_suffix(".pdf")
+        if pdf.exists() and pdf.stat().st_mtime_ns >= docx_path.stat().st_mtime_ns:
+            return pdf
+        return convert_pdf([docx_path], profile=self._lo_profile)[0]
 
     def check(self) -> list[str]:
         """Render every template with sample data; return problems as text."""
@@ -354,6 +368,67 @@ def _atomic_write(target: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def soffice() -> str:
+    """The LibreOffice binary, or DocumentError saying how to install it."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        raise DocumentError(
+            "PDF: LibreOffice (soffice) is not installed — apt-get install "
+            "libreoffice-writer-nogui, or set documents.pdf: false",
+            permanent=True,
+        )
+    return exe
+
+
+def convert_pdf(paths: list[Path], *, profile: Path, timeout: float = 180) -> list[Path]:
+    """Convert .docx files to PDFs next to them, in one LibreOffice run.
+
+    Each PDF is written to a temp folder first and renamed into place, so a
+    killed conversion never leaves half a PDF. ``profile`` is LibreOffice's
+    user folder: a private one, since a second soffice sharing the desktop
+    user's profile silently converts nothing.
+    """
+    if not paths:
+        return []
+    exe = soffice()
+    profile.mkdir(parents=True, exist_ok=True)
+    by_dir: dict[Path, list[Path]] = {}
+    for p in paths:
+        by_dir.setdefault(p.parent, []).append(p)
+    out: list[Path] = []
+    for folder, group in by_dir.items():
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".pdf-") as tmp:
+            cmd = [
+                exe,
+                f"-env:UserInstallation={profile.resolve().as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                *map(str, group),
+            ]
+            try:
+                res = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=timeout, check=False
+                )
+            except subprocess.TimeoutExpired:
+                raise DocumentError(
+                    f"PDF: LibreOffice took over {timeout:.0f} s", permanent=False
+                ) from None
+            except OSError as e:
+                raise DocumentError(f"PDF: cannot run LibreOffice ({e})") from None
+            for p in group:
+                made = Path(tmp) / f"{p.stem}.pdf"
+                if not made.is_file() or made.stat().st_size == 0:
+                    detail = (res.stderr or res.stdout).strip()[-300:]
+                    raise DocumentError(f"PDF: LibreOffice did not convert {p.name} ({detail})")
+                os.replace(made, p.with_suffix(".pdf"))
+                out.append(p.with_suffix(".pdf"))
+    return out
 
 
 def sample_context(settings, now: datetime | None = None) -> dict[str, Any]:

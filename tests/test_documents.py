@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -357,3 +358,42 @@ def test_failed_render_keeps_previous_file_and_leaves_no_temp(settings_for, tmp_
         ".lembar_disposisi.docx.sha256",
         "lembar_disposisi.docx",
     ]
+
+
+# --------------------------------------------------------------------- PDF
+def require_soffice() -> None:
+    """LibreOffice and pdftotext: installed by `make test`; fail under CI, else skip."""
+    missing = [b for b in ("soffice", "pdftotext") if not shutil.which(b)]
+    if missing:
+        msg = f"{', '.join(missing)} not installed (scripts/install-system-deps.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def test_pdf_next_to_docx_contains_the_ticket(settings_for):
+    require_soffice()
+    docs = Documents(settings_for("blitar"))
+    docs.pdf = True
+    ctx = context("blitar")
+    path = docs.render(job(ctx, "berita_acara"))
+    pdf = path.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert ctx["ticket"] in text.stdout
+    assert "BERITA ACARA PENYELESAIAN ADUAN" in text.stdout
+    before = pdf.stat()
+    docs.render(job(ctx, "berita_acara"))  # unchanged: neither docx nor PDF rewritten
+    assert (pdf.stat().st_ino, pdf.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        ".berita_acara.docx.sha256", "berita_acara.docx", "berita_acara.pdf"
+    ]  # fmt: skip
+
+
+def test_pdf_without_libreoffice_says_how_to_fix(settings_for, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    docs = Documents(settings_for("bpbd"))
+    docs.pdf = True
+    with pytest.raises(DocumentError, match="LibreOffice .* not installed .* documents.pdf: false"):
+        docs.render(job(context("bpbd"), "formulir_aduan"))
+    docs.pdf = False
+    assert docs.render(job(context("bpbd"), "formulir_aduan")).exists()  # the .docx is fine

@@ -12,7 +12,6 @@ naming the template, and :func:`check_templates` finds the problem at ``aduan ch
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 import re
@@ -28,6 +27,7 @@ from typing import Any
 import jinja2
 
 from .errors import MailError
+from .ids import message_id, thread_id
 from .model import Notification
 
 __all__ = [
@@ -128,14 +128,8 @@ _STRUCTURAL = {
 
 
 # ------------------------------------------------------------------ identifiers
-def message_id(key: str, domain: str) -> str:
-    """The Message-ID for an idempotency key: the same key always gives the same id."""
-    return f"<aduan.{hashlib.sha1(key.encode('utf-8')).hexdigest()[:24]}@{domain}>"
-
-
-def thread_id(ticket: str, domain: str) -> str:
-    """The root id every mail about one ticket refers to, so clients thread them."""
-    return message_id(f"thread|{ticket}", domain)
+# message_id() and thread_id() live in aduan.ids: the engine maps replies and
+# bounces back to tickets with the very same functions.
 
 
 # ------------------------------------------------------------ Indonesian text

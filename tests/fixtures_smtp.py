@@ -89,7 +89,7 @@ class SmtpServer:
         )
         if ok:
             self.logins.append(self.user)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
 
 @pytest.fixture

@@ -52,6 +52,13 @@ class Register(Protocol):
         """Apply all changes of a cycle in one write (nothing at all if empty)."""
         ...
 
+    def write_tab(self, title: str, rows: list[list[str]]) -> None:
+        """Create or replace a whole tab's values (as text) in one write.
+
+        For Aduan's report tabs (e.g. *Rekap 2026-11*); the register's own
+        tabs are refused."""
+        ...
+
     def close(self) -> None:
         """Release connections or handles (a no-op for files)."""
         ...

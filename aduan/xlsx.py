@@ -298,6 +298,27 @@ class XlsxRegister:
     def close(self) -> None:
         """Nothing to release: the file is opened and closed per call."""
 
+    # ------------------------------------------------------------ report tabs
+    def write_tab(self, title: str, rows: list[list[str]]) -> None:
+        """Create or replace a whole tab's values (as text); one atomic save."""
+        if title in (REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB):
+            raise RegisterError(
+                f"tab '{title}' milik register; tidak boleh ditimpa", permanent=True
+            )
+        if not title or len(title) > 31 or any(ch in title for ch in "[]:*?/\\"):
+            raise RegisterError(f"nama tab tidak sah: {title!r}", permanent=True)
+        self._check_unlocked()
+        data, stamp = self._read_bytes()
+        wb = self._load(data)
+        at = wb.sheetnames.index(title) if title in wb.sheetnames else len(wb.sheetnames)
+        if title in wb.sheetnames:
+            wb.remove(wb[title])  # stale cells of a longer old recap must not survive
+        ws = wb.create_sheet(title, at)
+        for i, r in enumerate(rows, 1):
+            for j, v in enumerate(r, 1):
+                _set_text(ws.cell(i, j), v)
+        self._save(wb, expect=stamp)
+
     # ------------------------------------------------------------------ init
     def init(self) -> list[str]:
         """Create the file, or add what is missing; save only if something changed."""

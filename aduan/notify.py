@@ -242,9 +242,16 @@ def _identifiers(ctx: dict[str, Any]) -> list[str]:
     return sorted({f for f in found if f.strip()}, key=len, reverse=True)
 
 
+def _words_rx(idents: Sequence[str]) -> re.Pattern[str] | None:
+    """Whole words only: the name "Siti" must not match inside "Disposition"."""
+    if not idents:
+        return None
+    words = "|".join(re.escape(i) for i in idents)
+    return re.compile(r"(?<!\w)(?:" + words + r")(?!\w)", re.IGNORECASE)
+
+
 def _scrubber(idents: Sequence[str]):
-    words = [re.escape(i) for i in idents]
-    rx = re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE) if words else None
+    rx = _words_rx(idents)
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
@@ -289,15 +296,27 @@ def _file_text(path: Path) -> str:
 
 
 def _reveals(path: Path, idents: Sequence[str]) -> bool:
-    text = _file_text(path).casefold()
-    if any(i.casefold() in text for i in idents):
+    """Whether a file may identify the complainant. Only files whose text can be read
+    (.docx, .txt) can be cleared; a photo or a PDF might show an identity card."""
+    if path.suffix.lower() not in _CHECKABLE:
         return True
-    return any(rx.search(text) for rx in (_NIK_IN_TEXT,))
+    text = _file_text(path)
+    rx = _words_rx(idents)
+    return bool((rx and rx.search(text)) or _NIK_IN_TEXT.search(text))
 
 
 # ------------------------------------------------------------------ templates
+_CHECKABLE = {".docx", ".txt", ".csv"}
 _ENVS: dict[tuple[str, str], jinja2.Environment] = {}
 _SOPS: dict[str, Any] = {}
+
+
+def _sop(settings: Any) -> Any:
+    """The office's SOP, loaded once per process (one run)."""
+    key = str(settings.path(settings.sop))
+    if key not in _SOPS:
+        _SOPS[key] = settings.load_sop()
+    return _SOPS[key]
 
 
 def _env(settings: Any) -> jinja2.Environment:
@@ -342,13 +361,11 @@ def _columns_to_fill(settings: Any, step_id: str | None) -> list[dict[str, Any]]
     if not step_id:
         return []
     try:
-        sop = _SOPS.get(settings.sop) or settings.load_sop()
-        _SOPS[settings.sop] = sop
-        step = sop.step(step_id)
+        step = _sop(settings).step(step_id)
     except Exception:  # the engine already validated the SOP; a mismatch only loses a hint
         logger.warning("cannot find step %s in the SOP for the task email", step_id)
         return []
-    defs = {c.name: c for c in sop.staff_columns()}
+    defs = {c.name: c for c in _sop(settings).staff_columns()}
     out: list[dict[str, Any]] = []
     for t in step.transitions:
         for col in _ordered_columns(t.when):
@@ -383,10 +400,8 @@ def _template_context(
     if not show_identity:
         ctx = _hide_identity(ctx, idents)
     try:
-        sop = _SOPS.get(settings.sop) or settings.load_sop()
-        _SOPS[settings.sop] = sop
-        role_label = sop.role_label
-    except Exception:
+        role_label = _sop(settings).role_label
+    except Exception:  # labels are a courtesy; the role id still tells who is meant
         role_label = str
     ctx.update(
         kind=n.kind,

@@ -494,3 +494,27 @@ def test_broken_template_raises_permanent_mail_error_naming_it(make_settings, ow
     assert any("laporan-subject.txt" in p and "not found" in p for p in problems)
     # the other kinds still compose
     compose(notification(settings, "tugas"), ["a@x.go.id"], settings)
+
+
+def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_settings, tmp_path):
+    settings = make_settings("blitar")
+    photo = tmp_path / "ktp.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    doc = tmp_path / "lembar_disposisi.docx"
+    d = docx.Document()
+    d.add_paragraph("Disposition: posisi situasi")  # 'siti' inside words is not the name
+    d.save(doc)
+    n = notification(settings, "tugas")
+    hidden = parse(
+        compose(
+            n, ["t@dinsos.example.go.id"], settings, attachments=[photo, doc], show_identity=False
+        )
+    )
+    assert [a.get_filename() for a in hidden.iter_attachments()] == ["lembar_disposisi.docx"]
+    assert "ktp.jpg (dirahasiakan)" in bodies(hidden)[0]
+    shown = parse(compose(n, ["p@dinsos.example.go.id"], settings, attachments=[photo, doc]))
+    assert [a.get_filename() for a in shown.iter_attachments()] == [
+        "ktp.jpg",
+        "lembar_disposisi.docx",
+    ]
+    assert next(shown.iter_attachments()).get_content_type() == "image/jpeg"

@@ -157,6 +157,34 @@ def test_init_repairs_missing_tab_and_keeps_data(reg):
     assert reg.init() == []
 
 
+def test_init_rehides_columns_saved_as_one_group(reg):
+    """LibreOffice saves adjacent columns of equal format as one <col min max>."""
+    wb = openpyxl.load_workbook(reg.path)
+    ws = wb[REGISTER_TAB]
+    first, last = col(ws, C.DOCUMENTS), col(ws, C.STATE)
+    for j in range(first, last + 1):
+        del ws.column_dimensions[openpyxl.utils.get_column_letter(j)]
+    ws.column_dimensions.group(
+        openpyxl.utils.get_column_letter(first), openpyxl.utils.get_column_letter(last)
+    )
+    ws.column_dimensions[openpyxl.utils.get_column_letter(first)].hidden = False
+    wb.save(reg.path)
+    done = reg.init()
+    assert f"Kolom '{C.SOURCE}' disembunyikan" in done
+    ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
+    dims = [(d.min, d.max, d.hidden) for d in ws.column_dimensions.values() if d.min >= first]
+    assert sorted(dims) == [(first, first, False), (first + 1, first + 1, True), (last, last, True)]
+    assert reg.init() == []
+
+
+def test_init_refreshes_edited_guide(reg):
+    wb = openpyxl.load_workbook(reg.path)
+    wb[GUIDE_TAB]["A1"] = "coretan"
+    wb.save(reg.path)
+    assert reg.init() == [f"Tab '{GUIDE_TAB}' diperbarui"]
+    assert openpyxl.load_workbook(reg.path)[GUIDE_TAB]["A1"].value == "Petunjuk Register Aduan"
+
+
 def test_init_reports_renamed_header_by_name(reg):
     staff_edit(reg.path, lambda ws: ws.cell(1, col(ws, C.STATUS), "Status Aduan"))
     before = digest(reg.path)
@@ -285,6 +313,17 @@ def test_write_appends_updates_history_meta(reg):
     assert snap.meta == {"seq:2026-11": "3", "imap:uidvalidity": "77"}
     assert len(calamine_rows(reg.path, META_TAB)) == 3  # header + 2 keys, upserted not duplicated
     assert not [p for p in reg.path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_write_recreates_missing_history_and_meta_tabs(reg):
+    wb = openpyxl.load_workbook(reg.path)
+    del wb[HISTORY_TAB], wb[META_TAB]
+    wb.save(reg.path)
+    reg.write(WriteSet(history=[{"Peristiwa": "x"}], meta={"a": "1"}))
+    wb = openpyxl.load_workbook(reg.path)
+    assert wb[META_TAB].sheet_state == "hidden"
+    assert calamine_rows(reg.path, HISTORY_TAB) == [HISTORY_HEADERS, ["", "", "x", "", "", ""]]
+    assert reg.read().meta == {"a": "1"}
 
 
 def test_append_goes_below_last_row_even_with_gaps(reg):

@@ -268,3 +268,47 @@ def test_open_mailer_without_secret_names_the_setting(make_settings, smtp_server
     with pytest.raises(ConfigError) as e:
         open_mailer(settings)
     assert "ADUAN_TEST_SMTP_PW" in str(e.value)
+
+
+# ------------------------------------------------------------ aduan check
+def test_check_mailer_logs_in_and_sends_a_test_email(make_settings, smtp_server, monkeypatch):
+    from aduan.mailer import check_mailer
+
+    monkeypatch.setenv("ADUAN_TEST_SMTP_PW", smtp_server.password)
+    settings = smtp_settings(
+        make_settings, smtp_server, user=smtp_server.user, password_env="ADUAN_TEST_SMTP_PW"
+    )
+    assert check_mailer(settings) == []
+    assert smtp_server.logins == [smtp_server.user] and smtp_server.messages == []
+    assert check_mailer(settings, "admin@bpbd.example.go.id", now=NOW) == []
+    got = smtp_server.messages[0]
+    assert got.rcpt_tos == ["admin@bpbd.example.go.id"]
+    assert got.message["Auto-Submitted"] == "auto-generated"
+    assert "Email uji" in got.message["Subject"]
+
+
+def test_check_mailer_reports_bad_password_in_one_line(make_settings, smtp_server, monkeypatch):
+    from aduan.mailer import check_mailer
+
+    monkeypatch.setenv("ADUAN_TEST_SMTP_PW", "keliru-123")
+    settings = smtp_settings(
+        make_settings, smtp_server, user=smtp_server.user, password_env="ADUAN_TEST_SMTP_PW"
+    )
+    problems = check_mailer(settings)
+    assert len(problems) == 1 and "login" in problems[0] and "keliru-123" not in problems[0]
+
+
+def test_check_mailer_file_outbox(make_settings, tmp_path):
+    from aduan.mailer import check_mailer
+
+    settings = make_settings("bpbd")
+    assert check_mailer(settings) == []
+    assert check_mailer(settings, "admin@bpbd.example.go.id", now=NOW) == []
+    (eml,) = settings.path(settings.mail.outbox).iterdir()
+    assert "-uji-" in eml.name
+    blocker = tmp_path / "blok"
+    blocker.write_text("x")
+    bad = make_settings(
+        "bpbd", root=tmp_path / "b", mail={"type": "file", "outbox": str(blocker / "o")}
+    )
+    assert len(check_mailer(bad)) == 1

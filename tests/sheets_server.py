@@ -550,6 +550,8 @@ class Sheet:
             vmask = _sub(mask, "rowData")
             vmask = _sub(vmask, "values") if _wants(vmask, "values") else {}
             last = max([len(self.cells)] + [r + 1 for r, _ in self.validations])
+            if self.formats and _wants(vmask, "userEnteredFormat"):
+                last = r1
             rows = []
             for r in range(r0, min(r1, last)):
                 values = [self._cell_data(r, c, vmask) for c in range(c0, c1)]
@@ -869,7 +871,11 @@ class SheetsServer:
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sheets-server", daemon=True
+            # A short poll interval: shutdown() waits for it, once per test.
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="sheets-server",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -1394,7 +1400,9 @@ class SheetsServer:
                 self._batch.append((kind, copy.deepcopy(request[kind])))
         return replies
 
-    def _do_addSheet(self, ss: Spreadsheet, p: dict) -> dict:  # noqa: N802 - API names
+    # One handler per request kind, named after it (camelCase on purpose): _do_<kind>.
+
+    def _do_addSheet(self, ss: Spreadsheet, p: dict) -> dict:
         props = copy.deepcopy(p.get("properties", {}))
         taken = {s.title.casefold() for s in ss.sheets}
         title = props.get("title")
@@ -1425,14 +1433,14 @@ class SheetsServer:
         ss.reindex()
         return {"addSheet": {"properties": sheet.metadata()["properties"]}}
 
-    def _do_deleteSheet(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_deleteSheet(self, ss: Spreadsheet, p: dict) -> None:
         sheet = ss.by_id(p.get("sheetId", 0))
         if len(ss.sheets) == 1:
             raise ApiError(400, "You can't remove all the sheets in a document.")
         ss.sheets.remove(sheet)
         ss.reindex()
 
-    def _do_updateSheetProperties(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_updateSheetProperties(self, ss: Spreadsheet, p: dict) -> None:
         new = p.get("properties", {})
         sheet = ss.by_id(new.get("sheetId", 0))
         if not p.get("fields"):
@@ -1477,7 +1485,7 @@ class SheetsServer:
             raise ApiError(400, f"Invalid dimension range: [{start}, {end})")
         return sheet, dim, start, end
 
-    def _do_insertDimension(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_insertDimension(self, ss: Spreadsheet, p: dict) -> None:
         sheet, dim, start, end = self._dimension_range(ss, p.get("range", {}))
         size = sheet.row_count if dim == "ROWS" else sheet.column_count
         if start > size:
@@ -1492,7 +1500,7 @@ class SheetsServer:
                 for i in range(start, end):
                     sheet.validations[(i, key[1]) if axis == 0 else (key[0], i)] = rule
 
-    def _do_deleteDimension(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_deleteDimension(self, ss: Spreadsheet, p: dict) -> None:
         sheet, dim, start, end = self._dimension_range(ss, p.get("range", {}))
         size = sheet.row_count if dim == "ROWS" else sheet.column_count
         end = min(end, size)
@@ -1501,12 +1509,12 @@ class SheetsServer:
             raise ApiError(400, f"You can't delete all the {what} on the sheet.")
         sheet.shift(dim, start, -(end - start))
 
-    def _do_appendDimension(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_appendDimension(self, ss: Spreadsheet, p: dict) -> None:
         sheet = ss.by_id(p.get("sheetId", 0))
         key = "rowCount" if p.get("dimension") == "ROWS" else "columnCount"
         sheet.props["gridProperties"][key] += int(p.get("length", 0))
 
-    def _do_setDataValidation(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_setDataValidation(self, ss: Spreadsheet, p: dict) -> None:
         gr = p.get("range", {})
         sheet = ss.by_id(gr.get("sheetId", 0))
         r0, r1, c0, c1 = sheet.grid_bounds(gr)
@@ -1518,7 +1526,7 @@ class SheetsServer:
                 else:
                     sheet.validations.pop((r, c), None)
 
-    def _do_addConditionalFormatRule(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_addConditionalFormatRule(self, ss: Spreadsheet, p: dict) -> None:
         rule = copy.deepcopy(p.get("rule", {}))
         ranges = rule.get("ranges") or []
         if not ranges:
@@ -1531,14 +1539,14 @@ class SheetsServer:
             raise ApiError(400, f"Invalid index: {index}")
         sheet.conditional_formats.insert(index, rule)
 
-    def _do_deleteConditionalFormatRule(self, ss: Spreadsheet, p: dict) -> dict:  # noqa: N802
+    def _do_deleteConditionalFormatRule(self, ss: Spreadsheet, p: dict) -> dict:
         sheet = ss.by_id(p.get("sheetId", 0))
         index = p.get("index", 0)
         if not 0 <= index < len(sheet.conditional_formats):
             raise ApiError(400, f"No conditional format on the sheet at index: {index}")
         return {"deleteConditionalFormatRule": {"rule": sheet.conditional_formats.pop(index)}}
 
-    def _do_addProtectedRange(self, ss: Spreadsheet, p: dict) -> dict:  # noqa: N802
+    def _do_addProtectedRange(self, ss: Spreadsheet, p: dict) -> dict:
         pr = copy.deepcopy(p.get("protectedRange", {}))
         gr = pr.setdefault("range", {})
         gr.setdefault("sheetId", 0)
@@ -1556,7 +1564,7 @@ class SheetsServer:
         sheet.protected_ranges.append(pr)
         return {"addProtectedRange": {"protectedRange": copy.deepcopy(pr)}}
 
-    def _do_deleteProtectedRange(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_deleteProtectedRange(self, ss: Spreadsheet, p: dict) -> None:
         pid = p.get("protectedRangeId")
         for s in ss.sheets:
             for pr in s.protected_ranges:
@@ -1565,7 +1573,7 @@ class SheetsServer:
                     return
         raise ApiError(400, f"No protected range with id: {pid}")
 
-    def _do_updateDimensionProperties(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_updateDimensionProperties(self, ss: Spreadsheet, p: dict) -> None:
         sheet, dim, start, end = self._dimension_range(ss, p.get("range", {}))
         if not p.get("fields"):
             raise ApiError(400, "At least one field must be updated, but 'fields' is empty.")
@@ -1576,7 +1584,7 @@ class SheetsServer:
             if not props:
                 del sheet.dim_props[dim][i]
 
-    def _do_repeatCell(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_repeatCell(self, ss: Spreadsheet, p: dict) -> None:
         gr = copy.deepcopy(p.get("range", {}))
         gr.setdefault("sheetId", 0)
         sheet = ss.by_id(gr["sheetId"])
@@ -1597,7 +1605,7 @@ class SheetsServer:
                         else:
                             sheet.validations.pop((r, c), None)
 
-    def _do_sortRange(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_sortRange(self, ss: Spreadsheet, p: dict) -> None:
         gr = p.get("range", {})
         sheet = ss.by_id(gr.get("sheetId", 0))
         r0, r1, c0, c1 = sheet.grid_bounds(gr)
@@ -1630,15 +1638,15 @@ class SheetsServer:
                 else:
                     sheet.validations.pop((r, c), None)
 
-    def _do_setBasicFilter(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_setBasicFilter(self, ss: Spreadsheet, p: dict) -> None:
         flt = copy.deepcopy(p.get("filter", {}))
         flt.setdefault("range", {}).setdefault("sheetId", 0)
         ss.by_id(flt["range"]["sheetId"]).basic_filter = flt
 
-    def _do_clearBasicFilter(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_clearBasicFilter(self, ss: Spreadsheet, p: dict) -> None:
         ss.by_id(p.get("sheetId", 0)).basic_filter = None
 
-    def _do_autoResizeDimensions(self, ss: Spreadsheet, p: dict) -> None:  # noqa: N802
+    def _do_autoResizeDimensions(self, ss: Spreadsheet, p: dict) -> None:
         ss.by_id(p.get("dimensions", {}).get("sheetId", 0))  # recorded; widths stay as they are
 
 

@@ -361,6 +361,12 @@ def test_failed_render_keeps_previous_file_and_leaves_no_temp(settings_for, tmp_
 
 
 # --------------------------------------------------------------------- PDF
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory) -> Path:
+    """One LibreOffice profile for all PDF tests: creating one costs seconds."""
+    return tmp_path_factory.mktemp("libreoffice")
+
+
 def require_soffice() -> None:
     """LibreOffice and pdftotext: installed by `make test`; fail under CI, else skip."""
     missing = [b for b in ("soffice", "pdftotext") if not shutil.which(b)]
@@ -371,10 +377,10 @@ def require_soffice() -> None:
         pytest.skip(msg)
 
 
-def test_pdf_next_to_docx_contains_the_ticket(settings_for):
+def test_pdf_next_to_docx_contains_the_ticket(settings_for, lo_profile):
     require_soffice()
     docs = Documents(settings_for("blitar"))
-    docs.pdf = True
+    docs.pdf, docs.lo_profile = True, lo_profile
     ctx = context("blitar")
     path = docs.render(job(ctx, "berita_acara"))
     pdf = path.with_suffix(".pdf")
@@ -397,3 +403,26 @@ def test_pdf_without_libreoffice_says_how_to_fix(settings_for, tmp_path, monkeyp
         docs.render(job(context("bpbd"), "formulir_aduan"))
     docs.pdf = False
     assert docs.render(job(context("bpbd"), "formulir_aduan")).exists()  # the .docx is fine
+
+
+def test_render_many_isolates_failures_and_batches_pdfs(settings_for, lo_profile):
+    require_soffice()
+    docs = Documents(settings_for("bpbd"))
+    docs.pdf, docs.lo_profile = True, lo_profile
+    ctx = context("bpbd")
+    jobs = [
+        job(ctx, "formulir_aduan"),
+        job(ctx, "tidak_ada"),
+        job(ctx, "lembar_disposisi", "../luar.docx"),
+        job(ctx, "lembar_disposisi"),
+    ]
+    results = docs.render_many(jobs)
+    assert [type(r).__name__ for r in results] == [
+        "PosixPath",
+        "DocumentError",
+        "DocumentError",
+        "PosixPath",
+    ]
+    assert "tidak_ada" in str(results[1])
+    for r in (results[0], results[3]):
+        assert r.with_suffix(".pdf").stat().st_size > 0

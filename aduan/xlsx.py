@@ -639,12 +639,16 @@ class XlsxRegister:
         their next save would silently undo ours."""
         d, n = self.path.parent, self.path.name
         for lock, app in ((d / f".~lock.{n}#", "LibreOffice"), (d / f"~${n}", "Excel")):
-            if lock.exists():
-                raise RegisterError(
-                    f"register sedang dibuka di {app} ({lock}); perubahan ditunda ke siklus "
-                    f"berikutnya (register is open in {app}; delete the lock file if it is stale)",
-                    permanent=False,
-                )
+            try:
+                since = datetime.fromtimestamp(lock.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            except OSError:
+                continue
+            # the time helps the admin spot a stale lock left by a crashed editor
+            raise RegisterError(
+                f"register sedang dibuka di {app} sejak {since} ({lock}); perubahan ditunda ke "
+                f"siklus berikutnya (register is open in {app}; delete the lock file if stale)",
+                permanent=False,
+            )
 
     def _read_bytes(self) -> tuple[bytes, tuple[int, int, int]]:
         """The file's bytes and its stamp (mtime, size, inode) as they were read."""

@@ -535,6 +535,19 @@ def test_staff_save_during_write_wins_and_write_is_deferred(reg, monkeypatch):
     assert [p.name for p in reg.path.parent.iterdir()] == ["register.xlsx"]
 
 
+def test_write_tab_creates_and_replaces_report_tab(reg):
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
+    reg.write_tab("Rekap 2026-11", [["Bulan", "Jumlah"], ["2026-11", 12], ["=1+1", "x"]])
+    reg.write_tab("Rekap 2026-11", [["Bulan", "Jumlah"], ["2026-11", "13"]])
+    assert calamine_rows(reg.path, "Rekap 2026-11") == [["Bulan", "Jumlah"], ["2026-11", "13"]]
+    wb = openpyxl.load_workbook(reg.path)
+    assert wb.sheetnames[-1] == "Rekap 2026-11"
+    assert reg.read().rows[0].get(C.TICKET) == "ADU/1"
+    for bad in (REGISTER_TAB, META_TAB, "Rekap/11"):
+        with pytest.raises(RegisterError):
+            reg.write_tab(bad, [["x"]])
+
+
 # ---------------------------------------------------------------- factory
 def test_open_register(make_settings, layout):
     settings = make_settings("bpbd")

@@ -169,7 +169,14 @@ class SmtpMailer:
     def connect(self) -> None:
         """Open and log in, unless a live connection exists (also used by ``aduan check``)."""
         if self._yag is not None and self._yag.smtp is not None and not self._yag.is_closed:
-            return
+            # servers hang up on idle sessions (documents may take a while to render);
+            # a NOOP finds that out before a message is half sent
+            try:
+                if self._yag.smtp.noop()[0] == 250:
+                    return
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
         where = f"{self.host}:{self.port}"
         if self.user and not self._password and not self._oauth2_file:
             # yagmail would fall back to the keyring or prompt on the terminal: hangs cron

@@ -5,16 +5,18 @@ It collects every message it accepts, offers AUTH PLAIN/LOGIN without TLS (for
 ``user`` / ``password``; sessions without login are accepted too), and can be told
 to fail: ``server.refuse("x@example.test", "550 5.1.1 No such user")`` answers that
 reply to RCPT for one recipient, ``server.data_reply = "451 4.3.0 Try later"`` answers
-it to DATA.
+it to DATA, ``server.hang_up()`` drops every open session.
 """
 
 from __future__ import annotations
 
 import email
 import socket
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
+from typing import Any
 
 import pytest
 
@@ -49,14 +51,31 @@ class SmtpServer:
     data_reply: str | None = None
     logins: list[str] = field(default_factory=list)
     sessions: int = 0
+    loop: Any = None
+    _open: list[Any] = field(default_factory=list)
 
     def refuse(self, address: str, reply: str) -> None:
         """Answer ``reply`` (e.g. "550 5.1.1 No such user") to RCPT TO for ``address``."""
         self.rcpt_replies[address.lower()] = reply
 
+    def hang_up(self) -> None:
+        """Close every open session from the server side (an idle timeout, a restart)."""
+        done = threading.Event()
+
+        def close() -> None:
+            for srv in self._open:
+                if srv.transport is not None:
+                    srv.transport.close()
+            self._open.clear()
+            done.set()
+
+        self.loop.call_soon_threadsafe(close)
+        done.wait(5)
+
     # ---- aiosmtpd handler hooks
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.sessions += 1
+        self._open.append(server)
         session.host_name = hostname
         return responses
 
@@ -107,6 +126,7 @@ def smtp_server():
         decode_data=False,
     )
     ctl.start()
+    srv.loop = ctl.loop
     try:
         yield srv
     finally:

@@ -312,3 +312,13 @@ def test_check_mailer_file_outbox(make_settings, tmp_path):
         "bpbd", root=tmp_path / "b", mail={"type": "file", "outbox": str(blocker / "o")}
     )
     assert len(check_mailer(bad)) == 1
+
+
+def test_smtp_reconnects_when_the_server_dropped_an_idle_session(make_settings, smtp_server):
+    settings = smtp_settings(make_settings, smtp_server)
+    mailer = open_mailer(settings)
+    mailer.send(make_message(settings, n=1))
+    smtp_server.hang_up()  # as if the server timed the idle session out
+    mailer.send(make_message(settings, n=2))
+    mailer.close()
+    assert len(smtp_server.messages) == 2 and smtp_server.sessions == 2

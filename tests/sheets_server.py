@@ -443,7 +443,7 @@ class Sheet:
 
     props: dict
     cells: list[list[Any]] = field(default_factory=list)
-    validations: dict[tuple[int, int], dict] = field(default_factory=dict)
+    validations: dict[tuple[int, int], dict] = field(default_factory=dict)  # (row, col) 0-based
     conditional_formats: list[dict] = field(default_factory=list)
     protected_ranges: list[dict] = field(default_factory=list)
     formats: list[dict] = field(default_factory=list)  # repeatCell records, in order
@@ -843,6 +843,13 @@ class RedirectSession(requests.Session):
 class SheetsServer:
     """A stateful Sheets API v4 server on 127.0.0.1 with test hooks.
 
+    Hooks: ``requests`` (every RecordedRequest), ``count(kind)``, ``reset_counts()``,
+    ``batch_requests(kind)`` (structural sub-requests received), ``fail_next(status, n, match)``,
+    ``latency_s``, ``before_request(callback, match, once)``. State, neither recorded nor
+    counted: ``create_spreadsheet``, ``make_read_only``, ``make_private``, ``cells``,
+    ``set_cells``, ``sheet`` (live tab state), ``sheet_id``, ``apply`` (batchUpdate requests as
+    staff), ``sort_rows``, ``insert_rows``, ``delete_rows``.
+
     Example::
 
         with SheetsServer() as server:
@@ -913,8 +920,9 @@ class SheetsServer:
 
     # ---- test hooks
 
-    def count(self, kind: str | None = None) -> int:
-        """Requests received: all, one kind (see RecordedRequest.kind), ``read`` or ``write``."""
+    def count(self, kind: Matcher = None) -> int:
+        """Requests received (injected failures included, as Google counts them against the
+        quota): all, one kind (see RecordedRequest.kind), ``read``/``write``, or a predicate."""
         with self._lock:
             return sum(1 for r in self.requests if _matches(kind, r))
 
@@ -951,7 +959,9 @@ class SheetsServer:
 
         The callback runs in the server thread with the state lock held, so it can edit the
         sheet "as staff" (``set_cells``, ``sort_rows``, ``insert_rows``...) between two
-        requests of the tool. ``once`` removes it after it fired.
+        requests of the tool. ``once`` removes it after it fired. A callback must use that
+        direct state API, never HTTP: a request to this server from inside a callback would
+        deadlock.
         """
         with self._lock:
             self._hooks.append(_Hook(callback, match, once))

@@ -78,8 +78,10 @@ def _safe(text: str, limit: int = 40) -> str:
 class FileOutbox:
     """One RFC 5322 ``.eml`` file per message in a folder, written atomically.
 
-    The name is ``<YYYYmmdd-HHMMSS>-<kind>-<ticket>-<hash of Message-ID>.eml``;
-    sending the same Message-ID again overwrites the same file.
+    The name is ``<YYYYmmdd-HHMMSS>-<kind>-<ticket>-<hash>.eml``, the hash taken over
+    the Message-ID and the recipients: sending the same Message-ID to the same people
+    again overwrites the same file, while one notification composed separately for two
+    roles (e.g. identity shown to one, hidden from the other) keeps both files.
     """
 
     def __init__(self, folder: str | Path) -> None:
@@ -89,7 +91,8 @@ class FileOutbox:
         mid = str(msg.get("Message-ID") or "").strip()
         if not mid:
             raise MailError("message has no Message-ID", permanent=True)
-        short = hashlib.sha1(mid.encode("utf-8")).hexdigest()[:12]
+        rcpts = sorted(a.lower() for _, a in getaddresses(msg.get_all("To", [])) if a)
+        short = hashlib.sha1(f"{mid}|{','.join(rcpts)}".encode()).hexdigest()[:12]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             existing = sorted(self.folder.glob(f"*-{short}.eml"))

@@ -322,3 +322,16 @@ def test_smtp_reconnects_when_the_server_dropped_an_idle_session(make_settings, 
     mailer.send(make_message(settings, n=2))
     mailer.close()
     assert len(smtp_server.messages) == 2 and smtp_server.sessions == 2
+
+
+def test_outbox_keeps_one_file_per_recipient_group_of_a_message_id(make_settings):
+    settings = make_settings("bpbd")
+    box = open_mailer(settings)
+    folder = settings.path(settings.mail.outbox)
+    box.send(make_message(settings, to=("petugas@bpbd.example.go.id",)))
+    box.send(make_message(settings, to=("tim@bpbd.example.go.id",)))
+    box.send(make_message(settings, to=("tim@bpbd.example.go.id",)))
+    got = sorted(
+        email.message_from_bytes(f.read_bytes(), policy=default)["To"] for f in folder.iterdir()
+    )
+    assert got == ["petugas@bpbd.example.go.id", "tim@bpbd.example.go.id"]

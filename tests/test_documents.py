@@ -426,3 +426,87 @@ def test_render_many_isolates_failures_and_batches_pdfs(settings_for, lo_profile
     assert "tidak_ada" in str(results[1])
     for r in (results[0], results[3]):
         assert r.with_suffix(".pdf").stat().st_size > 0
+
+
+# ------------------------------------------------ with the engine's context
+class Register:
+    """The smallest in-memory register the engine can be driven with."""
+
+    def __init__(self, headers: list[str]) -> None:
+        self.headers, self.rows, self.meta = headers, [], {}
+
+    def cycle(self, cfg, now: datetime, mails=()):
+        from aduan.engine import decide
+        from aduan.model import Row, Snapshot
+
+        snap = Snapshot(
+            self.headers, [Row(i, dict(r)) for i, r in enumerate(self.rows)], dict(self.meta)
+        )
+        d = decide(snap, list(mails), cfg, now)
+        for u in d.writes.updates:
+            next(r for r in self.rows if r.get("No. Aduan") == u.ticket).update(u.values)
+        self.rows.extend(dict(a) for a in d.writes.appends)
+        self.meta.update(d.writes.meta)
+        return d
+
+
+FULL_PATHS = {
+    "bpbd": [
+        {"Perlu Tindak Lanjut": "Ya"},
+        {"Kategori": "Bencana"},
+        {"Disposisi": "Tim TRC segera cek lokasi longsor."},
+        {"Rencana Tindak Lanjut": "Kirim regu TRC dan ekskavator."},
+        {"Hasil Tindak Lanjut": "Material longsor dibersihkan."},
+        {"Laporan Pelaksanaan": "Jalan dibuka pukul 16.00."},
+    ],
+    "blitar": [
+        {"Kewenangan": "Kewenangan Dinas"},
+        {"Diteruskan ke Kepala Dinas": "Ya"},
+        {"Disposisi": "Rapatkan dengan tim PKH."},
+        {"Keputusan Penyelesaian": "Data DTKS diperbarui."},
+        {"Hasil Disampaikan": "Pencairan dijadwalkan Desember."},
+    ],
+}
+
+
+@pytest.mark.parametrize(("office", "confidential"), [("bpbd", False), ("blitar", True)])
+def test_engine_path_renders_exactly_the_documents_the_sop_names(
+    settings_for, office, confidential
+):
+    from aduan.engine import EngineConfig
+    from aduan.layout import build_layout
+    from aduan.model import InboundMail
+    from aduan.worktime import WorkCalendar
+
+    s = settings_for(office, confidential_default=confidential)
+    sop = s.load_sop()
+    layout = build_layout(sop, s.categories)
+    cfg = EngineConfig.from_settings(s, sop, layout, WorkCalendar.from_settings(s))
+    reg = Register(layout.headers)
+    monday = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)
+    complaint = InboundMail(
+        source_key="k1", message_id="<m1@example.com>", from_addr="budi@example.com",
+        from_name="Budi Santoso", subject="Pohon tumbang & <kabel> putus", date=monday,
+        text="Pohon tumbang di Jl. Lawu, kabel listrik putus.",
+    )  # fmt: skip
+    jobs = list(reg.cycle(cfg, monday, [complaint]).documents)
+    now = monday
+    for cells in FULL_PATHS[office]:
+        now += timedelta(minutes=3)
+        reg.rows[0].update(cells)
+        jobs += reg.cycle(cfg, now).documents
+    assert [j.doc for j in jobs] == [d for d in sop.documents() if d != "formulir_penyaluran"]
+    results = Documents(s).render_many(jobs)
+    for j, path in zip(jobs, results, strict=True):
+        assert isinstance(path, Path), path
+        text = text_of(path)
+        assert j.ticket in text and "Pohon tumbang & <kabel> putus" in text
+        assert "2 November 2026" in text
+        hidden = confidential and j.doc in (
+            "lembar_disposisi",
+            "rencana_tindak_lanjut",
+            "hasil_keputusan",
+        )
+        assert ("Budi Santoso" in text) is not hidden, j.doc
+        for key in DECISIONS[j.doc]:
+            assert j.context["f"][key] and j.context["f"][key] in text, (j.doc, key)

@@ -396,7 +396,14 @@ def _template_context(
     idents: Sequence[str],
 ) -> dict[str, Any]:
     ctx = _defaults()
-    ctx.update(n.context)
+    # a None where a mapping or list is expected (e.g. reply=None) keeps the empty default
+    ctx.update(
+        {
+            k: v
+            for k, v in n.context.items()
+            if not (v is None and isinstance(ctx.get(k), dict | list))
+        }
+    )
     if not show_identity:
         ctx = _hide_identity(ctx, idents)
     try:

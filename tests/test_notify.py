@@ -518,3 +518,20 @@ def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_setting
         "lembar_disposisi.docx",
     ]
     assert next(shown.iter_attachments()).get_content_type() == "image/jpeg"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_composes_without_step_or_reply(make_settings, kind):
+    # the engine passes step=None for complainant mails and reply=None unless replying
+    settings = make_settings("blitar")
+    ctx = context(settings, None, reply=None, documents=["formulir_aduan.docx"])
+    n = Notification(
+        key=f"{TICKET}|-|{kind}|1",
+        kind=kind,
+        ticket=TICKET,
+        step_id=None,
+        to_roles=("petugas",),
+        context=ctx,
+    )
+    text, html = bodies(parse(compose(n, ["p@dinsos.example.go.id"], settings)))
+    assert TICKET in text and TICKET in html

@@ -14,11 +14,13 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,7 @@ MAX_CELL = 32767  # Excel refuses longer cell text
 TRUNCATED = " …[dipotong]"
 META_HEADERS = ["key", "value"]
 DONE_STATUSES = ("Selesai", "Disalurkan")
+FRESH_S = 60  # a file modified this recently may be mid-save by an editor
 
 FILL = {
     "system": "D9D9D9",
@@ -119,10 +122,10 @@ def cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         # calamine gives a date where openpyxl gives midnight: make both the same
-        if value.time() == time(0) and value.tzinfo is None:
+        if value.time() == dtime(0) and value.tzinfo is None:
             return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, date | time):
+    if isinstance(value, date | dtime):
         return value.isoformat()
     if isinstance(value, timedelta):
         return str(value)
@@ -674,25 +677,32 @@ class XlsxRegister:
         try:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (python_calamine.CalamineError, ValueError) as e:
-            raise RegisterError(self._corrupt(e), permanent=True) from None
+            raise self._corrupt(e) from None
         try:
             yield book
         except python_calamine.CalamineError as e:
-            raise RegisterError(self._corrupt(e), permanent=True) from None
+            raise self._corrupt(e) from None
         finally:
             book.close()
 
-    def _corrupt(self, e: Exception) -> str:
-        return (
+    def _corrupt(self, e: Exception) -> RegisterError:
+        """A file that cannot be parsed: permanent, unless it was saved moments ago
+        (an editor may be writing it right now; the next cycle will tell)."""
+        try:
+            fresh = time.time() - self.path.stat().st_mtime < FRESH_S
+        except OSError:
+            fresh = False
+        return RegisterError(
             f"{self.path}: berkas register rusak atau bukan .xlsx ({type(e).__name__}: {e}); "
-            "pulihkan dari cadangan atau simpan ulang sebagai .xlsx"
+            "pulihkan dari cadangan atau simpan ulang sebagai .xlsx",
+            permanent=not fresh,
         )
 
     def _load(self, data: bytes) -> Workbook:
         try:
             return load_workbook(io.BytesIO(data))
         except Exception as e:  # openpyxl raises a zoo of types on malformed files
-            raise RegisterError(self._corrupt(e), permanent=True) from None
+            raise self._corrupt(e) from None
 
     def _save(self, wb: Workbook, expect: tuple[int, int, int] | None = None) -> None:
         """Save beside the register, then rename over it: a crash never leaves half a file.

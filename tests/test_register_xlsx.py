@@ -4,6 +4,7 @@ openpyxl between read and write, and reopened with openpyxl and calamine."""
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -252,12 +253,21 @@ def test_read_missing_tab_or_file(tmp_path, layout, reg):
 def test_corrupt_file_is_permanent_error(tmp_path, layout, junk):
     path = tmp_path / "register.xlsx"
     path.write_bytes(junk)
+    os.utime(path, (1e9, 1e9))  # saved long ago
     r = XlsxRegister(path, layout)
     for call in (r.read, r.init, lambda: r.write(WriteSet(meta={"a": "1"}))):
         with pytest.raises(RegisterError, match="register.xlsx") as e:
             call()
         assert e.value.permanent
     assert path.read_bytes() == junk
+
+
+def test_file_unreadable_right_after_a_save_is_transient(tmp_path, layout):
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(b"PK\x03\x04 half written by an editor")
+    with pytest.raises(RegisterError, match="rusak") as e:
+        XlsxRegister(path, layout).read()
+    assert not e.value.permanent
 
 
 def test_zip_without_workbook_is_permanent_error(tmp_path, layout):

@@ -6,6 +6,16 @@ when the data or the template changed (a hash in a sidecar file next to it).
 problems as text, for ``aduan check``. Complainant and staff text is untrusted:
 it is autoescaped, stripped of XML-illegal characters, and templates run in a
 Jinja sandbox.
+
+Tags a template may use (each written in one run; see scripts/make_templates.py):
+``ticket received channel name contact subject text attachments category nomor
+date confidential sop_name sop_number step outcome`` — ``f.<key>`` (decision
+columns: disposisi, rencana, hasil, keputusan, laporan, instansi_tujuan, ...),
+``fields['<Kolom>']`` (every staff column), ``office.*`` (settings: government,
+name, address, city, phone, email, website, head.name/title/rank/nip),
+``office_contact``, ``logo``, ``diteruskan_kepada``, ``alasan``; filters
+``tanggal`` (10 Januari 2024), ``waktu`` (Selasa, 10 Januari 2024 pukul 09.15
+WIB), ``hari`` (Selasa).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from docx.image.image import Image as DocxImage
+from docx.opc.exceptions import OpcError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
@@ -67,6 +78,8 @@ F_KEYS = (
 # Keys that change every run without changing the document: kept out of the hash.
 _VOLATILE = frozenset({"now"})
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")
+# What a file that is not a usable .docx raises in python-docx / docxtpl
+_BAD_DOCX = (OpcError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError)
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F);
 # lxml refuses them, and \a and \f would become paragraph / page breaks in docxtpl.
 _ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -135,7 +148,7 @@ class Documents:
         self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
         self.env.filters.update(tanggal=tanggal, waktu=self._waktu, hari=hari)
         self.logo = self._find_logo()
-        self._forward_to = self._forward_targets()
+        self._forward_to, self._f_keys, self._columns = self._sop_facts()
         # ``documents.pdf`` is read defensively: older settings have no such section
         self.pdf = bool(getattr(getattr(settings, "documents", None), "pdf", False))
         self.lo_profile = settings.path(settings.paths.state) / "libreoffice"
@@ -238,8 +251,13 @@ class Documents:
         }
         ctx.update(src)
         ctx["doc"] = job.doc
-        ctx["f"] = {k: "" for k in F_KEYS} | {k: _text(v) for k, v in (src.get("f") or {}).items()}
-        ctx["fields"] = {k: _text(v) for k, v in (src.get("fields") or {}).items()}
+        # every key/column the SOP has is present, so a template may name any of them
+        ctx["f"] = {k: "" for k in self._f_keys} | {
+            k: _text(v) for k, v in (src.get("f") or {}).items()
+        }
+        ctx["fields"] = {k: "" for k in self._columns} | {
+            k: _text(v) for k, v in (src.get("fields") or {}).items()
+        }
         for k in (
             "ticket",
             "channel",
@@ -322,15 +340,18 @@ class Documents:
             raise DocumentError(f"template {name}: unknown tag ({e.message}){_near(e)}") from None
         except TemplateError as e:
             raise DocumentError(f"template {name}: broken tag ({e.message}){_near(e)}") from None
-        except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as e:
+        except _BAD_DOCX as e:
             raise DocumentError(f"template {name}: not a usable .docx file ({e})") from None
+        except (TypeError, AttributeError, ArithmeticError) as e:
+            # a staff-edited tag can misuse a filter ({{ date|tanggal(3) }}): Python errors
+            raise DocumentError(f"template {name}: broken tag ({type(e).__name__}: {e})") from None
 
     def _undeclared(self, name: str, template: Path) -> set[str]:
         try:
             return DocxTemplate(str(template)).get_undeclared_template_variables(self.env)
         except TemplateSyntaxError as e:
             raise DocumentError(f"template {name}: broken tag ({e.message}){_near(e)}") from None
-        except (zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as e:
+        except _BAD_DOCX as e:
             raise DocumentError(f"template {name}: not a usable .docx file ({e})") from None
 
     def _find_logo(self) -> Path | None:
@@ -344,13 +365,14 @@ class Documents:
             return None
         return path
 
-    def _forward_targets(self) -> dict[str, str]:
-        """Document -> role label of the step it leads to (``Diteruskan kepada``)."""
+    def _sop_facts(self) -> tuple[dict[str, str], list[str], list[str]]:
+        """From the SOP: document -> role label of the step it leads to
+        (``Diteruskan kepada``), the ``f`` keys and the staff column names."""
         try:
             sop = self.settings.load_sop()
         except Exception as e:  # noqa: BLE001 - settings were checked at load; degrade
             logger.warning("SOP unreadable for documents (%s)", e)
-            return {}
+            return {}, list(F_KEYS), []
         out: dict[str, str] = {}
         for step in sop.steps:
             for t in step.transitions:
@@ -359,7 +381,8 @@ class Documents:
                         out.setdefault(d, sop.role_label(sop.step(t.to).role))
                     else:
                         out.setdefault(d, "")
-        return out
+        keys = list(dict.fromkeys([*F_KEYS, *sop.field_keys()]))
+        return out, keys, [c.name for c in sop.staff_columns()]
 
 
 def _text(value: Any) -> str:

@@ -254,6 +254,9 @@ def broken_templates(tmp_path: Path, doc: str, old: str, new: str) -> Path:
         ("{{ nomor }}", "{{ nomer }}", ["unknown tag", "nomer"]),
         ("{{ nomor }}", "{% if nomor %}", ["broken tag"]),
         ("{{ office.head.nip }}", "{{ office.kepala.nip }}", ["unknown tag", "kepala"]),
+        ("{{ nomor }}", "{{ nomor.__class__ }}", ["__class__"]),  # the sandbox holds
+        ("{{ nomor }}", "{{ nomor|tanggal(3) }}", ["broken tag", "TypeError"]),
+        ("{{ nomor }}", "{{ 1 / 0 }}", ["broken tag", "ZeroDivisionError"]),
     ],
 )
 def test_broken_template_reported_by_name(settings_for, tmp_path, old, new, words):
@@ -270,6 +273,16 @@ def test_broken_template_reported_by_name(settings_for, tmp_path, old, new, word
         docs.render(job(context("blitar"), "lembar_disposisi"))
     # the other documents still render
     assert docs.render(job(context("blitar"), "berita_acara")).exists()
+
+
+def test_template_that_is_not_a_docx(settings_for, tmp_path):
+    folder = tmp_path / "tpl"
+    shutil.copytree(REPO / "templates", folder, ignore=shutil.ignore_patterns("email"))
+    (folder / "berita_acara.docx").write_text("bukan docx")
+    problems = Documents(settings_for("bpbd", templates=str(folder))).check()
+    assert len(problems) == 1 and problems[0].startswith(
+        "template berita_acara: not a usable .docx"
+    )
 
 
 def test_missing_template(settings_for):

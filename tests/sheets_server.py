@@ -13,9 +13,13 @@ What is faithful, because the tool's correctness depends on it:
 * ``valueInputOption``: RAW stores strings as-is; USER_ENTERED turns ``=...`` into a formula,
   numeric-looking text into a number (``"0812"`` -> 812) and TRUE/FALSE into booleans.
   JSON ``null`` in written values leaves the cell unchanged, ``""`` clears it.
-* ``values:append`` finds the "table" (the first non-empty row of the range and the rows
-  directly below it up to the first empty row) and writes after it; OVERWRITE grows the grid,
-  INSERT_ROWS inserts rows.
+* ``values:append`` finds the "table" and writes under it, from its first column: for a
+  one-cell range, the block that starts at that cell (none if it is empty: write right there);
+  otherwise the block around the range's last non-empty cell. A block grows while any cell
+  next to it (diagonals too) has data, so a fully empty row or column ends it. This matches
+  Google's recorded answers in gspread's cassettes (``'Sheet1'`` with data in A1 and C1 only ->
+  ``tableRange`` C1, appended at C2; ``'Sheet1'!A1`` -> A1, appended at A2). OVERWRITE grows
+  the grid, INSERT_ROWS inserts rows.
 * ``spreadsheets:batchUpdate`` is atomic (all requests or none) and applies the structural
   requests Aduan sends; unknown request kinds are a 400 like Google's.
 * ``spreadsheets.get`` honours ``fields=`` masks and ``ranges=``; a mask that names ``data``
@@ -514,6 +518,38 @@ class Sheet:
     def row_empty(self, r: int, c0: int, c1: int) -> bool:
         return r >= len(self.cells) or all(v is None for v in self.cells[r][c0:c1])
 
+    def last_cell(self, r0: int, r1: int, c0: int, c1: int) -> tuple[int, int] | None:
+        """The last non-empty cell of the bounds: the last such row, its rightmost cell."""
+        for r in range(min(r1, len(self.cells)) - 1, r0 - 1, -1):
+            row = self.cells[r][c0:c1]
+            for c in range(len(row) - 1, -1, -1):
+                if row[c] is not None:
+                    return r, c0 + c
+        return None
+
+    def region(
+        self, seed: tuple[int, int], r0: int, r1: int, c0: int, c1: int
+    ) -> tuple[int, int, int, int]:
+        """The "table" around ``seed``: grown (within the bounds) while any cell next to it,
+        diagonals included, is non-empty - so a fully empty row or column ends it.
+        Returns top, bottom, left, right with exclusive ends."""
+        top, left = seed
+        bottom, right = top + 1, left + 1
+        grown = True
+        while grown:
+            grown = False
+            lo, hi = max(left - 1, c0), min(right + 1, c1)
+            while top > r0 and not self.row_empty(top - 1, lo, hi):
+                top, grown = top - 1, True
+            while bottom < r1 and not self.row_empty(bottom, lo, hi):
+                bottom, grown = bottom + 1, True
+            a, b = max(top - 1, r0), min(bottom + 1, r1)
+            while left > c0 and any(self.get(r, left - 1) is not None for r in range(a, b)):
+                left, grown = left - 1, True
+            while right < c1 and any(self.get(r, right) is not None for r in range(a, b)):
+                right, grown = right + 1, True
+        return top, bottom, left, right
+
     def metadata(self) -> dict:
         props = copy.deepcopy(self.props)
         grid = props["gridProperties"]
@@ -783,8 +819,9 @@ class _Hook:
 
 
 _FAULT_MESSAGES = {
-    429: "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' "
-    "of service 'sheets.googleapis.com'.",
+    # As recorded from Google (gspread's cassettes); {kind} is "Read" or "Write".
+    429: "Quota exceeded for quota metric '{kind} requests' and limit '{kind} requests per "
+    "minute per user' of service 'sheets.googleapis.com' for consumer 'project_number:0'.",
     500: "Internal error encountered.",
     503: "The service is currently unavailable.",
 }
@@ -1116,7 +1153,10 @@ class SheetsServer:
         if self.latency_s:
             time.sleep(self.latency_s)
         if fault is not None:
-            return fault.status, ApiError(fault.status, fault.message).body()
+            kind = "Read" if method == "GET" else "Write"
+            return fault.status, ApiError(
+                fault.status, fault.message.replace("{kind}", kind)
+            ).body()
         with self._lock:
             try:
                 for hook in list(self._hooks):
@@ -1300,30 +1340,17 @@ class SheetsServer:
             raise ApiError(400, "Invalid values: expected a list of rows")
         if rng.cell:  # one cell: the table that starts there, however far it goes
             r0, r1, c0, c1 = rng.r0, sheet.row_count, rng.c0, sheet.column_count
+            seed = (r0, c0) if sheet.get(r0, c0) is not None else None
         else:
             r0, r1, c0, c1 = sheet.bounds(rng)
-        # The "table": the first non-empty row of the range and the non-empty rows under it.
-        first = next(
-            (r for r in range(r0, min(r1, len(sheet.cells))) if not sheet.row_empty(r, c0, c1)),
-            None,
-        )
+            seed = sheet.last_cell(r0, r1, c0, c1)
         out: dict[str, Any] = {"spreadsheetId": ss.id}
-        start_col = c0
-        if first is None:
-            start_row = r0
+        if seed is None:
+            start_row, start_col = r0, c0
         else:
-            last = first
-            while last + 1 < min(r1, len(sheet.cells)) and not sheet.row_empty(last + 1, c0, c1):
-                last += 1
-            used = [
-                c
-                for r in range(first, last + 1)
-                for c, v in enumerate(sheet.cells[r][c0:c1], start=c0)
-                if v is not None
-            ]
-            start_col = min(used)
-            out["tableRange"] = format_a1(sheet.title, first, last + 1, start_col, max(used) + 1)
-            start_row = last + 1
+            top, bottom, left, right = sheet.region(seed, r0, r1, c0, c1)
+            out["tableRange"] = format_a1(sheet.title, top, bottom, left, right)
+            start_row, start_col = bottom, left
         nrows, ncols = len(values), max((len(r) for r in values), default=0)
         if insert == "INSERT_ROWS" and nrows and start_row < sheet.row_count:
             sheet.shift("ROWS", start_row, nrows)

@@ -267,13 +267,37 @@ def test_append_after_the_table(book):
     assert book.server.cells(book.key, TAB)[2:] == [["T-2", "Ani"], ["T-3", "0812"]]
 
 
-def test_append_stops_at_the_first_empty_row(book):
-    # Google appends after the "table", which ends at the first empty row: a blank row in
-    # the middle of the register makes append write into the gap.
-    book.server.set_cells(book.key, TAB, [["No"], ["T-1"], [None], ["T-3"]])
+def test_append_matches_google_recordings(book):
+    # Google's answers recorded in gspread's cassettes (test_append_row_with_empty_value*):
+    # a row with an empty middle cell makes the whole-sheet append find the table "C1".
+    first = book.ws.append_row(["x", "", "y"])
+    assert "tableRange" not in first
+    assert first["updates"]["updatedRange"] == "'Register Aduan'!A1:C1"
+    second = book.ws.append_row(["x", "", "y"])
+    assert second["tableRange"] == "'Register Aduan'!C1"
+    assert second["updates"]["updatedRange"] == "'Register Aduan'!C2:E2"
+    third = book.ws.append_row(["x", "", "y"], table_range="A1")
+    assert third["tableRange"] == "'Register Aduan'!A1"
+    assert third["updates"]["updatedRange"] == "'Register Aduan'!A2:C2"
+    assert book.server.cells(book.key, TAB) == [["x", None, "y"], ["x", None, "y", None, "y"]]
+
+
+def test_gspread_insert_row_appends_into_the_inserted_row(book):
+    # Recorded (test_insert_row): insertDimension, then append at 'Sheet1'!A2, which is
+    # empty, so Google writes right there and reports no tableRange.
+    book.server.set_cells(book.key, TAB, [["No"], ["T-1"], ["T-2"]])
+    result = book.ws.insert_row(["T-0"], index=2)
+    assert "tableRange" not in result
+    assert result["updates"]["updatedRange"] == "'Register Aduan'!A2"
+    assert book.server.cells(book.key, TAB) == [["No"], ["T-0"], ["T-1"], ["T-2"]]
+
+
+def test_append_after_a_gap_goes_under_the_last_block(book):
+    book.server.set_cells(book.key, TAB, [["No", "Nama"], ["T-1"], [None], ["T-3", "y", "x"]])
     result = book.ws.append_row(["T-4"])
-    assert result["updates"]["updatedRange"] == "'Register Aduan'!A3"
-    assert book.server.cells(book.key, TAB) == [["No"], ["T-1"], ["T-4"], ["T-3"]]
+    assert result["tableRange"] == "'Register Aduan'!A4:C4"
+    assert result["updates"]["updatedRange"] == "'Register Aduan'!A5"
+    assert book.server.cells(book.key, TAB)[2:] == [[], ["T-3", "y", "x"], ["T-4"]]
 
 
 def test_append_grows_the_grid_and_insert_rows_shifts(book):
@@ -283,7 +307,7 @@ def test_append_grows_the_grid_and_insert_rows_shifts(book):
     assert (meta["rowCount"], meta["columnCount"]) == (3, 3)
     book.server.set_cells(book.key, TAB, [["No"], ["T-1"], [None], ["bawah"]])
     book.sh.values_append(
-        f"'{TAB}'",
+        f"'{TAB}'!A1:A2",  # the table is searched for within the range only
         params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
         body={"values": [["T-2"], ["T-3"]]},
     )

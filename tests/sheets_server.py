@@ -698,7 +698,10 @@ class Spreadsheet:
     private: bool = False  # not shared at all: every request is 403
 
     def find(self, title: str) -> Sheet | None:
-        return next((s for s in self.sheets if s.title == title), None)
+        """The tab with this title; like Sheets, a range may spell it in another case."""
+        exact = next((s for s in self.sheets if s.title == title), None)
+        folded = title.casefold()
+        return exact or next((s for s in self.sheets if s.title.casefold() == folded), None)
 
     def by_id(self, sheet_id: Any) -> Sheet:
         sheet = next((s for s in self.sheets if s.sheet_id == sheet_id), None)

@@ -178,6 +178,12 @@ def test_batch_get_and_render_options(book):
     ]
 
 
+def test_tab_names_in_ranges_ignore_case(book):
+    book.server.set_cells(book.key, TAB, [["a"]])
+    assert book.sh.values_get("'register ADUAN'!A1")["values"] == [["a"]]
+    assert book.sh.values_get("A1")["range"] == "'Register Aduan'!A1"  # no tab: the first
+
+
 def test_reads_outside_the_grid_fail(book):
     with pytest.raises(APIError) as err:
         book.ws.get("A990:AA1001")

@@ -643,7 +643,10 @@ def _bounce_details(walker: _Walker, mail: InboundMail, charset: str | None) -> 
 
 
 def _synthetic_id(raw: bytes) -> str:
-    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@aduan.invalid>"
+    # line ends normalised: the same mail read from Maildir (LF) or IMAP (CRLF)
+    # must get the same id, or the cycle's dedupe would register it twice
+    digest = hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
+    return f"<{digest[:32]}@aduan.invalid>"
 
 
 def _fallback_name(ctype: str, n: int) -> str:

@@ -1,1 +1,167 @@
-"""Dovecot IMAP server fixture (see issue: IMAP intake)."""
+"""Dovecot IMAP server fixture (see issue: IMAP intake).
+
+``imap_server`` (session) starts Debian's Dovecot on a free loopback port with
+config, users and maildirs in a temp dir (nothing under /etc touched), via
+``tests/start-dovecot.sh``. ``imap_account`` (per test) hands out a fresh user
+with an empty INBOX, so tests never see each other's mail.
+
+Without dovecot the tests skip with a clear message, except under ``CI=true``,
+where a missing server fails the run (``make test`` installs it when root).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+START_DOVECOT = os.environ.get("START_DOVECOT", str(HERE / "start-dovecot.sh"))
+IMAP_USER = "aduan@example.test"
+IMAP_PASSWORD = "rahasia-uji-8d2f"
+EXTRA_USERS = 200
+_next_user = itertools.count(1)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dovecot_binary() -> str | None:
+    return shutil.which("dovecot", path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/local/sbin")
+
+
+def _wait_for_greeting(host: str, port: int, proc: subprocess.Popen, deadline: float) -> None:
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"dovecot exited with code {proc.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=1) as s:
+                s.settimeout(2)
+                if s.recv(1024).startswith(b"* OK"):
+                    return
+        except OSError as e:
+            last = e
+        time.sleep(0.02)
+    raise TimeoutError(f"dovecot not answering on {host}:{port}: {last}")
+
+
+@dataclass
+class ImapServer:
+    host: str
+    port: int
+    dir: Path
+    password: str = IMAP_PASSWORD
+
+
+@dataclass
+class ImapAccount:
+    """One user of the test server with its own INBOX."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+
+    def client(self):
+        """A logged-in IMAPClient (the caller logs out)."""
+        from imapclient import IMAPClient
+
+        c = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
+        c.login(self.user, self.password)
+        return c
+
+    def append(self, *messages: bytes, folder: str = "INBOX", flags: tuple = ()) -> None:
+        """Deliver messages into a folder, in order."""
+        c = self.client()
+        try:
+            for raw in messages:
+                c.append(folder, raw, flags=flags)
+        finally:
+            c.logout()
+
+    def inbox_config(self, **overrides) -> dict:
+        """The ``inbox:`` settings mapping for this account (password via env)."""
+        cfg = {
+            "type": "imap",
+            "host": self.host,
+            "port": self.port,
+            "security": "plain",
+            "user": self.user,
+            "password_env": "ADUAN_TEST_IMAP_PASSWORD",
+            "timeout_s": 10,
+        }
+        cfg.update(overrides)
+        return cfg
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    """A Dovecot IMAP server on 127.0.0.1, for the whole session."""
+    if not _dovecot_binary():
+        msg = (
+            "dovecot not installed: apt-get install dovecot-imapd "
+            "(or run `make test` as root, which installs it)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    # Not tmp_path_factory: pytest's /tmp/pytest-of-<user> is mode 0700 and, as
+    # root, Dovecot's processes run as the 'dovecot' user and cannot enter it.
+    # A short path also keeps the unix sockets under the 108-byte sun_path limit.
+    d = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
+    d.chmod(0o755)
+    host, port = "127.0.0.1", _free_port()
+    proc = subprocess.Popen(
+        [START_DOVECOT, str(d), str(port), IMAP_USER, IMAP_PASSWORD],
+        env={**os.environ, "FOREGROUND": "1", "EXTRA_USERS": str(EXTRA_USERS)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_greeting(host, port, proc, time.monotonic() + 15)
+    except Exception as e:
+        proc.kill()
+        out = proc.communicate()[0].decode(errors="replace")
+        log = d / "dovecot.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        shutil.rmtree(d, ignore_errors=True)
+        msg = f"dovecot failed to start ({e}):\n{out}\n{text}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    try:
+        yield ImapServer(host, port, d)
+    finally:
+        proc.terminate()  # SIGTERM to the master stops all its children
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_account(imap_server: ImapServer, monkeypatch) -> ImapAccount:
+    """A fresh user with an empty INBOX; its password is in $ADUAN_TEST_IMAP_PASSWORD."""
+    n = next(_next_user)
+    if n > EXTRA_USERS:
+        pytest.fail(f"more than {EXTRA_USERS} IMAP test users needed: raise EXTRA_USERS")
+    monkeypatch.setenv("ADUAN_TEST_IMAP_PASSWORD", imap_server.password)
+    return ImapAccount(
+        imap_server.host, imap_server.port, f"t{n}@example.test", imap_server.password
+    )

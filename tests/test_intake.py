@@ -82,6 +82,7 @@ def test_missing_message_id_is_deterministic_hash():
     assert a.message_id == b.message_id
     assert re.fullmatch(r"<[0-9a-f]{32}@aduan\.invalid>", a.message_id)
     assert parse_message(mail("dua")).message_id != a.message_id
+    assert parse_message(raw.replace(b"\r\n", b"\n")).message_id == a.message_id
 
 
 def test_encoded_words_in_subject_and_name():

@@ -234,6 +234,65 @@ def demo(ctx: click.Context, out_dir: str) -> None:
         _fail(e, ctx.obj["verbose"])
 
 
+@cli.command()
+@click.option(
+    "--month",
+    "month_text",
+    default=None,
+    metavar="YYYY-MM",
+    help="Bulan yang direkap (bawaan: bulan lalu).",
+)
+@click.option("--send", is_flag=True, help="Kirim laporan lewat email kepada pimpinan.")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO",
+    help="Jalankan seolah-olah pada waktu ini (untuk uji coba).",
+)
+@click.pass_context
+def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str | None) -> None:
+    """Rekap bulanan: tab 'Rekap YYYY-MM' di register dan laporan Word (dokumen/rekap/).
+
+    Jumlah aduan per saluran, kategori dan hasil; waktu tiap tahap SOP terhadap
+    mutu baku; daftar penyimpangan; aduan yang masih terbuka; perbandingan
+    dengan bulan lalu.
+
+    Example:
+
+        aduan recap --month 2026-11 --send
+        0 7 1 * * cd /opt/aduan && .venv/bin/aduan recap --send
+    """
+    from .recap import parse_month, previous_month, run_recap
+
+    try:
+        s = _settings(ctx)
+        now = _parse_now(now_text, s) or datetime.now(s.tz)
+        if month_text:
+            try:
+                month = parse_month(month_text)
+            except ValueError as e:
+                raise ConfigError(str(e), key="--month") from None
+        else:
+            local = now.astimezone(s.tz)
+            month = previous_month(local.year, local.month)
+        rep = run_recap(s, month, now=now, send=send)
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    done = [f"rekap {rep.recap.label}: {rep.recap.received} aduan diterima"]
+    if rep.tab and not any(p.startswith("tab ") for p in rep.problems):
+        done.append(f"tab '{rep.tab}' ditulis")
+    if rep.path:
+        done.append(f"dokumen {rep.path}")
+    if rep.emailed:
+        done.append(f"email ke {', '.join(rep.emailed)}")
+    click.echo("aduan: " + "; ".join(done))
+    for p in rep.problems:
+        click.echo(f"aduan: masalah: {p}", err=True)
+    sys.exit(1 if rep.problems else 0)
+
+
 def main() -> None:
     cli(prog_name="aduan")
 

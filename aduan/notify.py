@@ -451,7 +451,7 @@ def compose(
         safe = _safe_filename(p.name)
         if not show_identity and _reveals(p, idents):
             logger.info("%s: withholding %s, it identifies the complainant", n.key, safe)
-            listed.append(f"{safe} {HIDDEN}")
+            listed.append(f"{safe} (tidak dilampirkan: memuat identitas pengadu)")
             continue
         files.append((p, safe))
         listed.append(safe)

@@ -511,7 +511,7 @@ def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_setting
         )
     )
     assert [a.get_filename() for a in hidden.iter_attachments()] == ["lembar_disposisi.docx"]
-    assert "ktp.jpg (dirahasiakan)" in bodies(hidden)[0]
+    assert "ktp.jpg (tidak dilampirkan: memuat identitas pengadu)" in bodies(hidden)[0]
     shown = parse(compose(n, ["p@dinsos.example.go.id"], settings, attachments=[photo, doc]))
     assert [a.get_filename() for a in shown.iter_attachments()] == [
         "ktp.jpg",

@@ -11,6 +11,7 @@ where a missing server fails the run (``make test`` installs it when root).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -107,17 +108,15 @@ class ImapAccount:
         return cfg
 
 
-@pytest.fixture(scope="session")
-def imap_server() -> Iterator[ImapServer]:
-    """A Dovecot IMAP server on 127.0.0.1, for the whole session."""
+@contextlib.contextmanager
+def run_dovecot(extra_users: int = EXTRA_USERS) -> Iterator[ImapServer]:
+    """Start Dovecot in a fresh temp dir; stop it and remove the dir on exit.
+    Raises RuntimeError when it cannot start (also used by bench/bench_imap.py)."""
     if not _dovecot_binary():
-        msg = (
+        raise FileNotFoundError(
             "dovecot not installed: apt-get install dovecot-imapd "
             "(or run `make test` as root, which installs it)"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
     # Not tmp_path_factory: pytest's /tmp/pytest-of-<user> is mode 0700 and, as
     # root, Dovecot's processes run as the 'dovecot' user and cannot enter it.
     # A short path also keeps the unix sockets under the 108-byte sun_path limit.
@@ -126,33 +125,47 @@ def imap_server() -> Iterator[ImapServer]:
     host, port = "127.0.0.1", _free_port()
     proc = subprocess.Popen(
         [START_DOVECOT, str(d), str(port), IMAP_USER, IMAP_PASSWORD],
-        env={**os.environ, "FOREGROUND": "1", "EXTRA_USERS": str(EXTRA_USERS)},
+        env={**os.environ, "FOREGROUND": "1", "EXTRA_USERS": str(extra_users)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_greeting(host, port, proc, time.monotonic() + 15)
-    except Exception as e:
-        proc.kill()
-        out = proc.communicate()[0].decode(errors="replace")
-        log = d / "dovecot.log"
-        text = log.read_text(errors="replace") if log.exists() else ""
-        shutil.rmtree(d, ignore_errors=True)
-        msg = f"dovecot failed to start ({e}):\n{out}\n{text}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    try:
+        try:
+            _wait_for_greeting(host, port, proc, time.monotonic() + 15)
+        except Exception as e:
+            proc.kill()
+            out = proc.communicate()[0].decode(errors="replace")
+            log = d / "dovecot.log"
+            text = log.read_text(errors="replace") if log.exists() else ""
+            raise RuntimeError(f"dovecot failed to start ({e}):\n{out}\n{text}") from None
         yield ImapServer(host, port, d)
     finally:
-        proc.terminate()  # SIGTERM to the master stops all its children
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()  # type: ignore[union-attr]
+        if proc.poll() is None:
+            proc.terminate()  # SIGTERM to the master stops all its children
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[ImapServer]:
+    """A Dovecot IMAP server on 127.0.0.1, for the whole session."""
+    try:
+        ctx = run_dovecot()
+        server = ctx.__enter__()
+    except (FileNotFoundError, RuntimeError) as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        ctx.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -141,8 +141,10 @@ class SmtpMailer:
         from_address: str,
         timeout: float = 30,
         oauth2_file: str = "",
+        ca_file: str = "",
     ) -> None:
         self.host, self.port, self.security = host, port, security
+        self.ca_file = ca_file  # an office relay with its own certificate authority
         self.user, self.from_address, self.timeout = user, from_address, timeout
         self._password = password  # never logged, never put into an error message
         self._oauth2_file = oauth2_file
@@ -152,7 +154,8 @@ class SmtpMailer:
         """The yagmail client; the test seam for a different transport."""
         import yagmail
 
-        ctx = ssl.create_default_context()  # smtplib alone would not verify the certificate
+        # smtplib alone would not verify the server's certificate
+        ctx = ssl.create_default_context(cafile=self.ca_file or None)
         kwargs: dict[str, Any] = {"timeout": self.timeout}
         if self.security == "ssl":
             kwargs["context"] = ctx
@@ -304,6 +307,7 @@ def open_mailer(settings: Any) -> Mailer:
         from_address=parseaddr(settings.mail_identity.from_address)[1],
         timeout=m.timeout_s,
         oauth2_file=getattr(m, "oauth2_file", ""),
+        ca_file=getattr(m, "ca_file", ""),
     )
 
 

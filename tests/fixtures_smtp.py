@@ -6,12 +6,20 @@ It collects every message it accepts, offers AUTH PLAIN/LOGIN without TLS (for
 to fail: ``server.refuse("x@example.test", "550 5.1.1 No such user")`` answers that
 reply to RCPT for one recipient, ``server.data_reply = "451 4.3.0 Try later"`` answers
 it to DATA, ``server.hang_up()`` drops every open session.
+
+``smtp_tls_server(mode)`` starts the same server with a throw-away self-signed
+certificate for 127.0.0.1 (made with the ``openssl`` command), ``mode`` being "ssl"
+(implicit TLS, as on port 465) or "starttls" (as on port 587); ``.cafile`` is the
+certificate a client must trust.
 """
 
 from __future__ import annotations
 
 import email
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -20,7 +28,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["Received", "SmtpServer", "free_port", "smtp_server"]
+__all__ = ["Received", "SmtpServer", "free_port", "smtp_server", "smtp_tls_server"]
 
 
 def free_port() -> int:
@@ -52,6 +60,7 @@ class SmtpServer:
     logins: list[str] = field(default_factory=list)
     sessions: int = 0
     loop: Any = None
+    cafile: str = ""
     _open: list[Any] = field(default_factory=list)
 
     def refuse(self, address: str, reply: str) -> None:
@@ -130,4 +139,66 @@ def smtp_server():
     try:
         yield srv
     finally:
+        ctl.stop()
+
+
+def _self_signed(folder) -> tuple[str, str]:
+    if not shutil.which("openssl"):
+        pytest.skip("openssl command not found")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def smtp_tls_server(tmp_path):
+    """Factory: ``smtp_tls_server("ssl")`` or ``smtp_tls_server("starttls")``."""
+    from aiosmtpd.controller import Controller
+
+    cert, key = _self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    started = []
+
+    def start(mode: str) -> SmtpServer:
+        srv = SmtpServer(port=free_port(), cafile=cert)
+        tls = {"ssl_context": ctx} if mode == "ssl" else {"tls_context": ctx}
+        # aiosmtpd 1.4 does not count implicit TLS as TLS for auth_require_tls
+        ctl = Controller(
+            srv,
+            hostname=srv.host,
+            port=srv.port,
+            authenticator=srv.authenticate,
+            auth_require_tls=mode == "starttls",
+            decode_data=False,
+            **tls,
+        )
+        ctl.start()
+        srv.loop = ctl.loop
+        started.append(ctl)
+        return srv
+
+    yield start
+    for ctl in started:
         ctl.stop()

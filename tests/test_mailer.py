@@ -335,3 +335,30 @@ def test_outbox_keeps_one_file_per_recipient_group_of_a_message_id(make_settings
         email.message_from_bytes(f.read_bytes(), policy=default)["To"] for f in folder.iterdir()
     )
     assert got == ["petugas@bpbd.example.go.id", "tim@bpbd.example.go.id"]
+
+
+@pytest.mark.parametrize("mode", ["ssl", "starttls"])
+def test_smtp_over_tls_verifies_the_certificate_and_logs_in(smtp_tls_server, mode):
+    srv = smtp_tls_server(mode)
+    settings_free = dict(
+        host=srv.host,
+        port=srv.port,
+        security=mode,
+        user=srv.user,
+        password=srv.password,
+        from_address="aduan@bpbd.example.go.id",
+        timeout=5,
+    )
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "aduan@bpbd.example.go.id", "a@b.go.id", "uji"
+    msg["Message-ID"] = "<uji@bpbd.example.go.id>"
+    msg.set_content("isi")
+    trusted = SmtpMailer(ca_file=srv.cafile, **settings_free)
+    trusted.send(msg)
+    trusted.close()
+    assert srv.logins == [srv.user] and len(srv.messages) == 1
+    # without trusting the self-signed certificate the connection is refused
+    with pytest.raises(MailError) as e:
+        SmtpMailer(**settings_free).send(msg)
+    assert "certificate" in str(e.value).lower() and not e.value.permanent
+    assert len(srv.messages) == 1

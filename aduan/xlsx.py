@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import copy
@@ -700,9 +701,16 @@ class XlsxRegister:
 
     def _load(self, data: bytes) -> Workbook:
         try:
-            return load_workbook(io.BytesIO(data))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                wb = load_workbook(io.BytesIO(data))
         except Exception as e:  # openpyxl raises a zoo of types on malformed files
             raise self._corrupt(e) from None
+        # e.g. "Data Validation extension is not supported and will be removed":
+        # what staff added in Excel that openpyxl cannot keep is lost on save
+        for msg in sorted({str(w.message) for w in caught}):
+            logger.warning("%s: openpyxl: %s", self.path.name, msg)
+        return wb
 
     def _save(self, wb: Workbook, expect: tuple[int, int, int] | None = None) -> None:
         """Save beside the register, then rename over it: a crash never leaves half a file.

@@ -517,6 +517,9 @@ class XlsxRegister:
             result.updated += 1
         next_row = table.last_used() + 3
         for values in ws.appends:
+            if dup := self._already_there(values, table):
+                result.skipped.append(dup)
+                continue
             self._put(sheet, next_row, values, col, new_row=True)
             next_row += 1
             result.appended += 1
@@ -578,6 +581,16 @@ class XlsxRegister:
                 continue
             out.append((upd, i))
         return out
+
+    def _already_there(self, values: dict[str, str], table: _Table) -> str:
+        """Why an append must not happen: a run killed after writing the register
+        but before marking its mail processed appends the same complaint again."""
+        for name in (C.TICKET, C.SOURCE):
+            key = (values.get(name) or "").strip()
+            c = table.cols.get(name)
+            if key and c is not None and any(r[c].strip() == key for r in table.rows):
+                return f"{name} {key} sudah ada di register; baris tidak ditambahkan lagi"
+        return ""
 
     def _put(
         self,

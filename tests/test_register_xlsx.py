@@ -336,6 +336,23 @@ def test_write_recreates_missing_history_and_meta_tabs(reg):
     assert reg.read().meta == {"a": "1"}
 
 
+def test_append_of_a_row_already_there_is_skipped(reg):
+    first = {C.TICKET: "ADU/1", C.SOURCE: "<a@x>", C.NAME: "Bu Sri"}
+    reg.write(WriteSet(appends=[first]))
+    res = reg.write(
+        WriteSet(
+            appends=[
+                first,
+                {C.TICKET: "ADU/2", C.SOURCE: "<a@x>"},
+                {C.TICKET: "ADU/3", C.SOURCE: "<b@x>"},
+            ]
+        )
+    )
+    assert res.appended == 1 and len(res.skipped) == 2
+    assert "ADU/1" in res.skipped[0] and "<a@x>" in res.skipped[1]
+    assert [r[C.TICKET] for r in calamine_dicts(reg.path)] == ["ADU/1", "ADU/3"]
+
+
 def test_append_goes_below_last_row_even_with_gaps(reg):
     def fill(ws):
         type_row(ws, 2, ticket="ADU/1")

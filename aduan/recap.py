@@ -245,17 +245,41 @@ class _Item:
     channel: str
     category: str
     st: RowState
-    segments: list[tuple[str, datetime, datetime | None, datetime | None]]
+    # (step, start, deadline, done) as stored: ISO text, parsed only when needed
+    segments: list[tuple[str, Any, Any, Any]]
 
 
-def _when(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        d = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return d if d.tzinfo else None
+class _Times:
+    """ISO text -> aware datetime (None if unreadable), memoised: one step's end is
+    the next one's start, and most texts never need parsing at all."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, datetime | None] = {}
+
+    def __call__(self, value: Any) -> datetime | None:
+        if isinstance(value, datetime) or value is None:
+            return value
+        try:
+            return self.memo[value]
+        except KeyError:
+            pass
+        d = None
+        if isinstance(value, str):
+            try:
+                d = datetime.fromisoformat(value)
+            except ValueError:
+                d = None
+            if d is not None and d.tzinfo is None:
+                d = None
+        self.memo[value] = d
+        return d
+
+
+def _near(year: int, month: int) -> set[str]:
+    """``YYYY-MM`` of the month and its neighbours: an ISO time inside the month
+    starts with one of them whatever its UTC offset (offsets are under a day)."""
+    months = [previous_month(year, month), (year, month), _next_month(year, month)]
+    return {f"{y:04d}-{m:02d}" for y, m in months}
 
 
 def _items(rows: list[Row], problems: list[str]) -> list[_Item]:
@@ -270,12 +294,9 @@ def _items(rows: list[Row], problems: list[str]) -> list[_Item]:
         except ValueError as e:
             problems.append(f"{ticket}: Data Sistem tidak terbaca ({e}); tidak dihitung")
             continue
-        segs = []
-        for step_id, start, due, done in st.hist:
-            t0 = _when(start)
-            if t0 is None or not isinstance(step_id, str):
-                continue
-            segs.append((step_id, t0, _when(due), _when(done)))
+        segs: list[tuple[str, Any, Any, Any]] = [
+            (h[0], h[1], h[2], h[3]) for h in st.hist if isinstance(h[0], str) and h[1]
+        ]
         if not st.closed:
             segs.append((st.step, st.since, st.deadline, None))
         out.append(
@@ -307,14 +328,19 @@ def _step_stats(
     start: datetime,
     end: datetime,
     problems: list[str] | None,
+    when: _Times,
 ) -> tuple[list[StepStat], list[Deviation]]:
     known = {s.id: s for s in sop.steps}
     actuals: dict[str, list[float]] = {s.id: [] for s in sop.steps}
     deviations = []
     unknown: Counter = Counter()
+    near = _near(start.year, start.month)
     for it in items:
-        for step_id, t0, _due, done in it.segments:
-            if done is None or not start <= done < end:
+        for step_id, t0_text, _due, done_text in it.segments:
+            if not isinstance(done_text, str) or done_text[:7] not in near:
+                continue  # the cheap test first: a register holds years of steps
+            done, t0 = when(done_text), when(t0_text)
+            if done is None or t0 is None or not start <= done < end:
                 continue
             step = known.get(step_id)
             if step is None:
@@ -406,14 +432,18 @@ def compute_recap(
     rc.weekly = {ch: weekly[ch] for ch, _n in rc.by_channel}
 
     # steps finished in the month, against the standard time
-    rc.steps, rc.deviations = _step_stats(items, sop, calendar, start, end, rc.problems)
+    when = _Times()
+    rc.steps, rc.deviations = _step_stats(items, sop, calendar, start, end, rc.problems, when)
 
     # complaints open at the end of the month (received in any month)
     for it in items:
         if it.st.received >= end or it.st.received > at or seen(it.st.closed):
             continue
-        current = [seg for seg in it.segments if seg[1] <= at]
-        step_id, _t0, due, _done = current[-1] if current else it.segments[0]
+        segs = [(sid, when(t0), when(due)) for sid, t0, due, _d in it.segments]
+        current = [seg for seg in segs if seg[1] is not None and seg[1] <= at] or segs[:1]
+        if not current:
+            continue  # a closed state without steps: nothing to show
+        step_id, _t0, due = current[-1]
         step = sop.step(step_id) if sop.has_step(step_id) else None
         late = calendar.working_minutes(due, at) if due is not None and due < at else 0.0
         rc.open.append(
@@ -432,7 +462,7 @@ def compute_recap(
     # the month before, for the comparison
     pstart, pend = _bounds(*previous_month(year, mon), tz)
     rc.prev_received = sum(1 for it in items if pstart <= it.st.received < pend)
-    pstats, _ = _step_stats(items, sop, calendar, pstart, pend, None)
+    pstats, _ = _step_stats(items, sop, calendar, pstart, pend, None, when)
     pn = sum(s.count for s in pstats)
     rc.prev_share = sum(s.within for s in pstats) / pn if pn else None
     return rc

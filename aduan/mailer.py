@@ -240,6 +240,9 @@ class SmtpMailer:
                 f"{mid}: SMTP server answered {e.smtp_code} {_reply(e.smtp_error)}",
                 permanent=e.smtp_code >= 500,
             ) from None
+        except (smtplib.SMTPNotSupportedError, ValueError, UnicodeError) as e:
+            # e.g. a non-ASCII address and a server without SMTPUTF8: resending cannot help
+            raise MailError(f"{mid}: cannot be sent: {e}", permanent=True) from None
         except (smtplib.SMTPException, OSError) as e:
             self._drop()
             raise MailError(f"{mid}: SMTP connection lost: {_oserror(e)}") from None

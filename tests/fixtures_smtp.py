@@ -61,6 +61,7 @@ class SmtpServer:
     sessions: int = 0
     loop: Any = None
     cafile: str = ""
+    smtputf8: bool = True  # False: do not offer SMTPUTF8 (non-ASCII addresses)
     _open: list[Any] = field(default_factory=list)
 
     def refuse(self, address: str, reply: str) -> None:
@@ -86,7 +87,7 @@ class SmtpServer:
         self.sessions += 1
         self._open.append(server)
         session.host_name = hostname
-        return responses
+        return [r for r in responses if self.smtputf8 or "SMTPUTF8" not in r]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.get(address.lower())

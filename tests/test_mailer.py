@@ -362,3 +362,15 @@ def test_smtp_over_tls_verifies_the_certificate_and_logs_in(smtp_tls_server, mod
         SmtpMailer(**settings_free).send(msg)
     assert "certificate" in str(e.value).lower() and not e.value.permanent
     assert len(srv.messages) == 1
+
+
+def test_smtp_non_ascii_address_without_smtputf8_is_permanent(make_settings, smtp_server):
+    settings = smtp_settings(make_settings, smtp_server)
+    mailer = open_mailer(settings)
+    mailer.send(make_message(settings, to=("sïti@contoh.id",)))  # SMTPUTF8 offered: delivered
+    assert smtp_server.messages[-1].rcpt_tos == ["sïti@contoh.id"]
+    mailer.close()
+    smtp_server.smtputf8 = False
+    with pytest.raises(MailError) as e:
+        open_mailer(settings).send(make_message(settings, to=("sïti@contoh.id",)))
+    assert e.value.permanent

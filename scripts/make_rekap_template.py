@@ -32,9 +32,9 @@ WIDTHS = {
     "saluran": (9.0, 3.5, 3.5),
     "kategori": (9.0, 3.5, 3.5),
     "hasil": (9.0, 3.5, 3.5),
-    "tahap": (0.9, 5.0, 2.5, 1.5, 1.4, 1.5, 1.6, 1.6),
-    "penyimpangan": (3.3, 5.1, 2.5, 1.7, 1.7, 1.7),
-    "terbuka": (3.1, 2.4, 4.3, 2.2, 2.4, 1.6),
+    "tahap": (1.0, 4.2, 2.3, 1.5, 1.5, 1.6, 1.9, 2.0),
+    "penyimpangan": (3.3, 4.6, 2.3, 1.8, 2.0, 2.0),
+    "terbuka": (3.1, 2.3, 4.0, 2.2, 2.3, 2.1),
 }
 NOTES = {
     "tahap": "Median dan persentil 90 dihitung dari waktu kerja sebenarnya (jam kantor, "

@@ -12,6 +12,7 @@ naming the template, and :func:`check_templates` finds the problem at ``aduan ch
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import re
@@ -279,12 +280,11 @@ def _hide_identity(ctx: dict[str, Any], idents: Sequence[str]) -> dict[str, Any]
     return out
 
 
-def _file_text(path: Path) -> str:
+def _file_text(data: bytes) -> str:
     """The text an attachment carries (a .docx's XML without tags), for the identity check."""
-    data = path.read_bytes()
     if data[:2] == b"PK":
         try:
-            with zipfile.ZipFile(path) as z:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
                 xml = " ".join(
                     z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
                 )
@@ -295,12 +295,12 @@ def _file_text(path: Path) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _reveals(path: Path, idents: Sequence[str]) -> bool:
+def _reveals(path: Path, data: bytes, idents: Sequence[str]) -> bool:
     """Whether a file may identify the complainant. Only files whose text can be read
     (.docx, .txt) can be cleared; a photo or a PDF might show an identity card."""
     if path.suffix.lower() not in _CHECKABLE:
         return True
-    text = _file_text(path)
+    text = _file_text(data)
     rx = _words_rx(idents)
     return bool((rx and rx.search(text)) or _NIK_IN_TEXT.search(text))
 
@@ -441,19 +441,21 @@ def compose(
     if not recipients:
         raise MailError(f"{n.key}: no usable recipient address", permanent=True)
 
-    ident = settings.mail_identity
-    domain = ident.from_address.rsplit("@", 1)[1]
     idents = [] if show_identity else _identifiers({**_defaults(), **n.context})
 
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[bytes, str]] = []
     listed: list[str] = []
     for p in map(Path, attachments):
         safe = _safe_filename(p.name)
-        if not show_identity and _reveals(p, idents):
+        try:
+            data = p.read_bytes()
+        except OSError as e:  # transient: the next run may find the document rendered
+            raise MailError(f"{n.key}: cannot read attachment {safe} ({e.strerror})") from None
+        if not show_identity and _reveals(p, data, idents):
             logger.info("%s: withholding %s, it identifies the complainant", n.key, safe)
             listed.append(f"{safe} (tidak dilampirkan: memuat identitas pengadu)")
             continue
-        files.append((p, safe))
+        files.append((data, safe))
         listed.append(safe)
 
     env = _env(settings)
@@ -467,10 +469,29 @@ def compose(
     ticket = _header_safe(n.ticket, 80)
     if ticket and f"[{ticket}]" not in subject:
         subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
+
+    try:
+        return _build(n, settings, recipients, subject, text, html, files, show_identity)
+    except (ValueError, TypeError) as e:  # a header the email package refuses
+        raise MailError(f"{n.key}: cannot build the email: {e}", permanent=True) from None
+
+
+def _build(
+    n: Notification,
+    settings: Any,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    files: list[tuple[bytes, str]],
+    show_identity: bool,
+) -> EmailMessage:
+    ident = settings.mail_identity
+    domain = ident.from_address.rsplit("@", 1)[1]
+    ticket = _header_safe(n.ticket, 80)
     now = n.context.get("now") or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-
     msg = EmailMessage()
     msg["From"] = formataddr((_header_safe(ident.from_name, 100), ident.from_address))
     if ident.reply_to:
@@ -492,11 +513,7 @@ def compose(
     msg["X-Aduan-Kind"] = _header_safe(n.kind, 40)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    for p, safe in files:
-        try:
-            data = p.read_bytes()
-        except OSError as e:
-            raise MailError(f"{n.key}: cannot read attachment {safe} ({e.strerror})") from None
+    for data, safe in files:
         ctype = mimetypes.guess_type(safe)[0] or "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=safe)

@@ -535,3 +535,18 @@ def test_every_kind_composes_without_step_or_reply(make_settings, kind):
     )
     text, html = bodies(parse(compose(n, ["p@dinsos.example.go.id"], settings)))
     assert TICKET in text and TICKET in html
+
+
+def test_missing_attachment_is_a_transient_mail_error(make_settings, tmp_path):
+    settings = make_settings("bpbd")
+    n = notification(settings, "tugas")
+    for show in (True, False):
+        with pytest.raises(MailError) as e:
+            compose(
+                n,
+                ["t@bpbd.example.go.id"],
+                settings,
+                attachments=[tmp_path / "belum.docx"],
+                show_identity=show,
+            )
+        assert not e.value.permanent and "belum.docx" in str(e.value)

@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 MAX_FILENAME = 120
+MAX_ATTACHMENTS = 100
+MAX_MULTIPARTS = 200
+_BOUNDARY = re.compile(rb"(?i)content-type:\s*multipart/")
 _MAX_FILENAME_BYTES = 240  # most filesystems stop at 255 bytes; CJK is 3 bytes a char
 
 # ------------------------------------------------------------------ charsets
@@ -285,17 +288,22 @@ def safe_filename(name: str | None, fallback: str = "lampiran") -> str:
     return (stem.rstrip(" .") or "_") + suffix
 
 
-def _unique(name: str, used: set[str]) -> str:
-    """``name``, or ``name-2.ext``, ``name-3.ext``... (case-insensitive, as on Windows)."""
+def _unique(name: str, used: dict[str, int]) -> str:
+    """``name``, or ``name-2.ext``, ``name-3.ext``... (case-insensitive, as on Windows).
+
+    ``used`` maps each name taken (casefolded) to the next suffix to try, so a
+    message with thousands of same-named parts stays linear.
+    """
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
         stem, dot, ext = name, "", ""
-    candidate, n = name, 1
+    candidate, n = name, used.get(name.casefold(), 1)
     while candidate.casefold() in used:
         n += 1
         tail = f"-{n}{dot}{ext}"
         candidate = stem[: MAX_FILENAME - len(tail)] + tail
-    used.add(candidate.casefold())
+    used[name.casefold()] = n
+    used.setdefault(candidate.casefold(), 1)
     return candidate
 
 
@@ -668,6 +676,13 @@ def parse_message(
     ``problems`` and the message still gets a kind and a Message-ID."""
     raw = bytes(raw or b"")
     own = {a.strip().lower() for a in own_addresses}
+    if len(_BOUNDARY.findall(raw)) > MAX_MULTIPARTS:
+        # a MIME bomb: the stdlib parser recurses once per level and would
+        # spend seconds before hitting the recursion limit, twice
+        logger.warning(
+            "message %s has over %d multipart parts: not parsed", key or "?", MAX_MULTIPARTS
+        )
+        return _unparseable(raw, key, f"more than {MAX_MULTIPARTS} multipart containers")
     errors: list[str] = []
     # compat32 first: every header is decoded here anyway, and its lenient
     # parameter parser both copes better with broken MIME and is 2x faster
@@ -680,17 +695,41 @@ def parse_message(
         except Exception as e:  # parsers have known crashes on hostile input
             logger.debug("parse with %s failed for %s: %r", policy, key or "?", e)
             errors.append(f"{type(e).__name__}: {e}")
-    text = _clean_text(_decode_bytes(raw, None))
+            if isinstance(e, RecursionError):
+                break  # the other policy recurses the same way
     logger.warning("message %s unparseable (%s)", key or "?", "; ".join(errors))
+    return _unparseable(raw, key, errors[-1])
+
+
+def _unparseable(raw: bytes, key: str, error: str) -> InboundMail:
+    """What can still be read of a message neither parser could walk (e.g. a
+    MIME bomb nested thousands deep): its headers, for the quarantine note."""
+    problems = [f"unparseable: {error}"]
+    from_addr = from_name = subject = ""
+    message_id = _synthetic_id(raw)
+    date = None
+    try:
+        head = email.message_from_bytes(
+            raw.split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0], policy=email.policy.compat32
+        )
+        h = _Headers(head, None)
+        from_addr, from_name = _parse_from(h)
+        subject = h.text("subject")
+        message_id = _norm_msgid(h.raw("message-id")) or message_id
+        date = _parse_date(h, problems)
+    except Exception as e:  # headers too broken as well: the synthetic id is enough
+        logger.debug("headers of %s unreadable too: %r", key or "?", e)
     return InboundMail(
         source_key=key,
-        message_id=_synthetic_id(raw),
-        from_addr="",
-        from_name="",
-        subject="",
-        date=None,
-        text=text.strip()[:100_000],
-        problems=[f"unparseable: {errors[-1]}"],
+        message_id=message_id,
+        from_addr=from_addr,
+        from_name=from_name,
+        subject=subject,
+        date=date,
+        text="",
+        kind="unparseable",
+        reason=f"cannot be parsed ({error[:120]})",
+        problems=problems,
         raw=raw,
     )
 
@@ -736,9 +775,14 @@ def _build(msg: Message, raw: bytes, key: str, limits: Limits | None, own: set[s
 def _collect_attachments(walker: _Walker, mail: InboundMail, limits: Limits | None) -> None:
     part_limit = (limits.attachment_mb if limits else 10) * MB
     total_limit = (limits.message_mb if limits else 25) * MB
-    used: set[str] = set()
+    used: dict[str, int] = {}
     total = 0
-    for n, (part, ctype) in enumerate(walker.attachments, start=1):
+    parts = walker.attachments
+    if len(parts) > MAX_ATTACHMENTS:
+        # a message of thousands of parts is an attack or a mistake, not evidence
+        mail.skipped_parts.append(f"{len(parts) - MAX_ATTACHMENTS} bagian lain (terlalu banyak)")
+        parts = parts[:MAX_ATTACHMENTS]
+    for n, (part, ctype) in enumerate(parts, start=1):
         data = _serialise(part) if ctype.startswith("message/") else _payload_bytes(part)
         name = _unique(safe_filename(_filename(part), _fallback_name(ctype, n)), used)
         size = len(data)

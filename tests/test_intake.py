@@ -493,7 +493,9 @@ def test_every_corpus_file_parses():
     kinds = {}
     for f in files:
         m = parse_message(f.read_bytes(), f.name)
-        assert m.kind in ("complaint", "bounce", "auto_reply", "list", "own"), f
+        assert m.kind in ("complaint", "bounce", "auto_reply", "list", "own"), (
+            f
+        )  # never unparseable
         assert re.fullmatch(r"<[^<>\s]+>", m.message_id), (f, m.message_id)
         assert "\n" not in m.subject and "\r" not in m.subject, f
         assert m.date is None or m.date.tzinfo is not None, f
@@ -586,3 +588,39 @@ def test_corpus_rfc2231_iso2022jp_name_is_safe():
 def test_corpus_cpython_clock_bmp_uses_disposition_filename():
     m = parse_message((require_corpus() / "cpython-email/msg_26.txt").read_bytes())
     assert [a.filename for a in m.attachments] == ["clock.bmp"]
+
+
+def test_mime_bomb_nested_deep_is_unparseable_with_headers():
+    depth = 1500
+    head = b"From: Budi <budi@warga.id>\r\nSubject: bom\r\nMessage-ID: <bom@warga.id>\r\n"
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(depth)
+    )
+    body += b"Content-Type: text/plain\r\n\r\nhalo\r\n"
+    body += b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    m = parse_message(head + body)
+    assert m.kind == "unparseable" and "multipart containers" in m.reason
+    assert (m.from_addr, m.subject, m.message_id) == ("budi@warga.id", "bom", "<bom@warga.id>")
+    assert m.problems[0].startswith("unparseable: ")
+
+
+def test_nesting_below_the_cap_parses():
+    depth = 150
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i)
+        for i in range(depth)
+    )
+    body += b"Content-Type: text/plain\r\n\r\nhalo\r\n"
+    body += b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    m = parse_message(b"From: a@b.id\r\n" + body)
+    assert m.kind == "complaint" and m.text == ""  # the walker stops 30 levels down
+
+
+def test_thousands_of_parts_are_capped():
+    one = part(b"xx", "image/png", Content_Disposition='attachment; filename="a.png"')
+    m = parse_message(multipart(part("isi"), *([one] * 3000)))
+    assert len(m.attachments) == 100
+    assert [a.filename for a in m.attachments[:3]] == ["a.png", "a-2.png", "a-3.png"]
+    assert m.attachments[-1].filename == "a-100.png"
+    assert m.skipped_parts == ["2900 bagian lain (terlalu banyak)"]

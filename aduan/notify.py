@@ -288,7 +288,9 @@ def _file_text(data: bytes) -> str:
                 xml = " ".join(
                     z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
                 )
-            # Word splits text into runs; joining the runs keeps a name in one piece
+            # Word splits text into runs: joining them keeps a name in one piece, while
+            # paragraph, cell and line ends must stay word breaks ("Nama" / "Siti")
+            xml = re.sub(r"</w:p>|</w:tc>|<w:br\s*/>|<w:tab\s*/>|<w:cr\s*/>", "\n", xml)
             return re.sub(r"<[^>]+>", "", xml)
         except zipfile.BadZipFile:
             pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import io
 import re
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -167,13 +168,10 @@ def everything(m: EmailMessage) -> str:
         payload = part.get_payload(decode=True) or b""
         if part.get_filename():
             out.append(part.get_filename())
-        if payload[:2] == b"PK":
-            import io
-            import zipfile
-
-            with zipfile.ZipFile(io.BytesIO(payload)) as z:
-                xml = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
-            out.append(re.sub(r"<[^>]+>", "", xml))
+        if (part.get_filename() or "").endswith(".docx"):
+            doc = docx.Document(io.BytesIO(payload))  # read as Word shows it
+            out += [p.text for p in doc.paragraphs]
+            out += [c.text for t in doc.tables for row in t.rows for c in row.cells]
         else:
             out.append(payload.decode("utf-8", "replace"))
     return "\n".join(out)
@@ -413,6 +411,11 @@ def test_hidden_identity_appears_nowhere_in_the_message(make_settings, tmp_path,
     p.add_run("Siti ")
     p.add_run("Aminah")  # split over runs, as Word does
     d.save(identifying)
+    in_table = tmp_path / "berita_acara.docx"
+    d = docx.Document()
+    d.add_paragraph("Pengadu")
+    d.add_table(rows=1, cols=2).rows[0].cells[1].text = "Siti"  # only a paragraph end before it
+    d.save(in_table)
     neutral = tmp_path / "lembar_disposisi.docx"
     d = docx.Document()
     d.add_paragraph("Disposisi: segera rapat tim.")
@@ -431,7 +434,7 @@ def test_hidden_identity_appears_nowhere_in_the_message(make_settings, tmp_path,
         n,
         ["tim@dinsos.example.go.id"],
         settings,
-        attachments=[identifying, neutral],
+        attachments=[identifying, in_table, neutral],
         show_identity=False,
     )
     seen = everything(parse(msg)).casefold()

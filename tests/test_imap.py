@@ -7,6 +7,8 @@ import imaplib
 import logging
 import socket
 import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -377,3 +379,123 @@ def test_every_corpus_email_through_dovecot(imap_account, tmp_path):
     inbox.close()
     assert kinds["bounce"] == 10 and kinds["complaint"] > 100
     assert make_inbox(imap_account, tmp_path).poll() == []
+
+
+# ------------------------------------------------- end to end (the real cycle)
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Wednesday, office hours
+
+
+def office(make_settings, account, name="bpbd", **inbox):
+    from aduan.layout import build_layout
+    from aduan.register import open_register
+
+    s = make_settings(name, inbox=account.inbox_config(**inbox))
+    reg = open_register(s, build_layout(s.load_sop(), s.categories))
+    reg.init()
+    reg.close()
+    return s
+
+
+def register_rows(s) -> list[dict[str, str]]:
+    from aduan.layout import build_layout
+    from aduan.register import open_register
+
+    reg = open_register(s, build_layout(s.load_sop(), s.categories))
+    try:
+        return [r.values for r in reg.read().rows]
+    finally:
+        reg.close()
+
+
+def complaint(n: int, sender: str = "", subject: str = "", **headers: str) -> bytes:
+    extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
+    return (
+        f"From: Warga {n} <{sender or f'warga{n}@desa.example.id'}>\r\nTo: aduan@example.test\r\n"
+        f"Subject: {subject or f'Jalan rusak di RT {n}'}\r\nMessage-ID: <e2e.{n}@desa.example.id>\r\n"
+        f"Date: Wed, 25 Nov 2026 08:{n:02d}:00 +0700\r\n{extra}\r\n"
+        f"Jalan di RT {n} rusak parah, mohon segera diperbaiki.\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("name", ["bpbd", "blitar"])
+def test_both_sops_register_imap_mail_once(name, imap_account, make_settings):
+    from aduan.cycle import run_cycle
+    from aduan.layout import C
+
+    own = f"aduan@{name}.example.go.id"
+    imap_account.append(
+        complaint(1),
+        complaint(2, subject="Balasan otomatis: Sedang cuti", Auto_Submitted="auto-replied"),
+        complaint(3, subject="Out of Office: jalan", X_Autoreply="yes"),
+        complaint(4, sender=own, subject="Tanda terima"),  # our own mail coming back: loop guard
+        complaint(5, subject="Buletin", Precedence="bulk"),
+    )
+    s = office(make_settings, imap_account, name, processed_folder="Aduan/Diproses")
+    rep = run_cycle(s, now=NOW)
+    assert not [p for p in rep.problems if "kotak masuk" in p], rep.problems
+    rows = register_rows(s)
+    assert [r[C.CONTACT] for r in rows] == ["warga1@desa.example.id"]
+    assert rows[0][C.TICKET].startswith("ADU/2026/11/")
+    assert flags_by_message_id(imap_account) == {}  # all five consumed and moved
+    assert len(flags_by_message_id(imap_account, "Aduan/Diproses")) == 5
+
+    again = run_cycle(s, now=NOW + timedelta(minutes=5))
+    assert again.counts["mail_polled"] == 0
+    assert len(register_rows(s)) == 1
+
+
+def test_run_killed_after_register_write_registers_nothing_twice(imap_account, make_settings):
+    from aduan.cycle import run_cycle
+
+    class DiesBeforeMarking(ImapInbox):
+        def mark_processed(self, key: str) -> None:
+            raise KeyboardInterrupt  # the process is killed right after the write
+
+    imap_account.append(complaint(1), complaint(2))
+    s = office(make_settings, imap_account)
+    dying = DiesBeforeMarking.from_settings(s)
+    with pytest.raises(KeyboardInterrupt):
+        run_cycle(s, now=NOW, inbox=dying)
+    dying._drop()  # no close: the watermark is not saved either
+    assert len(register_rows(s)) == 2
+    assert all(PROCESSED_FLAG not in f for f in flags_by_message_id(imap_account).values())
+
+    rep = run_cycle(s, now=NOW + timedelta(minutes=5))
+    assert rep.counts["mail_duplicate"] == 2
+    assert len(register_rows(s)) == 2
+    assert all(PROCESSED_FLAG in f for f in flags_by_message_id(imap_account).values())
+
+
+def test_reply_from_complainant_threads_into_ticket(imap_account, make_settings):
+    from aduan.cycle import run_cycle
+    from aduan.layout import C
+
+    imap_account.append(complaint(1))
+    s = office(make_settings, imap_account)
+    run_cycle(s, now=NOW)
+    (row,) = register_rows(s)
+    ticket = row[C.TICKET]
+    imap_account.append(
+        complaint(7, sender="warga1@desa.example.id", subject=f"Re: [{ticket}] Tanda terima"),
+        complaint(8, sender="orang.lain@desa.example.id", subject=f"Re: [{ticket}] Tanda terima"),
+    )
+    rep = run_cycle(s, now=NOW + timedelta(minutes=5))
+    assert rep.counts["replies"] == 1
+    rows = register_rows(s)
+    # the stranger quoting the ticket becomes a new complaint, the complainant does not
+    assert [r[C.CONTACT] for r in rows] == ["warga1@desa.example.id", "orang.lain@desa.example.id"]
+
+
+def test_inbox_down_still_does_register_work(imap_account, make_settings, tmp_path):
+    from aduan.cycle import run_cycle
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    s = office(make_settings, imap_account, port=dead)
+    fast = ImapInbox(s.inbox, password=imap_account.password, state_dir=tmp_path, retry_wait=0.01)
+    rep = run_cycle(s, now=NOW, inbox=fast)
+    (problem,) = [p for p in rep.problems if "kotak masuk" in p]
+    assert f"{imap_account.user} at 127.0.0.1:{dead}" in problem
+    assert imap_account.password not in problem
+    assert rep.exit_code != 0

@@ -65,6 +65,41 @@ class ImapServer:
     port: int
     dir: Path
     password: str = IMAP_PASSWORD
+    imaps_port: int = 0  # implicit TLS; 0 when openssl was not there to make a cert
+    ca_file: Path | None = None  # the self-signed certificate, to trust in tests
+
+
+def _make_cert(d: Path) -> tuple[Path, Path] | None:
+    """A self-signed certificate for 127.0.0.1 (openssl CLI), or None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    cert, key = d / "cert.pem", d / "key.pem"
+    r = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if r.returncode != 0:
+        return None
+    cert.chmod(0o644)
+    return cert, key
 
 
 @dataclass
@@ -123,9 +158,14 @@ def run_dovecot(extra_users: int = EXTRA_USERS) -> Iterator[ImapServer]:
     d = Path(tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
     d.chmod(0o755)
     host, port = "127.0.0.1", _free_port()
+    env = {**os.environ, "FOREGROUND": "1", "EXTRA_USERS": str(extra_users)}
+    tls = _make_cert(d)
+    imaps = _free_port() if tls else 0
+    if tls:
+        env.update(SSL_CERT=str(tls[0]), SSL_KEY=str(tls[1]), IMAPS_PORT=str(imaps))
     proc = subprocess.Popen(
         [START_DOVECOT, str(d), str(port), IMAP_USER, IMAP_PASSWORD],
-        env={**os.environ, "FOREGROUND": "1", "EXTRA_USERS": str(extra_users)},
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -138,7 +178,7 @@ def run_dovecot(extra_users: int = EXTRA_USERS) -> Iterator[ImapServer]:
             log = d / "dovecot.log"
             text = log.read_text(errors="replace") if log.exists() else ""
             raise RuntimeError(f"dovecot failed to start ({e}):\n{out}\n{text}") from None
-        yield ImapServer(host, port, d)
+        yield ImapServer(host, port, d, imaps_port=imaps, ca_file=tls[0] if tls else None)
     finally:
         if proc.poll() is None:
             proc.terminate()  # SIGTERM to the master stops all its children

@@ -499,3 +499,30 @@ def test_inbox_down_still_does_register_work(imap_account, make_settings, tmp_pa
     assert f"{imap_account.user} at 127.0.0.1:{dead}" in problem
     assert imap_account.password not in problem
     assert rep.exit_code != 0
+
+
+# ----------------------------------------------------------------------- TLS
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_with_verified_certificate(security, imap_server, imap_account, tmp_path, monkeypatch):
+    if not imap_server.ca_file:
+        pytest.skip("openssl not available to make a test certificate")
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_server.ca_file))  # trust our self-signed CA
+    imap_account.append(msg(1))
+    port = imap_server.imaps_port if security == "ssl" else imap_server.port
+    inbox = make_inbox(imap_account, tmp_path, security=security, port=port)
+    (m,) = inbox.poll()
+    inbox.mark_processed(m.key)
+    inbox.close()
+    assert m.data == msg(1)
+
+
+def test_tls_refuses_an_untrusted_certificate(imap_server, imap_account, tmp_path, monkeypatch):
+    if not imap_server.ca_file:
+        pytest.skip("openssl not available to make a test certificate")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "empty.pem"))
+    (tmp_path / "empty.pem").write_text("")
+    inbox = make_inbox(
+        imap_account, tmp_path, security="ssl", port=imap_server.imaps_port, retries=1
+    )
+    with pytest.raises(InboxError, match="CERTIFICATE_VERIFY_FAILED"):
+        inbox.poll()

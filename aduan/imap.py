@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 from tenacity import (
-    RetryError,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
@@ -103,6 +102,7 @@ class ImapInbox:
         self._client: IMAPClient | None = None
         self._uidvalidity = 0
         self._uidnext = 0
+        self._exists = 0
         self._keywords_ok = True
         self._separator: str | None = None
         self._ensured: set[str] = set()
@@ -110,6 +110,7 @@ class ImapInbox:
         self._state = self._load_state()
         self._candidates: list[int] = []
         self._done: set[int] = set()
+        self._searched_below = 0  # UIDNEXT of the SELECT before this run's search; 0: none
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImapInbox:
@@ -215,6 +216,9 @@ class ImapInbox:
             criteria = ["UID", f"{last + 1}:*", *criteria]
         found = sorted(u for u in c.search(criteria) if u > last)
         self._candidates, self._done = found, set()
+        # from the same session as the search: a reconnect later must not let
+        # the watermark jump over mail that arrived after this search
+        self._searched_below = self._uidnext or (max(found, default=last) + 1)
         if not found:
             self._advance()
             return []
@@ -276,11 +280,11 @@ class ImapInbox:
 
     def _advance(self) -> None:
         """Move the watermark up to just below the first handed-out, unfinished UID."""
+        if not self._searched_below:
+            return  # marking without a search in this run: nothing is known about the rest
         pending = [u for u in self._candidates if u not in self._done]
-        if pending:
-            mark = pending[0] - 1
-        else:
-            mark = max([self._uidnext - 1, *self._candidates]) if self._uidnext else 0
+        everything = max([self._searched_below - 1, *self._candidates])
+        mark = pending[0] - 1 if pending else everything
         if mark > int(self._state.get("last_uid", 0)):
             self._state["last_uid"] = mark
 
@@ -368,8 +372,6 @@ class ImapInbox:
             raise InboxError(
                 f"IMAP {self._who()}: {what} failed after {self.retries} attempts ({e})"
             ) from None
-        except RetryError as e:  # not raised with reraise=True; kept for safety
-            raise InboxError(f"IMAP {self._who()}: {what} failed ({e})") from None
 
     def _drop(self) -> None:
         client, self._client = self._client, None

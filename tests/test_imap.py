@@ -179,6 +179,29 @@ def test_batch_and_watermark_never_skip_unfinished(imap_account, tmp_path):
     assert [k.key.split(":")[1] for k in second.poll()] == ["1", "3"]
 
 
+def test_reconnect_before_marking_never_skips_newer_mail(imap_account, tmp_path):
+    imap_account.append(msg(1))
+    inbox = make_inbox(imap_account, tmp_path)
+    (m,) = inbox.poll()
+    imap_account.append(msg(2))  # arrives after the search
+    inbox._drop()  # the link drops; marking reconnects and SELECT sees UIDNEXT 3
+    inbox.mark_processed(m.key)
+    inbox.close()
+    again = make_inbox(imap_account, tmp_path)
+    assert [parse_message(x.data).message_id for x in again.poll()] == ["<m2@warga.id>"]
+
+
+def test_marking_without_a_poll_keeps_the_watermark(imap_account, tmp_path):
+    imap_account.append(msg(1), msg(2))
+    first = make_inbox(imap_account, tmp_path)
+    keys = [m.key for m in first.poll()]
+    first._drop()
+    other = make_inbox(imap_account, tmp_path)
+    other.mark_processed(keys[0])  # e.g. a later tool marking one message by hand
+    other.close()
+    assert [m.key for m in make_inbox(imap_account, tmp_path).poll()] == [keys[1]]
+
+
 def test_run_killed_between_register_write_and_flag(imap_account, tmp_path):
     imap_account.append(msg(1))
     killed = make_inbox(imap_account, tmp_path)

@@ -23,6 +23,7 @@ import math
 import os
 import statistics
 import tempfile
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -31,7 +32,7 @@ from typing import Any
 
 from . import idfmt
 from .engine import RowState
-from .errors import AduanError, DocumentError, MailError, RegisterError, RunLocked
+from .errors import AduanError, ConfigError, DocumentError, MailError, RegisterError, RunLocked
 from .layout import C
 from .model import Row
 from .sop import Sop
@@ -47,6 +48,7 @@ __all__ = [
     "StepStat",
     "chart_steps",
     "chart_weekly",
+    "check_template",
     "compute_recap",
     "parse_month",
     "previous_month",
@@ -676,11 +678,13 @@ def _context(rc: Recap, now: datetime) -> dict[str, Any]:
     }
 
 
-def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
-    """Write ``<documents>/rekap/rekap-YYYY-MM.docx`` from the template; return its path."""
+def _fill(settings: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
+    """Render the report in memory: (target path, .docx bytes)."""
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
-    from jinja2 import TemplateError
+    from jinja2 import TemplateError, UndefinedError
+    from lxml import etree
 
     from .documents import Documents
     from .model import DocumentJob
@@ -700,20 +704,48 @@ def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
         tpl.render(ctx, jinja_env=docs.env, autoescape=True)
         buf = io.BytesIO()
         tpl.save(buf)
+    except UndefinedError as e:
+        raise DocumentError(f"template rekap: unknown tag ({e.message})") from None
     except TemplateError as e:
         raise DocumentError(f"template rekap: broken tag ({e.message})") from None
-    except (KeyError, ValueError, OSError) as e:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
         raise DocumentError(f"template rekap: not a usable .docx file ({e})") from None
+    except etree.LxmlError as e:
+        raise DocumentError(f"template rekap: not a usable .docx file ({e})") from None
+    return target, buf.getvalue()
+
+
+def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
+    """Write ``<documents>/rekap/rekap-YYYY-MM.docx`` from the template; return its path."""
+    target, data = _fill(settings, rc, now)
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
+            fh.write(data)
         os.replace(tmp, target)
     except OSError as e:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise DocumentError(f"{target}: rekap tidak dapat disimpan ({e.strerror or e})") from None
     logger.info("recap %s: wrote %s", rc.label, target)
     return target
+
+
+def check_template(settings: Any) -> list[str]:
+    """Render the report template with an empty month; one line per problem (for
+    ``aduan check``: Documents.check() does not look at this template)."""
+    from .worktime import WorkCalendar
+
+    try:
+        rc = compute_recap(
+            [], settings.load_sop(), WorkCalendar.from_settings(settings), (2026, 11), settings.tz
+        )
+        _fill(settings, rc, rc.end)
+    except (DocumentError, ConfigError) as e:
+        return [str(e)]
+    return []
 
 
 # ------------------------------------------------------------------ the run

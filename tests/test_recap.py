@@ -426,3 +426,22 @@ def test_cli_recap(make_settings):
     assert "Rekap 2026-12" in res.output and "rekap-2026-12.docx" in res.output
     res = CliRunner().invoke(cli, ["--config", settings.file, "recap", "--month", "2026-13"])
     assert res.exit_code == 2 and "tulis seperti 2026-11" in res.output
+
+
+def test_check_template_passes_for_the_shipped_one_and_names_the_problem(make_settings, tmp_path):
+    assert recap.check_template(make_settings("blitar")) == []
+    broken = tmp_path / "tpl"
+    broken.mkdir()
+    d = docx.Document()
+    d.add_paragraph("{{ jumlah_aduan }}")  # not a key the recap gives
+    d.save(broken / recap.TEMPLATE)
+    settings = make_settings("bpbd", templates=str(broken))
+    assert recap.check_template(settings) == [
+        "template rekap: unknown tag ('jumlah_aduan' is undefined)"
+    ]
+    (broken / recap.TEMPLATE).write_bytes(b"not a zip")
+    [problem] = recap.check_template(settings)
+    assert problem.startswith("template rekap: not a usable .docx file")
+    (broken / recap.TEMPLATE).unlink()
+    [problem] = recap.check_template(settings)
+    assert problem.startswith("template rekap: file ") and problem.endswith("not found")

@@ -401,7 +401,7 @@ def compute_recap(
     """
     year, mon = month
     start, end = _bounds(year, mon, tz)
-    at = min(end, now) if now is not None else end
+    at = min(end, now).astimezone(tz) if now is not None else end
     rc = Recap(year, mon, start, end, at, sop_name=sop.name, sop_number=sop.number)
     items = _items(rows, rc.problems)
 
@@ -660,7 +660,7 @@ def chart_steps(rc: Recap) -> bytes:
 
 
 # ------------------------------------------------------------------ Word
-def _context(rc: Recap, now: datetime) -> dict[str, Any]:
+def _context(rc: Recap, now: datetime, tz_label: str = "WIB") -> dict[str, Any]:
     sections = recap_sections(rc)
     pyear, pmonth = previous_month(rc.year, rc.month)
     last = rc.end.astimezone(rc.start.tzinfo) - rc.start
@@ -669,7 +669,7 @@ def _context(rc: Recap, now: datetime) -> dict[str, Any]:
         "bulan": rc.label,
         "bulan_lalu": month_label(pyear, pmonth),
         "periode": f"1–{last.days} {rc.label}",
-        "keadaan": idfmt.waktu(rc.at) if rc.at < rc.end else f"akhir bulan {rc.label}",
+        "keadaan": idfmt.waktu(rc.at, tz_label) if rc.at < rc.end else f"akhir bulan {rc.label}",
         "sop_name": rc.sop_name,
         "sop_number": rc.sop_number,
         "catatan": list(rc.problems),
@@ -695,7 +695,7 @@ def _fill(settings: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
         raise DocumentError(f"template rekap: file {template} not found")
     target = docs.out / "rekap" / f"rekap-{rc.year:04d}-{rc.month:02d}.docx"
     # office, letterhead contact line and text cleaning: as for every other document
-    ctx = docs.prepare(DocumentJob("", "rekap", target.name, _context(rc, now)))
+    ctx = docs.prepare(DocumentJob("", "rekap", target.name, _context(rc, now, settings.tz_label)))
     try:
         tpl = DocxTemplate(str(template))
         ctx["logo"] = InlineImage(tpl, str(docs.logo), width=Mm(20)) if docs.logo else ""
@@ -708,9 +708,14 @@ def _fill(settings: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
         raise DocumentError(f"template rekap: unknown tag ({e.message})") from None
     except TemplateError as e:
         raise DocumentError(f"template rekap: broken tag ({e.message})") from None
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise DocumentError(f"template rekap: not a usable .docx file ({e})") from None
-    except etree.LxmlError as e:
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        etree.LxmlError,
+    ) as e:
         raise DocumentError(f"template rekap: not a usable .docx file ({e})") from None
     return target, buf.getvalue()
 
@@ -774,7 +779,7 @@ def _send(settings: Any, sop: Sop, rc: Recap, path: Path, now: datetime, mailer:
         ticket="",
         step_id=None,
         to_roles=(sop.head_role,),
-        context={**_context(rc, now), "received": None},
+        context=_context(rc, now, settings.tz_label),
     )
     msg = compose(n, to, settings, attachments=[path])
     own = mailer is None
@@ -819,6 +824,7 @@ def run_recap(
         try:
             snap = reg.read()
             rc = compute_recap(snap.rows, sop, cal, month, settings.tz, now=now)
+            rc.problems[:0] = snap.problems  # e.g. a missing column: figures read it as empty
             rep = RecapReport(rc, tab=tab_title(month))
             try:
                 reg.write_tab(rep.tab, recap_table(rc))

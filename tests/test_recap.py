@@ -445,3 +445,13 @@ def test_check_template_passes_for_the_shipped_one_and_names_the_problem(make_se
     (broken / recap.TEMPLATE).unlink()
     [problem] = recap.check_template(settings)
     assert problem.startswith("template rekap: file ") and problem.endswith("not found")
+
+
+def test_report_before_month_end_states_the_time_in_the_office_zone(make_settings):
+    settings = make_settings("blitar", timezone="WITA")
+    now = datetime(2026, 12, 2, 9, 8, tzinfo=WIB)  # 10.08 WITA
+    rc = compute_recap([A, D], SOP, CAL, DEC, settings.tz, now=now)
+    text = "\n".join(
+        p.text for p in docx.Document(str(render_report(settings, rc, now=now))).paragraphs
+    )
+    assert "keadaan per Rabu, 2 Desember 2026 pukul 10.08 WITA" in text

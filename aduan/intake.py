@@ -48,6 +48,7 @@ MB = 1024 * 1024
 MAX_FILENAME = 120
 MAX_ATTACHMENTS = 100
 MAX_MULTIPARTS = 200
+MAX_HTML = 300_000  # characters of an HTML body converted to text
 _BOUNDARY = re.compile(rb"(?i)content-type:\s*multipart/")
 _MAX_FILENAME_BYTES = 240  # most filesystems stop at 255 bytes; CJK is 3 bytes a char
 
@@ -194,6 +195,10 @@ def html_to_text(markup: str) -> str:
     """Readable plain text from an HTML body (links kept as text, images dropped)."""
     if not markup:
         return ""
+    if len(markup) > MAX_HTML:
+        # html2text is pure Python (~3 s per MB): a giant HTML body would stall
+        # the run; the full mail is kept as .eml anyway
+        markup = markup[:MAX_HTML]
     try:
         import html2text
 

@@ -624,3 +624,11 @@ def test_thousands_of_parts_are_capped():
     assert [a.filename for a in m.attachments[:3]] == ["a.png", "a-2.png", "a-3.png"]
     assert m.attachments[-1].filename == "a-100.png"
     assert m.skipped_parts == ["2900 bagian lain (terlalu banyak)"]
+
+
+def test_giant_html_body_is_cut_not_stalled():
+    from aduan.intake import MAX_HTML
+
+    html = "<p>awal</p>" + "<p>isi</p>" * (MAX_HTML // 5)
+    text = html_to_text(html)
+    assert text.startswith("awal") and len(text) < MAX_HTML

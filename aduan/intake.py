@@ -230,13 +230,30 @@ _CUT_LINE = [
     re.compile(
         r"^-{2,}\s*(original message|pesan asli|forwarded message|pesan terusan)\s*-{2,}$", re.I
     ),
-    re.compile(r"^_{20,}$"),  # Outlook's rule above the quoted header block
-    re.compile(r"^(sent from|dikirim dari|get outlook for|diunduh dari)\b", re.I),
     re.compile(r"^(on|pada)\b.{0,300}\b(wrote|menulis)\s*:?\s*$", re.I),
-    re.compile(r"^(from|dari)\s*:.+@", re.I),  # start of a forwarded/quoted header block
 ]
+# only one line goes: "Dikirim dari ..." could also start a real sentence
+_DROP_LINE = re.compile(r"^(sent from my|sent from|dikirim dari|get outlook for)\b.{0,60}$", re.I)
 _ATTRIBUTION_START = re.compile(r"^(on|pada)\s.+", re.I)
 _ATTRIBUTION_END = re.compile(r"\b(wrote|menulis)\s*:\s*$", re.I)
+# Outlook quotes a header block instead of "> ": a rule, then From:/Sent:/To:
+_BLOCK_FROM = re.compile(r"^(from|dari)\s*:.*@", re.I)
+_BLOCK_FIELD = re.compile(
+    r"^(sent|date|to|cc|subject|dikirim|tanggal|kepada|perihal|subjek)\s*:", re.I
+)
+
+
+def _quoted_header_block(lines: list[str], i: int) -> bool:
+    """Line ``i`` starts an Outlook-style quoted header block (rule or From:, then fields)."""
+    s = lines[i].strip()
+    if re.fullmatch(r"_{20,}", s):
+        i += 1
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        s = lines[i].strip() if i < len(lines) else ""
+    if not _BLOCK_FROM.match(s):
+        return False
+    return any(_BLOCK_FIELD.match(ln.strip()) for ln in lines[i + 1 : i + 5])
 
 
 def trim_quoted(text: str) -> str:
@@ -249,13 +266,13 @@ def trim_quoted(text: str) -> str:
     kept: list[str] = []
     for i, line in enumerate(lines):
         s = line.strip()
-        if any(p.match(s) for p in _CUT_LINE):
+        if any(p.match(s) for p in _CUT_LINE) or _quoted_header_block(lines, i):
             break
         # "On Mon, 2 Nov 2026 at 10:00, Budi <budi@x.id>\nwrote:" wrapped over two lines
         nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if _ATTRIBUTION_START.match(s) and _ATTRIBUTION_END.search(nxt):
             break
-        if s.startswith(">"):
+        if s.startswith(">") or _DROP_LINE.match(s):
             continue
         kept.append(line.rstrip())
     out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()

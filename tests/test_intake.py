@@ -208,6 +208,28 @@ def test_trim_quoted(body):
     assert trim_quoted(body) == "Saya ingin menambahkan foto."
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Saya ingin menambahkan foto.\n\n________________________________\nFrom: Aduan <a@x.id>\n"
+        "Sent: Monday, 23 November 2026 10:00\nTo: budi@warga.id\nSubject: Tanda terima",
+        "Saya ingin menambahkan foto.\n\nDari: Aduan <a@x.id>\nTanggal: Senin, 23 November 2026\n"
+        "Kepada: budi@warga.id\nPerihal: Tanda terima",
+    ],
+)
+def test_trim_outlook_header_block(body):
+    assert trim_quoted(body) == "Saya ingin menambahkan foto."
+
+
+def test_trim_keeps_lines_that_only_look_like_markers():
+    body = (
+        "Laporan warga.\nDari: Pak RT 03 (rt03@desa.id) yang melihat langsung.\n"
+        "Dikirim dari posko banjir di balai desa kemarin sore, ada 40 keluarga mengungsi.\n"
+        "Mohon bantuan."
+    )
+    assert trim_quoted(body) == body
+
+
 def test_trim_keeps_whole_quote_when_nothing_else():
     assert trim_quoted("> hanya kutipan\n> saja") == "> hanya kutipan\n> saja"
 

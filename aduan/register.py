@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError
+from .layout import STATUSES, C
 from .model import Snapshot, WriteSet
 
 if TYPE_CHECKING:
     from .config import Settings
     from .layout import Layout
 
-__all__ = ["Register", "WriteResult", "open_register"]
+__all__ = ["Register", "WriteResult", "guide_rows", "open_register"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,65 @@ class Register(Protocol):
     def close(self) -> None:
         """Release connections or handles (a no-op for files)."""
         ...
+
+
+# ------------------------------------------------ the Petunjuk tab (any backend)
+KIND_LABEL = {
+    "system": "Sistem (jangan diubah)",
+    "intake": "Sistem untuk aduan email; petugas untuk aduan yang diketik sendiri",
+    "staff": "Petugas",
+    "hidden": "Sistem (kolom tersembunyi, jangan diubah)",
+}
+# Help for fixed columns whose Column.help is empty (layout.py leaves some blank).
+DEFAULT_HELP = {
+    C.NAME: "Nama pengadu.",
+    C.SUBJECT: "Pokok aduan, singkat.",
+    C.TEXT: "Isi aduan selengkapnya.",
+    C.ATTACHMENTS: "Berkas lampiran aduan (diisi otomatis).",
+    C.STEP: "Tahap SOP yang sedang berjalan.",
+    C.ASSIGNEE: "Peran yang harus bertindak pada tahap ini.",
+    C.DEADLINE: "Batas waktu tahap ini (jam kerja).",
+    C.STATUS: "Status aduan: " + ", ".join(STATUSES) + ".",
+    C.LATE: "Ya bila tahap ini melewati tenggat.",
+    C.DOCUMENTS: "Dokumen yang sudah dibuat untuk aduan ini.",
+    C.SOURCE: "Message-ID email asal (catatan sistem).",
+    C.STATE: "Catatan sistem; jangan diubah.",
+}
+GUIDE_INTRO = [
+    "Setiap baris tab 'Register Aduan' adalah satu aduan. Sistem Aduan membaca dan "
+    "memperbarui register ini setiap beberapa menit.",
+    "Aduan yang masuk lewat email dicatat otomatis. Aduan dari WhatsApp, SMS, telepon atau "
+    "yang datang langsung: tambahkan baris baru di bawah, isi Saluran, Nama Pengadu, "
+    "Kontak Pengadu, Perihal dan Isi Aduan, dan biarkan No. Aduan kosong; sistem memberi "
+    "nomor pada siklus berikutnya.",
+    "Judul kolom hijau diisi petugas sesuai tahap SOP; judul biru diisi sistem untuk aduan "
+    "email; judul abu-abu diisi sistem dan jangan diubah.",
+    "Judul kolom jangan diubah: sistem mencari kolom berdasarkan judulnya.",
+    "Baris boleh diurutkan, disaring, disisipkan atau dihapus; sistem selalu menulis ke "
+    "baris dengan No. Aduan yang sama.",
+    "Baris merah: tahap sudah melewati tenggat. Baris abu-abu: aduan selesai atau disalurkan.",
+    "Simpan lalu tutup berkas setelah mengedit: selama berkas terbuka, sistem menunda "
+    "perubahannya ke siklus berikutnya.",
+    "Tab 'Riwayat' mencatat setiap peristiwa setiap aduan; jangan diubah.",
+]
+
+
+def guide_rows(layout: Layout) -> list[list[str]]:
+    """The *Petunjuk* tab's cells: how to use the register, then one row per
+    column (name, who fills it, choices, help). Indonesian, for staff."""
+    rows = [["Petunjuk Register Aduan"], []]
+    rows += [[line] for line in GUIDE_INTRO]
+    rows += [[], ["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]]
+    for c in layout.columns:
+        rows.append(
+            [
+                c.name,
+                KIND_LABEL.get(c.kind, c.kind),
+                ", ".join(c.choices),
+                c.help or DEFAULT_HELP.get(c.name, ""),
+            ]
+        )
+    return rows
 
 
 def open_register(settings: Settings, layout: Layout) -> Register:

@@ -42,12 +42,11 @@ from .layout import (
     HISTORY_TAB,
     META_TAB,
     REGISTER_TAB,
-    STATUSES,
     C,
     Layout,
 )
 from .model import Row, RowUpdate, Snapshot, WriteSet, row_fingerprint
-from .register import WriteResult
+from .register import WriteResult, guide_rows
 
 __all__ = ["XlsxRegister", "cell_text"]
 
@@ -67,45 +66,6 @@ FILL = {
     "staff": "E2EFDA",
 }
 RED, GREY = "F8CBAD", "EDEDED"
-
-KIND_LABEL = {
-    "system": "Sistem (jangan diubah)",
-    "intake": "Sistem untuk aduan email; petugas untuk aduan yang diketik sendiri",
-    "staff": "Petugas",
-    "hidden": "Sistem (kolom tersembunyi, jangan diubah)",
-}
-# Help for fixed columns whose Column.help is empty (layout.py leaves some blank).
-DEFAULT_HELP = {
-    C.NAME: "Nama pengadu.",
-    C.SUBJECT: "Pokok aduan, singkat.",
-    C.TEXT: "Isi aduan selengkapnya.",
-    C.ATTACHMENTS: "Berkas lampiran aduan (diisi otomatis).",
-    C.STEP: "Tahap SOP yang sedang berjalan.",
-    C.ASSIGNEE: "Peran yang harus bertindak pada tahap ini.",
-    C.DEADLINE: "Batas waktu tahap ini (jam kerja).",
-    C.STATUS: "Status aduan: " + ", ".join(STATUSES) + ".",
-    C.LATE: "Ya bila tahap ini melewati tenggat.",
-    C.DOCUMENTS: "Dokumen yang sudah dibuat untuk aduan ini.",
-    C.SOURCE: "Message-ID email asal (catatan sistem).",
-    C.STATE: "Catatan sistem; jangan diubah.",
-}
-GUIDE_INTRO = [
-    "Setiap baris tab 'Register Aduan' adalah satu aduan. Sistem Aduan membaca dan "
-    "memperbarui register ini setiap beberapa menit.",
-    "Aduan yang masuk lewat email dicatat otomatis. Aduan dari WhatsApp, SMS, telepon atau "
-    "yang datang langsung: tambahkan baris baru di bawah, isi Saluran, Nama Pengadu, "
-    "Kontak Pengadu, Perihal dan Isi Aduan, dan biarkan No. Aduan kosong; sistem memberi "
-    "nomor pada siklus berikutnya.",
-    "Judul kolom hijau diisi petugas sesuai tahap SOP; judul biru diisi sistem untuk aduan "
-    "email; judul abu-abu diisi sistem dan jangan diubah.",
-    "Judul kolom jangan diubah: sistem mencari kolom berdasarkan judulnya.",
-    "Baris boleh diurutkan, disaring, disisipkan atau dihapus; sistem selalu menulis ke "
-    "baris dengan No. Aduan yang sama.",
-    "Baris merah: tahap sudah melewati tenggat. Baris abu-abu: aduan selesai atau disalurkan.",
-    "Simpan lalu tutup berkas setelah mengedit: selama berkas terbuka, sistem menunda "
-    "perubahannya ke siklus berikutnya.",
-    "Tab 'Riwayat' mencatat setiap peristiwa setiap aduan; jangan diubah.",
-]
 
 
 def cell_text(value: Any) -> str:
@@ -385,7 +345,7 @@ class XlsxRegister:
         if new_guide:
             wb.create_sheet(GUIDE_TAB)
         guide = wb[GUIDE_TAB]
-        want = [r + [""] * (4 - len(r)) for r in self._guide_rows()]
+        want = [r + [""] * (4 - len(r)) for r in guide_rows(self.layout)]
         have = [
             [cell_text(v) for v in r] + [""] * (4 - len(r))
             for r in guide.iter_rows(values_only=True)
@@ -469,28 +429,13 @@ class XlsxRegister:
             done.append(f"Format bersyarat baris {what} dibuat")
         return done
 
-    def _guide_rows(self) -> list[list[str]]:
-        rows = [["Petunjuk Register Aduan"], []]
-        rows += [[line] for line in GUIDE_INTRO]
-        rows += [[], ["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]]
-        for c in self.layout.columns:
-            rows.append(
-                [
-                    c.name,
-                    KIND_LABEL.get(c.kind, c.kind),
-                    ", ".join(c.choices),
-                    c.help or DEFAULT_HELP.get(c.name, ""),
-                ]
-            )
-        return rows
-
     def _write_guide(self, ws: Worksheet, rows: list[list[str]]) -> None:
         ws.delete_rows(1, max(ws.max_row, 1))
         for i, r in enumerate(rows, 1):
             for j, v in enumerate(r, 1):
                 _set_text(ws.cell(i, j), v)
         ws.cell(1, 1).font = Font(bold=True, size=14)
-        head = len(GUIDE_INTRO) + 4
+        head = next(i for i, r in enumerate(rows, 1) if r[0] == "Kolom")
         for j in range(1, 5):
             ws.cell(head, j).font = Font(bold=True)
         for letter, width in zip("ABCD", (28, 30, 30, 70), strict=True):

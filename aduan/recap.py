@@ -287,10 +287,16 @@ def _near(year: int, month: int) -> set[str]:
 def _items(rows: list[Row], problems: list[str]) -> list[_Item]:
     """Rows with a ticket and a readable state; the others are reported, not counted."""
     out = []
+    tickets: set[str] = set()
     for row in rows:
         ticket = row.get(C.TICKET)
         if not ticket:
             continue  # typed in by staff, numbered by the next run
+        if ticket in tickets:
+            # the engine also ignores the second row of a ticket
+            problems.append(f"{ticket}: nomor aduan ganda di register; baris kedua tidak dihitung")
+            continue
+        tickets.add(ticket)
         try:
             st = RowState.loads(row.get(C.STATE))
         except ValueError as e:

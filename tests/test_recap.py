@@ -168,7 +168,7 @@ F = row(
 )
 TYPED = Row(0, {C.NAME: "Bu Sri", C.TEXT: "jalan rusak", C.CHANNEL: "Telepon"})
 BROKEN = Row(0, {C.TICKET: "ADU/2026/12/0004", C.CHANNEL: "Email", C.STATE: "{oops"})
-ROWS = [A, B, C_, D, E, F, TYPED, BROKEN]
+ROWS = [A, B, C_, D, E, F, TYPED, BROKEN, Row(0, {**A.values, C.CHANNEL: "SMS"})]
 
 
 @pytest.fixture(scope="module")
@@ -235,8 +235,12 @@ def test_open_at_month_end_and_how_late(dec):
 def test_previous_month_comparison_and_problems(dec):
     assert dec.prev_received == 2  # D and E
     assert dec.prev_share == 1.0  # E terima, E telaah, D terima: all within
-    assert len(dec.problems) == 1  # the broken row; the typed-in row is simply not yet numbered
+    # the typed-in row is simply not numbered yet; the others are reported
+    assert len(dec.problems) == 2
     assert dec.problems[0].startswith("ADU/2026/12/0004: Data Sistem tidak terbaca")
+    assert dec.problems[1] == (
+        "ADU/2026/12/0001: nomor aduan ganda di register; baris kedua tidak dihitung"
+    )
 
 
 def test_before_the_month_ends_outcomes_and_lateness_are_taken_now():
@@ -309,7 +313,7 @@ def test_table_has_every_section_with_its_headers(dec):
     titles = [r[0] for r in table if r and r[0][:2] in {f"{i}." for i in range(1, 9)}]
     assert titles == [f"{i}. {title}" for i, (title, _h) in enumerate(SECTIONS.values(), 1)]
     assert ["Uraian", "November 2026", "Desember 2026", "Perubahan"] in table
-    assert table[-1][0].startswith("ADU/2026/12/0004: Data Sistem tidak terbaca")
+    assert table[-2][0].startswith("ADU/2026/12/0004: Data Sistem tidak terbaca")
 
 
 # ------------------------------------------------------------------ outputs

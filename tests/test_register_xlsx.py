@@ -24,7 +24,7 @@ from aduan.layout import (
     build_layout,
 )
 from aduan.model import RowUpdate, WriteSet, row_fingerprint
-from aduan.register import WriteResult, open_register
+from aduan.register import WriteResult, guide_rows, open_register
 from aduan.sop import load_sop
 from aduan.xlsx import XlsxRegister, cell_text
 
@@ -102,6 +102,20 @@ def type_row(ws, row: int, **cells) -> None:
 )
 def test_cell_text(value, text):
     assert cell_text(value) == text
+
+
+def test_guide_rows_list_every_column_with_who_fills_it(layout):
+    rows = guide_rows(layout)
+    table = {
+        r[0]: r[1:]
+        for r in rows[rows.index(["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]) + 1 :]
+    }
+    assert list(table) == layout.headers
+    assert table[C.TICKET] == ["Sistem (jangan diubah)", "", "Nomor aduan, diisi otomatis."]
+    assert table["Kategori"][:2] == ["Petugas", "Bencana, Lainnya"]
+    assert (
+        table[C.STATUS][2] == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan."
+    )
 
 
 # ---------------------------------------------------------------- init

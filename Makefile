@@ -53,5 +53,8 @@ test: $(VENV)/.deps-dev system-deps lint
 bench: $(VENV)/.deps-dev system-deps
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
+docs-preview: $(VENV)/.deps-run system-deps
+	$(BIN)/python scripts/preview_documents.py --out var/preview
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -107,6 +107,8 @@ class SmtpMail(_Strict):
     user: str = ""
     password_env: str = ""
     password_file: str = ""
+    oauth2_file: str = ""  # Google Workspace XOAUTH2 token file instead of a password
+    ca_file: str = ""  # a relay signed by the office's own CA
     timeout_s: float = 30
 
 
@@ -134,6 +136,10 @@ class Paths(_Strict):
     attachments: str = "var/lampiran"
     state: str = "var/state"
     log: str = ""
+
+
+class DocumentsCfg(_Strict):
+    pdf: bool = False  # also make a PDF of each document (needs LibreOffice)
 
 
 class EscalationRung(_Strict):
@@ -181,6 +187,7 @@ class Settings(_Strict):
     mail: FileMail | SmtpMail = Field(discriminator="type")
     mail_identity: MailIdentity
     limits: Limits = Limits()
+    documents: DocumentsCfg = DocumentsCfg()
     paths: Paths = Paths()
     templates: str = "templates"
     base: str = "."
@@ -330,7 +337,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read settings file ({e})", file=str(p)) from None
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else None

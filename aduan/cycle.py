@@ -240,13 +240,13 @@ def _save_attachments(settings, dec: Decision, rep: CycleReport) -> None:
 def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
     if not dec.documents:
         return
-    docs = Documents(settings)
-    for job in dec.documents:
-        try:
-            docs.render(job)
+    # render_many: one bad template does not stop the others, and PDFs (when on)
+    # are made in one LibreOffice run
+    for job, out in zip(dec.documents, Documents(settings).render_many(dec.documents), strict=True):
+        if isinstance(out, DocumentError):
+            rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {out}")
+        else:
             rep.counts["documents_rendered"] += 1
-        except DocumentError as e:
-            rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {e}")
 
 
 def _write(reg: Register, dec: Decision, rep: CycleReport) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest_plugins = ["tests.fixtures_imap", "tests.fixtures_smtp"]
+pytest_plugins = ["tests.fixtures_imap", "tests.fixtures_smtp", "tests.sheets_server"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ADUAN_SHARED", REPO.parent / "shared"))
@@ -75,8 +75,9 @@ OFFICES = {
 }
 
 
-def settings_dict(root: Path, office: str = "bpbd", **overrides) -> dict:
+def settings_dict(root: Path, name: str = "bpbd", **overrides) -> dict:
     """A complete settings mapping for one seed office, with every path under ``root``."""
+    office = name
     o = OFFICES[office]
     data = {
         "office": o["office"],
@@ -107,11 +108,11 @@ def make_settings(tmp_path):
     """Write a settings file for a seed office and load it: ``make_settings('blitar')``."""
     from aduan.config import load_settings
 
-    def make(office: str = "bpbd", root: Path | None = None, **overrides):
-        r = root or tmp_path / office
+    def make(name: str = "bpbd", root: Path | None = None, **overrides):
+        r = root or tmp_path / name
         r.mkdir(parents=True, exist_ok=True)
         f = r / "settings.yaml"
-        f.write_text(yaml.safe_dump(settings_dict(r, office, **overrides), allow_unicode=True))
+        f.write_text(yaml.safe_dump(settings_dict(r, name, **overrides), allow_unicode=True))
         return load_settings(f)
 
     return make

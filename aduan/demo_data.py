@@ -1,0 +1,476 @@
+"""The demo's month of complaints for the two seed offices (realistic, invented).
+
+Each complaint: when it arrives, how (an email, or a row staff type in from
+WA/SMS/phone/walk-in), who and what, and a *script*: for each SOP step, how
+many working minutes after the step started staff fill which columns. A
+step missing from the script is never done (the complaint stays open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Complaint", "OFFICES"]
+
+
+@dataclass
+class Complaint:
+    day: int  # day of November 2026
+    hhmm: str  # arrival time, WIB
+    subject: str
+    text: str
+    name: str = ""
+    email: str = ""
+    channel: str = "Email"  # Email = arrives by mail; else a row typed by staff
+    contact: str = ""
+    script: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
+    kind: str = "complaint"  # complaint | auto_reply | html | attachment
+    reply_after_min: int = 0  # the complainant writes again this long after arrival
+    bounce: bool = False  # the complainant's address does not exist
+
+
+def _bpbd_follow(
+    disp: int = 4, team: int = 8, act: int = 40, rep: int = 30, cat: str = "Bencana", **extra: str
+) -> dict[str, tuple[int, dict[str, str]]]:
+    return {
+        "telaah": (3, {"Perlu Tindak Lanjut": "Ya", **extra}),
+        "catat": (3, {"Kategori": cat}),
+        "sampaikan": (
+            disp,
+            {
+                "Disposisi": "Tim Reaksi Cepat segera ke lokasi, koordinasi dengan "
+                "kecamatan dan laporkan hasilnya."
+            },
+        ),
+        "rapat": (
+            team,
+            {
+                "Rencana Tindak Lanjut": "Tim TRC berangkat dengan 1 unit rescue; "
+                "asesmen lokasi, dokumentasi, koordinasi desa."
+            },
+        ),
+        "tindak_lanjut": (
+            act,
+            {"Hasil Tindak Lanjut": "Penanganan selesai di lokasi; warga terdampak sudah dibantu."},
+        ),
+        "lapor": (
+            rep,
+            {
+                "Laporan Pelaksanaan": "Laporan kegiatan disampaikan kepada Kalak; "
+                "dokumentasi terlampir di folder aduan."
+            },
+        ),
+    }
+
+
+def _direct(answer: str) -> dict[str, tuple[int, dict[str, str]]]:
+    return {"telaah": (4, {"Perlu Tindak Lanjut": "Tidak", "Tanggapan": answer})}
+
+
+BPBD = [
+    Complaint(
+        2,
+        "08.12",
+        "Pohon tumbang menutup jalan di Tawangmangu",
+        "Selamat pagi BPBD. Ada pohon mahoni besar tumbang menutup Jalan Lawu km 3 dekat "
+        "pasar Tawangmangu sejak subuh. Kendaraan tidak bisa lewat. Mohon segera dibantu.",
+        "Budi Santoso",
+        "budi.santoso@contoh.id",
+        script=_bpbd_follow(),
+        reply_after_min=50,
+    ),
+    Complaint(
+        2,
+        "09.40",
+        "Jadwal sosialisasi desa tangguh bencana",
+        "Mohon info jadwal sosialisasi Desta (desa tangguh bencana) untuk Desa Berjo "
+        "tahun ini. Terima kasih.",
+        "Sri Wahyuni",
+        "sri.wahyuni@contoh.id",
+        script=_direct(
+            "Sosialisasi Desa Tangguh Bencana untuk Kecamatan Ngargoyoso "
+            "dijadwalkan Kamis, 19 November 2026 pukul 09.00 di balai desa."
+        ),
+    ),
+    Complaint(
+        3,
+        "10.05",
+        "Banjir setinggi lutut di Jaten",
+        "Lapor, air masuk rumah warga RT 02 RW 05 Jaten setinggi lutut. Ada lansia yang "
+        "perlu dievakuasi.",
+        "Pak Sarno",
+        channel="WhatsApp",
+        contact="0812 2650 1177",
+        script=_bpbd_follow(disp=95),
+    ),
+    Complaint(
+        4,
+        "13.20",
+        "Tanah longsor kecil di Ngargoyoso",
+        "Tebing di belakang rumah saya di Dusun Nglerak longsor sebagian setelah hujan "
+        "deras semalam. Mohon dicek apakah aman.",
+        "Agus Prasetyo",
+        "agus.p@contoh.id",
+        script=_bpbd_follow(),
+        kind="attachment",
+    ),
+    Complaint(
+        5,
+        "08.45",
+        "Jalan kabupaten berlubang di Karangpandan",
+        "Jalan di depan SD Karangpandan 2 berlubang besar dan sudah memakan korban motor "
+        "jatuh. Mohon diperbaiki.",
+        "Dewi Lestari",
+        "dewi.lestari@contoh.id",
+        script={
+            "telaah": (
+                3,
+                {
+                    "Perlu Tindak Lanjut": "Bukan Kewenangan",
+                    "Instansi Tujuan": "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Karanganyar",
+                },
+            )
+        },
+    ),
+    Complaint(
+        5,
+        "11.00",
+        "Automatic reply: Laporan kejadian",
+        "Terima kasih atas email Anda. Saya sedang cuti sampai 10 November.",
+        "Rina",
+        "rina.kantor@contoh.id",
+        kind="auto_reply",
+    ),
+    Complaint(
+        6,
+        "14.10",
+        "Permohonan bantuan terpal",
+        "Rumah kami bocor parah setelah angin kencang. Mohon bantuan terpal untuk 3 KK "
+        "di Desa Gedong.",
+        "Suparmi",
+        "alamat.tidak.ada@contoh.invalid",
+        bounce=True,
+        script=_bpbd_follow(cat="Bantuan Logistik", act=90),
+    ),
+    Complaint(
+        9,
+        "09.15",
+        "Permintaan bantuan logistik pengungsi",
+        "Di posko pengungsian Desa Kemuning kekurangan air bersih dan selimut.",
+        "Kades Kemuning",
+        channel="SMS",
+        contact="0813 9000 4521",
+        script=_bpbd_follow(cat="Bantuan Logistik", team=30, act=150),
+    ),
+    Complaint(
+        10,
+        "07.50",
+        "Info peringatan dini cuaca ekstrem",
+        "Apakah ada peringatan dini cuaca ekstrem untuk pekan ini di Karanganyar?",
+        "Yoga",
+        "yoga.pratama@contoh.id",
+        script=_direct(
+            "Menurut BMKG, potensi hujan lebat disertai angin kencang pada "
+            "12–14 November 2026. Pantau kanal resmi BPBD."
+        ),
+    ),
+    Complaint(
+        12,
+        "15.40",
+        "Rumah rusak diterjang angin puting beliung",
+        "Atap rumah saya dan tetangga di Kebakkramat rusak diterjang puting beliung sore "
+        "ini. Foto terlampir. Mohon identitas saya dirahasiakan.",
+        "Wulan Sari",
+        "wulan.sari@contoh.id",
+        kind="attachment",
+        script=_bpbd_follow(**{"Rahasiakan Identitas": "Ya"}),
+    ),
+    Complaint(
+        16,
+        "10.30",
+        "Sumur warga mengering",
+        "<p>Sudah dua minggu sumur di <b>Dusun Sidomulyo</b> kering. Warga butuh "
+        "<i>dropping air bersih</i>.</p>",
+        "Heru",
+        "heru.kurniawan@contoh.id",
+        kind="html",
+        script={k: v for k, v in _bpbd_follow(cat="Kekeringan").items() if k != "lapor"},
+    ),
+    Complaint(
+        21,
+        "22.15",
+        "Kebakaran lahan di lereng Lawu",
+        "Terlihat asap dan api di lahan lereng Lawu dekat Cemoro Kandang malam ini.",
+        "Anton",
+        "anton.pendaki@contoh.id",
+        script=_bpbd_follow(),
+    ),
+    Complaint(
+        23,
+        "08.05",
+        "Kebakaran rumah di Colomadu",
+        "Ada rumah terbakar di Colomadu, api sudah padam, keluarga butuh bantuan.",
+        "Ibu Marni",
+        channel="Telepon",
+        contact="0271 555 0101",
+        script=_bpbd_follow(disp=6, team=12, act=70),
+    ),
+    Complaint(
+        26,
+        "14.00",
+        "Pohon rawan tumbang di depan sekolah",
+        "Pohon besar di depan SDN 1 Jumantono miring, khawatir tumbang saat hujan.",
+        "Guru SDN 1",
+        "sdn1.jumantono@contoh.id",
+        script={"telaah": (3, {"Perlu Tindak Lanjut": "Ya"})},
+    ),
+]
+
+
+def _blitar_follow(
+    kewenangan: int = 4, sek: int = 8, kadis: int = 8, tim: int = 25, hasil: int = 8, **extra: str
+) -> dict[str, tuple[int, dict[str, str]]]:
+    return {
+        "terima": (
+            kewenangan,
+            {"Kewenangan": "Kewenangan Dinas", "Kategori": "Bantuan Sosial", **extra},
+        ),
+        "lapor_kadis": (sek, {"Diteruskan ke Kepala Dinas": "Ya"}),
+        "disposisi": (
+            kadis,
+            {
+                "Disposisi": "Segera rapatkan dengan tim pengelola pengaduan, "
+                "verifikasi data DTKS dan kunjungi pengadu."
+            },
+        ),
+        "pembahasan": (
+            tim,
+            {
+                "Keputusan Penyelesaian": "Pengadu memenuhi syarat; diusulkan "
+                "masuk DTKS dan diberi bantuan sementara."
+            },
+        ),
+        "sampaikan_hasil": (
+            hasil,
+            {
+                "Hasil Disampaikan": "Hasil verifikasi dan keputusan tim "
+                "telah disampaikan kepada pengadu."
+            },
+        ),
+    }
+
+
+BLITAR = [
+    Complaint(
+        2,
+        "08.20",
+        "Bantuan PKH tidak cair tiga bulan",
+        "Saya penerima PKH di Kelurahan Sukorejo tetapi sejak Agustus bantuan tidak cair. "
+        "Mohon dicek.",
+        "Siti Aminah",
+        "siti.aminah@contoh.id",
+        script=_blitar_follow(),
+        reply_after_min=40,
+        kind="attachment",
+    ),
+    Complaint(
+        2,
+        "10.10",
+        "Lansia terlantar di Kepanjenkidul",
+        "Ada nenek tinggal sendiri di rumah hampir roboh, tidak ada keluarga.",
+        "Ketua RT 03",
+        channel="Datang Langsung",
+        contact="0342 801 234",
+        script=_blitar_follow(kadis=120),
+    ),
+    Complaint(
+        3,
+        "09.30",
+        "Permohonan KIS untuk keluarga tidak mampu",
+        "Keluarga kami belum punya KIS, anak sakit dan butuh berobat.",
+        "Rudi Hartono",
+        "rudi.hartono@contoh.id",
+        script=_blitar_follow(),
+    ),
+    Complaint(
+        4,
+        "11.45",
+        "KTP saya hilang, bagaimana mengurusnya?",
+        "KTP hilang waktu di pasar. Ke mana saya harus mengurus?",
+        "Andi",
+        "andi.w@contoh.id",
+        script={
+            "terima": (
+                4,
+                {
+                    "Kewenangan": "Bukan Kewenangan",
+                    "Instansi Tujuan": "Dinas Kependudukan dan Pencatatan Sipil Kota Blitar",
+                },
+            )
+        },
+    ),
+    Complaint(
+        5,
+        "08.00",
+        "Out of Office: Re: undangan rapat",
+        "Saya sedang di luar kantor.",
+        "Bagus",
+        "bagus.kantor@contoh.id",
+        kind="auto_reply",
+    ),
+    Complaint(
+        6,
+        "13.15",
+        "Anak putus sekolah butuh bantuan",
+        "Tetangga saya anak yatim putus sekolah karena biaya. Mohon bantuan. "
+        "Mohon nama saya dirahasiakan.",
+        "Warga Sananwetan",
+        "warga.sananwetan@contoh.id",
+        script=_blitar_follow(**{"Rahasiakan Identitas": "Ya"}),
+    ),
+    Complaint(
+        9,
+        "10.00",
+        "Pengemis di simpang Jalan Merdeka",
+        "Setiap sore ada anak-anak mengemis di simpang lampu merah Jalan Merdeka.",
+        "Yuliana",
+        "yuliana@contoh.id",
+        script=_blitar_follow(sek=45, tim=60),
+    ),
+    Complaint(
+        10,
+        "14.30",
+        "BPNT tidak diterima bulan ini",
+        "Kartu sembako saya tidak terisi bulan November.",
+        "Pak Darto",
+        channel="SMS",
+        contact="0857 3311 2200",
+        script=_blitar_follow(),
+    ),
+    Complaint(
+        11,
+        "07.40",
+        "ODGJ mengamuk di Sentul",
+        "Ada orang dengan gangguan jiwa mengamuk di Kelurahan Sentul, warga takut.",
+        "Ketua RW 05",
+        "rw05.sentul@contoh.id",
+        script=_blitar_follow(kewenangan=2),
+        kind="html",
+    ),
+    Complaint(
+        13,
+        "09.05",
+        "Bantuan rumah tidak layak huni",
+        "Mohon info syarat bantuan rehab rumah tidak layak huni.",
+        "Sulastri",
+        "alamat.keliru@contoh.invalid",
+        bounce=True,
+        script=_blitar_follow(tim=40),
+    ),
+    Complaint(
+        17,
+        "10.20",
+        "Penyandang disabilitas butuh kursi roda",
+        "Adik saya penyandang disabilitas dan butuh kursi roda.",
+        "Nur Hidayah",
+        "nur.hidayah@contoh.id",
+        script=_blitar_follow(hasil=30),
+    ),
+    Complaint(
+        20,
+        "21.30",
+        "Korban kebakaran butuh bantuan",
+        "Rumah keluarga Pak Slamet di Kelurahan Tanggung terbakar tadi malam.",
+        "Lurah Tanggung",
+        "lurah.tanggung@contoh.id",
+        script=_blitar_follow(),
+    ),
+    Complaint(
+        24,
+        "08.50",
+        "Data DTKS tidak sesuai",
+        "Nama saya keluar dari DTKS padahal kondisi ekonomi belum berubah.",
+        "Maryam",
+        "maryam.blitar@contoh.id",
+        script={
+            k: v for k, v in _blitar_follow().items() if k in ("terima", "lapor_kadis", "disposisi")
+        },
+    ),
+    Complaint(
+        26,
+        "13.40",
+        "Bantuan sembako lansia",
+        "Apakah ada bantuan sembako untuk lansia di Kelurahan Plosokerep?",
+        "Ibu Sumi",
+        channel="Telepon",
+        contact="0342 555 777",
+        script={"terima": (3, {"Kewenangan": "Kewenangan Dinas"})},
+    ),
+]
+
+
+OFFICES = {
+    "bpbd-karanganyar": {
+        "sop": "bpbd-karanganyar.yaml",
+        "office": {
+            "id": "bpbd-karanganyar",
+            "government": "PEMERINTAH KABUPATEN KARANGANYAR",
+            "name": "BADAN PENANGGULANGAN BENCANA DAERAH",
+            "short_name": "BPBD Kab. Karanganyar",
+            "address": "Jl. Lawu No. 385, Karanganyar, Jawa Tengah",
+            "city": "Karanganyar",
+            "phone": "(0271) 495000",
+            "email": "bpbd@karanganyar.contoh.go.id",
+            "website": "bpbd.karanganyar.contoh.go.id",
+            "head": {
+                "name": "HENDRO PRAYITNO, SH.MM",
+                "title": "Kepala Pelaksana BPBD",
+                "rank": "Pembina Tk.I",
+                "nip": "19760531 199503 1 001",
+            },
+        },
+        "roles": {
+            "petugas": ["petugas.aduan@bpbd.contoh.go.id"],
+            "tim": ["trc@bpbd.contoh.go.id"],
+            "pimpinan": ["kalak@bpbd.contoh.go.id"],
+        },
+        "from": "aduan@bpbd.contoh.go.id",
+        "categories": ["Bencana", "Bantuan Logistik", "Kekeringan", "Informasi", "Lainnya"],
+        "complaints": BPBD,
+    },
+    "dinsos-blitar": {
+        "sop": "dinsos-blitar.yaml",
+        "office": {
+            "id": "dinsos-blitar",
+            "government": "PEMERINTAH KOTA BLITAR",
+            "name": "DINAS SOSIAL",
+            "short_name": "Dinas Sosial Kota Blitar",
+            "address": "Jl. Ciliwung No. 6, Kota Blitar, Jawa Timur",
+            "city": "Blitar",
+            "phone": "(0342) 801234",
+            "email": "dinsos@blitarkota.contoh.go.id",
+            "website": "dinsos.blitarkota.contoh.go.id",
+            "head": {
+                "name": "SAD SASMINTARTI, S.H.,M.M",
+                "title": "Kepala Dinas Sosial",
+                "rank": "Pembina Utama Muda",
+                "nip": "19660119 198602 2 002",
+            },
+        },
+        "roles": {
+            "petugas": ["pengaduan@dinsos.contoh.go.id"],
+            "tim": ["tim.pengaduan@dinsos.contoh.go.id"],
+            "sekretaris": ["sekretaris@dinsos.contoh.go.id"],
+            "kepala": ["kadis@dinsos.contoh.go.id"],
+        },
+        "from": "pengaduan.online@dinsos.contoh.go.id",
+        "categories": [
+            "Bantuan Sosial",
+            "Rehabilitasi Sosial",
+            "Perlindungan Anak",
+            "Disabilitas",
+            "Lainnya",
+        ],
+        "complaints": BLITAR,
+    },
+}

@@ -20,6 +20,8 @@ The order is what makes a run safe to kill anywhere:
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +50,31 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1  # the run did its work but a part failed (inbox, a write, a send)
+
+
+CRASH_ENV = "ADUAN_TEST_CRASH_AT"
+
+
+def crashpoint(name: str) -> None:
+    """Kill this process with SIGKILL at boundary ``name`` when the crash test asks.
+
+    Only the crash-anywhere tests set ADUAN_TEST_CRASH_AT; a real office never
+    does. SIGKILL (not an exception) is the point: nothing gets to clean up, as
+    in a power cut. ``name:N`` crashes at the N-th time the boundary is passed.
+    """
+    want = os.environ.get(CRASH_ENV)
+    if not want:
+        return
+    point, _, nth = want.partition(":")
+    if point != name:
+        return
+    seen = _CRASH_COUNTS.get(name, 0) + 1
+    _CRASH_COUNTS[name] = seen
+    if seen >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_CRASH_COUNTS: dict[str, int] = {}
 
 
 @dataclass
@@ -118,6 +145,7 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         try:
             inbox = inbox or open_inbox(settings)
             mails = _poll(settings, inbox, rep)
+            crashpoint("after_poll")
         except InboxError as e:
             rep.problem(f"kotak masuk: {e}")
             inbox = None
@@ -140,10 +168,13 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         _render_documents(settings, dec, rep)
         # 5-7. stage, write, commit, mark
         spool.stage(dec.notifications)
+        crashpoint("before_write")
         written = _write(reg, dec, rep)
+        crashpoint("after_write")
         if written:
             spool.commit()
             spool.forget(logged)
+            crashpoint("before_mark")
             if inbox is not None:
                 _mark_processed(inbox, dec, rep)
         else:
@@ -242,6 +273,7 @@ def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
         return
     # render_many: one bad template does not stop the others, and PDFs (when on)
     # are made in one LibreOffice run
+    crashpoint("before_documents")
     for job, out in zip(dec.documents, Documents(settings).render_many(dec.documents), strict=True):
         if isinstance(out, DocumentError):
             rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {out}")
@@ -317,9 +349,11 @@ def _send_due(
                 mid = ""
                 for addrs, show in targets:
                     msg = compose(n, addrs, settings, attachments=atts, show_identity=show)
+                    crashpoint("mid_send")
                     mailer.send(msg)
                     mid = str(msg["Message-ID"])
                     sent_to += addrs
+                crashpoint("after_send")
                 spool.mark_sent(entry, now, mid, sent_to)
                 rep.counts["emails_sent"] += 1
             except MailError as e:

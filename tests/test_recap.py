@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import email
 import json
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
 
 import docx
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from aduan import recap
@@ -428,6 +430,9 @@ def test_cli_recap(make_settings):
     )
     assert res.exit_code == 0, res.output
     assert "Rekap 2026-12" in res.output and "rekap-2026-12.docx" in res.output
+    # without --month: last month (cron on the 1st)
+    res = CliRunner().invoke(cli, ["--config", settings.file, "recap", "--now", "2027-01-01T07:00"])
+    assert res.exit_code == 0 and "rekap Desember 2026: 3 aduan diterima" in res.output
     res = CliRunner().invoke(cli, ["--config", settings.file, "recap", "--month", "2026-13"])
     assert res.exit_code == 2 and "tulis seperti 2026-11" in res.output
 
@@ -459,3 +464,54 @@ def test_report_before_month_end_states_the_time_in_the_office_zone(make_setting
         p.text for p in docx.Document(str(render_report(settings, rc, now=now))).paragraphs
     )
     assert "keadaan per Rabu, 2 Desember 2026 pukul 10.08 WITA" in text
+
+
+# ------------------------------------------------------------------ property
+@st.composite
+def registers(draw):
+    """Complaints around the December boundaries, steps of random working length."""
+    rows = []
+    for i in range(draw(st.integers(0, 12))):
+        recv = datetime(2026, 11, 28, tzinfo=WIB) + timedelta(
+            minutes=draw(st.integers(0, 40 * 24 * 60))
+        )
+        zone = draw(st.sampled_from([WIB, UTC]))  # how the time happens to be stored
+        hist, t0 = [], recv
+        for step in SOP.steps[: draw(st.integers(1, len(SOP.steps)))]:
+            done = CAL.add(t0, minutes=draw(st.integers(0, 3 * step.standard_minutes)))
+            hist.append([step.id, t0.astimezone(zone).isoformat(), "", done.isoformat()])
+            t0 = done
+        closed = len(hist) == len(SOP.steps) and draw(st.booleans())
+        rows.append(
+            row(
+                f"ADU/X/{i:04d}",
+                draw(st.sampled_from(["Email", "SMS", ""])),
+                draw(st.sampled_from(["Bencana", ""])),
+                recv.astimezone(zone).isoformat(),
+                hist,
+                current=None if closed else ("lapor", t0.isoformat(), t0.isoformat()),
+                closed=t0.isoformat() if closed else None,
+                outcome="ditindaklanjuti",
+            )
+        )
+    return rows
+
+
+@settings(max_examples=40, deadline=None)
+@given(registers())
+def test_figures_agree_with_each_other_and_with_local_calendar_months(rows):
+    rc = compute_recap(rows, SOP, CAL, DEC, WIB)
+    assert sum(n for _k, n in rc.by_channel) == rc.received
+    assert sum(n for _k, n in rc.by_outcome) == rc.received
+    assert sum(map(sum, rc.weekly.values())) == rc.received
+    assert len(rc.deviations) == sum(s.count - s.within for s in rc.steps)
+    states = [json.loads(r.values[C.STATE]) for r in rows]
+    local = [
+        (d.year, d.month)
+        for d in (datetime.fromisoformat(s["recv"]).astimezone(WIB) for s in states)
+    ]
+    assert rc.received == sum(1 for m in local if m == DEC)
+    done = [datetime.fromisoformat(h[3]).astimezone(WIB) for s in states for h in s["hist"]]
+    assert rc.finished == sum(1 for d in done if (d.year, d.month) == DEC)
+    for o in rc.open:
+        assert o.received < rc.end and o.late_minutes >= 0

@@ -53,6 +53,10 @@ class Inbox(Protocol):
 
     def close(self) -> None: ...
 
+    def check(self) -> str:
+        """One line for ``aduan check`` (raises InboxError when unreachable)."""
+        ...
+
 
 class MaildirInbox:
     """A local Maildir (created when missing), read with plain file operations

@@ -170,6 +170,9 @@ class MaildirInbox:
             for entry in entries:
                 if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
                     continue
+                info = _info(entry.name)
+                if info.startswith(":2,") and "T" in info[3:]:
+                    continue  # flagged Trashed by a mail client: deleted, not new work
                 try:
                     mtime = entry.stat(follow_symlinks=False).st_mtime_ns
                 except OSError:

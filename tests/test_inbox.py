@@ -49,8 +49,9 @@ def test_poll_oldest_first_from_new_and_cur(tmp_path):
     assert [m.key for m in inbox.poll()] == ["100.a", "200.c", "300.b"]
 
 
-def test_tmp_and_hidden_files_are_ignored(tmp_path):
+def test_tmp_hidden_and_trashed_files_are_ignored(tmp_path):
     inbox = MaildirInbox(tmp_path)
+    deliver(tmp_path, "9.z:2,ST", msg(9), sub="cur")
     (tmp_path / "tmp" / "half-written").write_bytes(b"From: x")
     (tmp_path / "new" / ".hidden").write_bytes(b"x")
     assert inbox.poll() == []

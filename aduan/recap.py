@@ -684,24 +684,24 @@ def _context(rc: Recap, now: datetime, tz_label: str = "WIB") -> dict[str, Any]:
     }
 
 
-def _fill(settings: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
-    """Render the report in memory: (target path, .docx bytes)."""
+def _fill(docs: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
+    """Render the report in memory with a Documents: (target path, .docx bytes)."""
     from docx.opc.exceptions import PackageNotFoundError
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
     from jinja2 import TemplateError, UndefinedError
     from lxml import etree
 
-    from .documents import Documents
     from .model import DocumentJob
 
-    docs = Documents(settings)
     template = docs.templates / TEMPLATE
     if not template.is_file():
         raise DocumentError(f"template rekap: file {template} not found")
     target = docs.out / "rekap" / f"rekap-{rc.year:04d}-{rc.month:02d}.docx"
     # office, letterhead contact line and text cleaning: as for every other document
-    ctx = docs.prepare(DocumentJob("", "rekap", target.name, _context(rc, now, settings.tz_label)))
+    ctx = docs.prepare(
+        DocumentJob("", "rekap", target.name, _context(rc, now, docs.settings.tz_label))
+    )
     try:
         tpl = DocxTemplate(str(template))
         ctx["logo"] = InlineImage(tpl, str(docs.logo), width=Mm(20)) if docs.logo else ""
@@ -728,7 +728,10 @@ def _fill(settings: Any, rc: Recap, now: datetime) -> tuple[Path, bytes]:
 
 def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
     """Write ``<documents>/rekap/rekap-YYYY-MM.docx`` from the template; return its path."""
-    target, data = _fill(settings, rc, now)
+    from .documents import Documents
+
+    docs = Documents(settings)
+    target, data = _fill(docs, rc, now)
     tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -747,13 +750,14 @@ def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
 def check_template(settings: Any) -> list[str]:
     """Render the report template with an empty month; one line per problem (for
     ``aduan check``: Documents.check() does not look at this template)."""
+    from .documents import Documents
     from .worktime import WorkCalendar
 
     try:
         rc = compute_recap(
             [], settings.load_sop(), WorkCalendar.from_settings(settings), (2026, 11), settings.tz
         )
-        _fill(settings, rc, rc.end)
+        _fill(Documents(settings), rc, rc.end)
     except (DocumentError, ConfigError) as e:
         return [str(e)]
     return []
@@ -787,7 +791,8 @@ def _send(settings: Any, sop: Sop, rc: Recap, path: Path, now: datetime, mailer:
         to_roles=(sop.head_role,),
         context=_context(rc, now, settings.tz_label),
     )
-    msg = compose(n, to, settings, attachments=[path])
+    pdf = path.with_suffix(".pdf")
+    msg = compose(n, to, settings, attachments=[path, pdf] if pdf.is_file() else [path])
     own = mailer is None
     mailer = mailer or open_mailer(settings)
     try:
@@ -813,6 +818,7 @@ def run_recap(
     from filelock import Timeout
 
     from .cycle import lock
+    from .documents import Documents
     from .layout import build_layout
     from .register import open_register
     from .worktime import WorkCalendar
@@ -843,6 +849,12 @@ def run_recap(
             rep.path = render_report(settings, rc, now=now)
         except DocumentError as e:
             rep.problems.append(f"dokumen rekap tidak dibuat: {e}")
+        docs = Documents(settings)
+        if rep.path is not None and docs.pdf:
+            try:
+                docs.to_pdf(rep.path)
+            except DocumentError as e:
+                rep.problems.append(f"PDF rekap tidak dibuat: {e}")
         if send and rep.path is not None:
             try:
                 rep.emailed = _send(settings, sop, rc, rep.path, now, mailer)

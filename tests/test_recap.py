@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import email
 import json
+import os
+import shutil
+import subprocess
 from datetime import UTC, datetime, time, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
@@ -515,3 +518,23 @@ def test_figures_agree_with_each_other_and_with_local_calendar_months(rows):
     assert rc.finished == sum(1 for d in done if (d.year, d.month) == DEC)
     for o in rc.open:
         assert o.received < rc.end and o.late_minutes >= 0
+
+
+def test_pdf_of_the_report_when_the_office_wants_pdfs(make_settings):
+    missing = [b for b in ("soffice", "pdftotext") if not shutil.which(b)]
+    if missing:
+        msg = f"{', '.join(missing)} not installed (scripts/install-system-deps.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    settings = make_settings("bpbd", documents={"pdf": True})
+    _register(settings)
+    rep = run_recap(settings, DEC, now=datetime(2027, 1, 5, 9, tzinfo=WIB), send=True)
+    assert rep.problems == []
+    pdf = rep.path.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
+    assert "REKAPITULASI PENGADUAN MASYARAKAT" in text.stdout and "ADU/2026/11/0009" in text.stdout
+    [eml] = settings.path(settings.mail.outbox).glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    names = [p.get_filename() for p in msg.iter_attachments()]
+    assert names == ["rekap-2026-12.docx", "rekap-2026-12.pdf"]

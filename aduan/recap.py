@@ -628,7 +628,11 @@ def chart_weekly(rc: Recap) -> bytes:
     from matplotlib import colormaps
 
     colours = colormaps["tab10"]
-    for i, (channel, counts) in enumerate(rc.weekly.items()):
+    series = list(rc.weekly.items())
+    if len(series) > 8:  # typed-in channels: keep the legend readable
+        rest = [sum(c) for c in zip(*(counts for _ch, counts in series[7:]), strict=True)]
+        series = series[:7] + [("Lainnya", rest)]
+    for i, (channel, counts) in enumerate(series):
         ax.bar(x, counts, bottom=bottom, label=channel, color=colours(i % 10), width=0.6)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set_xticks(x, [f"{a}–{b}" for a, b in rc.weeks])

@@ -353,6 +353,9 @@ def test_charts_are_png():
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     empty = compute_recap([], SOP, CAL, DEC, WIB)
     assert recap.chart_weekly(empty)[:4] == b"\x89PNG"
+    # a dozen channels typed by staff: the chart folds the smallest into "Lainnya"
+    many = [Row(0, {**A.values, C.TICKET: f"X{i}", C.CHANNEL: f"Kanal {i}"}) for i in range(12)]
+    assert recap.chart_weekly(compute_recap(many, SOP, CAL, DEC, WIB))[:4] == b"\x89PNG"
 
 
 def _register(settings) -> XlsxRegister:

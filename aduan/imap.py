@@ -247,7 +247,13 @@ class ImapInbox:
         return out
 
     def _finish(self, uid: int, flag: bytes, folder: str) -> None:
+        validity = self._uidvalidity
         c = self._connect()
+        if validity and self._uidvalidity != validity:
+            # reconnected into a rebuilt mailbox: this UID may now be another
+            # message, and flagging that one would hide a complaint
+            logger.warning("imap: UIDVALIDITY changed mid-run; UID %s left alone", uid)
+            return
         if self._keywords_ok:
             c.add_flags([uid], [flag], silent=True)
         if folder:

@@ -244,6 +244,24 @@ def test_uidvalidity_change_falls_back_to_keywords(imap_account, tmp_path, caplo
     assert PROCESSED_FLAG not in flags_by_message_id(imap_account, "Kotak")["<m2@warga.id>"]
 
 
+def test_uidvalidity_change_mid_run_flags_nothing(imap_account, tmp_path):
+    c = imap_account.client()
+    c.create_folder("Kotak")
+    c.logout()
+    imap_account.append(msg(1), folder="Kotak")
+    inbox = make_inbox(imap_account, tmp_path, folder="Kotak")
+    (m,) = inbox.poll()
+    inbox._drop()  # the link drops while the register is written...
+    c = imap_account.client()  # ...and meanwhile the mailbox is rebuilt
+    c.delete_folder("Kotak")
+    c.create_folder("Kotak")
+    c.append("Kotak", msg(2))  # now UID 1 again, but another message
+    c.logout()
+    inbox.mark_processed(m.key)
+    inbox.close()
+    assert PROCESSED_FLAG not in flags_by_message_id(imap_account, "Kotak")["<m2@warga.id>"]
+
+
 # ------------------------------------------------------------------ failures
 class CuttingProxy:
     """A loopback TCP proxy that drops the connection once when the client

@@ -326,11 +326,18 @@ def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bo
 def _send_due(
     settings, spool: Spool, sop, now: datetime, mailer: Mailer | None, rep: CycleReport
 ) -> None:
+    """Send the pending emails whose time has come (office hours for staff).
+
+    Delivery is tracked per address, not per message: the addresses that accepted
+    an email are kept in its spool entry (``recipients``) and those refused for good
+    (5xx) in ``refused``, so a retry goes only to the addresses still owed it and
+    never repeats one. A complainant's email that fails for good is logged to
+    *Riwayat* by the next write (the failed entry) and the officer is told.
+    """
     due = spool.due(now)
     if not due:
         return
     own_mailer = mailer is None
-    docs_root = settings.path(settings.paths.documents)
     try:
         mailer = mailer or open_mailer(settings)
     except MailError as e:
@@ -338,35 +345,126 @@ def _send_due(
         return
     try:
         for entry in due:
-            n = entry.notification
-            targets = recipients_for(settings, sop, entry)
-            if not targets:
-                spool.mark_failed(entry, "tidak ada alamat penerima", permanent=True)
-                continue
-            atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
             try:
-                sent_to: list[str] = []
-                mid = ""
-                for addrs, show in targets:
-                    msg = compose(n, addrs, settings, attachments=atts, show_identity=show)
-                    crashpoint("mid_send")
-                    mailer.send(msg)
-                    mid = str(msg["Message-ID"])
-                    sent_to += addrs
-                crashpoint("after_send")
-                spool.mark_sent(entry, now, mid, sent_to)
-                rep.counts["emails_sent"] += 1
-            except MailError as e:
-                spool.mark_failed(entry, str(e), permanent=e.permanent)
-                rep.problem(f"{n.ticket}: email {n.kind} gagal: {e}")
-                if not e.permanent:
-                    break  # the server is down: the rest waits for the next run
-            except AduanError as e:
+                down = _send_entry(settings, spool, sop, now, mailer, entry, rep)
+            except AduanError as e:  # a bug-shaped failure of one entry must not stop the rest
                 spool.mark_failed(entry, str(e), permanent=True)
-                rep.problem(f"{n.ticket}: email {n.kind} gagal: {e}")
+                rep.problem(
+                    f"{entry.notification.ticket}: email {entry.notification.kind} gagal: {e}"
+                )
+                down = False
+            if entry.state == "failed" and entry.notification.to_complainant:
+                _tell_officer(settings, spool, sop, now, entry, rep)
+            if down:
+                break  # the server is down: the rest waits for the next run
     finally:
         if own_mailer and mailer is not None:
             mailer.close()
+
+
+def _send_entry(settings, spool: Spool, sop, now: datetime, mailer: Mailer, entry, rep) -> bool:
+    """Send one entry to the addresses still owed it; True when the server is down."""
+    from email.utils import getaddresses
+
+    from .mailer import RecipientsRefused
+
+    n = entry.notification
+    targets = recipients_for(settings, sop, entry)
+    if not targets:
+        spool.mark_failed(entry, "tidak ada alamat penerima", permanent=True)
+        return False
+    docs_root = settings.path(settings.paths.documents)
+    atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
+    done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
+    error: MailError | None = None
+    down = False
+    for addrs, show in targets:
+        todo = [a for a in dict.fromkeys(addrs) if a.lower() not in done]
+        if not todo:
+            continue
+        try:
+            msg = compose(n, todo, settings, attachments=atts, show_identity=show)
+        except MailError as e:
+            error = e
+            if e.permanent:  # a broken template: no retry helps
+                for a in todo:
+                    entry.refused.setdefault(a, str(e))
+            continue  # else e.g. a document not readable yet: the next run tries again
+        took = {a.lower() for _, a in getaddresses([str(msg["To"])])}
+        for a in todo:
+            if a.lower() not in took:  # compose dropped it: not an address
+                entry.refused[a] = "alamat tidak valid"
+        todo = [a for a in todo if a.lower() in took]
+        entry.message_id = str(msg["Message-ID"])
+        try:
+            crashpoint("mid_send")
+            mailer.send(msg)
+        except RecipientsRefused as e:
+            entry.recipients += e.delivered
+            for a, reply in e.refused.items():
+                if reply[:1] == "5":
+                    entry.refused[a] = reply
+            error = e
+        except MailError as e:
+            error = e
+            if not e.permanent:
+                down = True
+                break
+            for a in todo:  # e.g. 554 after DATA: refused for every recipient
+                entry.refused.setdefault(a, str(e))
+        else:
+            entry.recipients += todo
+        done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
+    crashpoint("after_send")
+    owed = [a for addrs, _ in targets for a in addrs if a.lower() not in done]
+    if not owed and entry.recipients:
+        spool.mark_sent(entry, now, entry.message_id, entry.recipients)
+        rep.counts["emails_sent"] += 1
+        if entry.refused:
+            rep.problem(
+                f"{n.ticket}: email {n.kind} ditolak untuk "
+                + "; ".join(f"{a} ({r})" for a, r in entry.refused.items())
+            )
+        return False
+    text = str(error) if error else "tidak terkirim"
+    if entry.recipients:
+        text = f"sudah terkirim ke {', '.join(entry.recipients)}; {text}"
+    spool.mark_failed(entry, text, permanent=not owed)
+    rep.problem(f"{n.ticket}: email {n.kind} gagal: {text}")
+    return down
+
+
+def _tell_officer(settings, spool: Spool, sop, now: datetime, entry: SpoolEntry, rep) -> None:
+    """Queue a ``pantulan`` notice for the officer: a complainant's email failed for good.
+
+    It goes straight to ``pending`` (no register write decides it) under a key derived
+    from the failed email's, so a repeat of this moment can never queue it twice.
+    """
+    import hashlib
+
+    from .model import Notification
+
+    n = entry.notification
+    officer = sop.first.role
+    tag = hashlib.sha1(n.key.encode("utf-8")).hexdigest()[:10]
+    ctx = dict(n.context)
+    ctx.update(
+        now=now,
+        failed_kind=n.kind,
+        reply={"from": "", "subject": "", "text": entry.last_error, "date": now},
+    )
+    notice = Notification(
+        key=f"{n.ticket}|{n.step_id or '-'}|pantulan|smtp-{tag}|{officer}",
+        kind="pantulan",
+        ticket=n.ticket,
+        step_id=n.step_id,
+        to_roles=(officer,),
+        not_before=WorkCalendar.from_settings(settings).next_open(now),
+        context=ctx,
+    )
+    if spool.stage([notice]):
+        spool.commit([notice.key])
+        rep.counts["emails_bounced"] += 1
 
 
 def state_dir(settings) -> Path:

@@ -125,6 +125,7 @@ _STRUCTURAL = {
     "doc",
     "nomor",
     "date",
+    "failed_kind",
 }
 
 
@@ -211,6 +212,7 @@ def _defaults() -> dict[str, Any]:
         "doc": "",
         "nomor": "",
         "date": None,
+        "failed_kind": "",
     }
 
 
@@ -584,6 +586,7 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         },
         "now": now,
         "source_message_id": "<abc@example.com>",
+        "failed_kind": "tanda_terima" if kind == "pantulan" else "",
     }
 
 

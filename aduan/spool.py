@@ -79,6 +79,8 @@ class SpoolEntry:
     sent_at: datetime | None = None
     message_id: str = ""
     recipients: list[str] = field(default_factory=list)
+    #: addresses refused for good (5xx) -> server reply: never tried again
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -104,6 +106,7 @@ class SpoolEntry:
                 "sent_at": self.sent_at,
                 "message_id": self.message_id,
                 "recipients": self.recipients,
+                "refused": self.refused,
             }
         )
 
@@ -130,6 +133,7 @@ class SpoolEntry:
             d.get("sent_at"),
             d.get("message_id", ""),
             d.get("recipients", []),
+            d.get("refused", {}),
         )
 
 

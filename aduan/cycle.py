@@ -19,6 +19,7 @@ The order is what makes a run safe to kill anywhere:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -162,7 +163,16 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         rep.counts.update(dec.counts)
         rep.log.extend(dec.log)
         logged = spool.sent_unlogged()
-        dec.writes.history.extend(_history_of_sends(logged))
+        history = _history_of_sends(logged)
+        # a run killed after the write but before spool.forget() logged these already
+        done = set(snap.meta.get(LOGGED_META, "").split())
+        if done:
+            spool.forget([e for e, h in zip(logged, history, strict=True) if _h(h) in done])
+            keep = [(e, h) for e, h in zip(logged, history, strict=True) if _h(h) not in done]
+            logged, history = [e for e, _ in keep], [h for _, h in keep]
+        if history:
+            dec.writes.history.extend(history)
+            dec.writes.meta[LOGGED_META] = " ".join(_h(h) for h in history)
         # 4. files
         _save_attachments(settings, dec, rep)
         _render_documents(settings, dec, rep)
@@ -206,6 +216,14 @@ def _poll(settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
             except InboxError as qe:
                 rep.problem(f"karantina {raw.key} gagal: {qe}")
             continue
+        if mail.kind == "unparseable":
+            # a MIME bomb or worse: a person must look at it, never a silent "processed"
+            try:
+                inbox.quarantine(raw.key, f"email tidak dapat diurai: {mail.reason}")
+                rep.counts["mail_quarantined"] += 1
+            except InboxError as qe:
+                rep.problem(f"karantina {raw.key} gagal: {qe}")
+            continue
         out.append(mail)
     rep.counts["mail_polled"] = len(out)
     return out
@@ -223,6 +241,14 @@ def _confirmed_keys(snap: Snapshot) -> set[str]:
             continue
         keys.update(f"{ticket}|{s}" for s in st.sent)
     return keys
+
+
+LOGGED_META = "riwayat_kirim_terakhir"  # the send records the last write put in Riwayat
+
+
+def _h(history_row: dict[str, str]) -> str:
+    """A short hash of a Riwayat row's key (the meta cell stays small at 1,000s of sends)."""
+    return hashlib.sha1(history_row["Kunci"].encode()).hexdigest()[:10]
 
 
 def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
@@ -383,7 +409,7 @@ def _send_entry(settings, spool: Spool, sop, now: datetime, mailer: Mailer, entr
         if not todo:
             continue
         try:
-            msg = compose(n, todo, settings, attachments=atts, show_identity=show)
+            msg = compose(n, todo, settings, attachments=atts, show_identity=show, when=now)
         except MailError as e:
             error = e
             if e.permanent:  # a broken template: no retry helps

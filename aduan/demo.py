@@ -58,6 +58,7 @@ class DemoOffice:
     emails: int = 0
     documents: int = 0
     problems: list[str] = field(default_factory=list)
+    recap: Path | None = None
 
 
 def _arrival(c: Complaint) -> datetime:
@@ -298,6 +299,14 @@ class _Sim:
             now = max(nxt, now + TICK)
         run_cycle(self.settings, now=END + timedelta(minutes=5))  # log the last sends
         self.result.cycles += 1
+        # the 1st of December: the monthly recap for the head (the recap cron line)
+        from .recap import run_recap
+
+        rec = run_recap(
+            self.settings, (2026, 11), now=datetime(2026, 12, 1, 7, 30, tzinfo=WIB), send=True
+        )
+        self.result.problems += rec.problems
+        self.result.recap = rec.path
         self.result.rows = self._rows()
         self.result.emails = len(list(self.outbox.glob("*.eml")))
         self.result.documents = len(list((self.root / "dokumen").rglob("*.docx")))
@@ -383,6 +392,8 @@ def _summary(results: list[DemoOffice], echo) -> None:
         echo(f"  register : {res.root / 'register.xlsx'}")
         echo(f"  email    : {res.root / 'outbox'}/*.eml")
         echo(f"  dokumen  : {res.root / 'dokumen'}")
+        if res.recap:
+            echo(f"  rekap    : {res.recap}")
         echo(f"  aduan asal (email contoh): {res.root / 'kiriman'}")
         if res.problems:
             echo(f"  masalah  : {len(res.problems)} (lihat log); contoh: {res.problems[0]}")

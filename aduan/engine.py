@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from . import idfmt
-from .ids import format_ticket, parse_ticket, safe_ticket, thread_id, ticket_regex
+from .ids import format_ticket, message_id, parse_ticket, safe_ticket, thread_id, ticket_regex
 from .layout import C, Layout
 from .model import (
     Attachment,
@@ -864,6 +864,14 @@ def _handle_bounce(run: _Run, mail: InboundMail, thread_map: dict[str, str]) -> 
     """A bounce of one of our emails: history of that ticket + tell the officer."""
     refs = [mail.in_reply_to, *mail.references]
     ticket = next((thread_map[r] for r in refs if r in thread_map), None)
+    if ticket is None and refs:
+        # the bounce quotes the Message-ID of the email that failed: one of ours
+        sent = {
+            message_id(f"{t}|{short}", run.cfg.mail_domain): t
+            for t, st in run.states.items()
+            for short in st.sent
+        }
+        ticket = next((sent[r] for r in refs if r in sent), None)
     if ticket is None:
         for m in run.pattern.finditer(mail.subject + "\n" + mail.text[:5000]):
             if m.group(0) in run.by_ticket:
@@ -877,6 +885,17 @@ def _handle_bounce(run: _Run, mail: InboundMail, thread_map: dict[str, str]) -> 
     row = run.by_ticket[ticket]
     failed = ", ".join(p.removeprefix("failed: ") for p in mail.problems if p.startswith("failed:"))
     n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    delayed = [p.removeprefix("delayed: ") for p in mail.problems if p.startswith("delayed:")]
+    if delayed and not failed:
+        # a 4.x.x delay warning: the server is still trying; record it, alarm nobody
+        run.event(
+            ticket,
+            "Email tertunda",
+            f"server masih mencoba mengirim ke {', '.join(delayed)}",
+            key=f"{ticket}|tertunda|{n}",
+        )
+        run.d.counts["bounces_delayed"] += 1
+        return
     run.event(
         ticket,
         "Email tidak terkirim",

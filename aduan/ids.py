@@ -49,7 +49,8 @@ def ticket_regex(fmt: str, office: str = "") -> re.Pattern[str]:
             out.append(f"(?P<{field}>{digits})")
         else:
             out.append(digits)
-    return re.compile("".join(out))
+    # not inside a longer token: "XADU/2026/11/0007" or ".../00071" is no ticket
+    return re.compile(r"(?<![\w/])" + "".join(out) + r"(?![\w/])")
 
 
 def parse_ticket(pattern: re.Pattern[str], text: str) -> tuple[int, int, int] | None:

@@ -153,13 +153,13 @@ class Spool:
         return self.root / state / self._name(key)
 
     def _write(self, entry: SpoolEntry, state: str) -> None:
+        # no fsync per file: stage() and commit() call os.sync() once per batch
+        # (500 new complaints made 4,000 fsyncs, about 15 s)
         target = self._path(state, entry.key)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(entry.to_json())
-                fh.flush()
-                os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -167,10 +167,16 @@ class Spool:
         entry.state = state
 
     def _move(self, entry: SpoolEntry, state: str) -> None:
+        """Write the entry (with its new bookkeeping) under ``state``, drop the old file."""
         old = entry.state
         self._write(entry, state)
         if old != state:
             self._path(old, entry.key).unlink(missing_ok=True)
+
+    def _rename(self, entry: SpoolEntry, state: str) -> None:
+        """Move an unchanged entry to ``state`` (a rename: atomic, no rewrite)."""
+        os.replace(self._path(entry.state, entry.key), self._path(state, entry.key))
+        entry.state = state
 
     def known(self, key: str) -> str | None:
         """The state an entry with this key is in, if any."""
@@ -198,6 +204,8 @@ class Spool:
                 continue
             self._write(SpoolEntry(notif), "staged")
             n += 1
+        if n:
+            os.sync()  # staged entries must be on disk before the register says "emitted"
         return n
 
     def commit(self, keys: Iterable[str] | None = None) -> int:
@@ -206,8 +214,10 @@ class Spool:
         n = 0
         for e in self.entries("staged"):
             if want is None or e.key in want:
-                self._move(e, "pending")
+                self._rename(e, "pending")
                 n += 1
+        if n:
+            os.sync()
         return n
 
     def recover(self, confirmed: set[str]) -> tuple[int, int]:
@@ -215,7 +225,7 @@ class Spool:
         kept = dropped = 0
         for e in self.entries("staged"):
             if e.key in confirmed:
-                self._move(e, "pending")
+                self._rename(e, "pending")
                 kept += 1
             else:
                 self._path("staged", e.key).unlink(missing_ok=True)

@@ -5,7 +5,7 @@ set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here" || exit 1
 export ADUAN_CONFIG="${ADUAN_CONFIG:-$here/config/settings.yaml}"
-month=$(date -d "$(date +%Y-%m-01) -1 day" +%Y-%m)
 log="${ADUAN_LOG:-$here/var/log/aduan.log}"
 mkdir -p "$(dirname "$log")"
-exec "$here/.venv/bin/aduan" recap --month "$month" --send >>"$log" 2>&1
+# no --month: aduan takes last month in the OFFICE's time zone (not the server's)
+exec "$here/.venv/bin/aduan" recap --send >>"$log" 2>&1

@@ -529,3 +529,26 @@ def test_idempotent_under_any_sequence_of_staff_edits(office, name, data):
     assert len(tickets) == len(set(tickets))
     seqs = sorted(int(t.rsplit("/", 1)[1]) for t in tickets if t.startswith("ADU/2026/11/"))
     assert seqs == list(range(1, len(seqs) + 1)), "gapless numbering"
+
+
+def test_bounce_of_our_acknowledgement_is_recorded_and_the_officer_told(office):
+    from aduan.ids import message_id
+
+    cfg, mem = office("bpbd")
+    step(mem, cfg, MON, [mail(1, frm="tidak.ada@contoh.invalid")])
+    t = mem.rows[0][C.TICKET]
+    ack = message_id(f"{t}|-|tanda_terima|0|pengadu", cfg.mail_domain)
+    dsn = mail(
+        2,
+        frm="mailer-daemon@mx.example",
+        subject="Undelivered Mail Returned to Sender",
+        text="",
+        kind="bounce",
+        references=[ack],
+        problems=["failed: tidak.ada@contoh.invalid"],
+    )
+    d = step(mem, cfg, MON + timedelta(minutes=3), [dsn])
+    assert kinds(d) == [("pantulan", ("petugas",), False)]
+    assert len(mem.rows) == 1 and d.consumed == ["k2"]
+    assert mem.history[-1]["Peristiwa"] == "Email tidak terkirim"
+    assert "tidak.ada@contoh.invalid" in mem.history[-1]["Keterangan"]

@@ -46,8 +46,12 @@ class InboundMail:
     """An email parsed by :func:`aduan.intake.parse_message`.
 
     ``kind`` is ``complaint`` for mail a person wrote, or ``auto_reply``,
-    ``bounce``, ``list`` for mail that must never become a complaint nor be
-    answered; ``reason`` says why it was classified so.
+    ``bounce``, ``list``, ``own`` (our own address: loop guard) for mail that
+    must never become a complaint nor be answered, or ``unparseable`` (the
+    cycle quarantines it); ``reason`` says why it was classified so.
+    ``channel`` is how it came (Email, or Formulir Online for a web form
+    response) and ``fields`` carries extra register values a source knows
+    (e.g. a form's NIK or location), by register header.
     """
 
     source_key: str
@@ -65,6 +69,8 @@ class InboundMail:
     skipped_parts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     raw: bytes = b""
+    channel: str = "Email"
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------- register side
@@ -112,6 +118,9 @@ class RowUpdate:
     ticket: str | None = None
     index: int | None = None
     fingerprint: str | None = None
+    #: staff-column values Aduan writes on a person's behalf (a decision by email
+    #: reply): written only into cells that are still empty, never over staff input
+    staff: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

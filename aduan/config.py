@@ -90,8 +90,10 @@ class XlsxRegister(_Strict):
 class GoogleRegister(_Strict):
     type: Literal["google"] = "google"
     spreadsheet_id: str
-    credentials_file: str = ""
-    credentials_env: str = ""
+    credentials_file: str = ""  # the service account's JSON key (outside the repo)
+    credentials_env: str = ""  # or an env var holding that path or the JSON itself
+    timeout_s: float = 60
+    retries: int = Field(default=5, ge=1, le=10)  # attempts on 429/5xx, backing off
 
 
 class FileMail(_Strict):

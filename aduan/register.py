@@ -131,6 +131,10 @@ def open_register(settings: Settings, layout: Layout) -> Register:
         from .xlsx import XlsxRegister
 
         return XlsxRegister(settings.path(conf.path), layout)
+    if conf.type == "google":
+        from .sheets import SheetsRegister
+
+        return SheetsRegister(settings, layout)
     raise ConfigError(
         f"register type {conf.type!r} belum didukung (not supported yet)",
         file=settings.file or None,

@@ -1200,7 +1200,15 @@ class SheetsServer:
         if kind == "batchUpdate":
             requests_ = body.get("requests") or []
             replies = self._batch_update(ss, requests_, record=True)
-            return {"spreadsheetId": ss.id, "replies": replies}
+            out: dict[str, Any] = {"spreadsheetId": ss.id, "replies": replies}
+            if body.get("includeSpreadsheetInResponse"):
+                # the spreadsheet as it is after the batch, in the same response (atomic)
+                grid = "true" if body.get("responseIncludeGridData") else "false"
+                ranges = list(body.get("responseRanges") or [])
+                out["updatedSpreadsheet"] = self._get(ss, {"includeGridData": grid}, ranges)
+            if q.get("fields"):
+                out = prune(out, parse_fields(q["fields"]))
+            return out
         if kind == "values.batchGet":
             ranges = req.query.get("ranges", [])
             return {
@@ -1677,6 +1685,76 @@ class SheetsServer:
                     sheet.validations[(r, c)] = rule
                 else:
                     sheet.validations.pop((r, c), None)
+
+    def _do_updateCells(self, ss: Spreadsheet, p: dict) -> None:
+        """Write CellData from ``start`` (or over ``range``); under the ``fields`` mask a
+        cell without the field is cleared, as Google does."""
+        if not p.get("fields"):
+            raise ApiError(400, "At least one field must be updated, but 'fields' is empty.")
+        mask = parse_fields(p["fields"])
+        rows = p.get("rows") or []
+        if "start" in p:
+            gc = p["start"]
+            sheet = ss.by_id(gc.get("sheetId", 0))
+            r0, c0 = gc.get("rowIndex", 0), gc.get("columnIndex", 0)
+            r1 = r0 + len(rows)
+            c1 = c0 + max((len(r.get("values") or []) for r in rows), default=0)
+        else:
+            gr = p.get("range") or {}
+            sheet = ss.by_id(gr.get("sheetId", 0))
+            r0, r1, c0, c1 = sheet.grid_bounds(gr)
+            if (
+                gr.get("endRowIndex", 0) > sheet.row_count
+                or gr.get("endColumnIndex", 0) > sheet.column_count
+            ):
+                raise _grid_error(
+                    sheet.title,
+                    r0,
+                    gr["endRowIndex"],
+                    c0,
+                    gr.get("endColumnIndex", c1),
+                    sheet.row_count,
+                    sheet.column_count,
+                )
+        if r1 > sheet.row_count or c1 > sheet.column_count:
+            raise _grid_error(sheet.title, r0, r1, c0, c1, sheet.row_count, sheet.column_count)
+        self._put_cells(sheet, r0, r1, c0, c1, rows, mask)
+
+    def _put_cells(
+        self, sheet: Sheet, r0: int, r1: int, c0: int, c1: int, rows: list, mask: dict | None
+    ) -> None:
+        for r in range(r0, r1):
+            values = (rows[r - r0].get("values") or []) if r - r0 < len(rows) else []
+            for c in range(c0, c1):
+                cell = values[c - c0] if c - c0 < len(values) else {}
+                if _wants(mask, "userEnteredValue"):
+                    value = _from_extended(cell.get("userEnteredValue"))
+                    if isinstance(value, str) and len(value) > 50000:
+                        raise ApiError(
+                            400,
+                            "Your input contains more than the maximum of 50000 characters "
+                            "in a single cell.",
+                        )
+                    sheet.put(r, c, value)
+                if _wants(mask, "dataValidation"):
+                    if cell.get("dataValidation"):
+                        sheet.validations[(r, c)] = cell["dataValidation"]
+                    else:
+                        sheet.validations.pop((r, c), None)
+
+    def _do_appendCells(self, ss: Spreadsheet, p: dict) -> None:
+        """Rows after the last row with data in the sheet; the grid grows as needed."""
+        if not p.get("fields"):
+            raise ApiError(400, "At least one field must be updated, but 'fields' is empty.")
+        sheet = ss.by_id(p.get("sheetId", 0))
+        rows = p.get("rows") or []
+        last = sheet.last_cell(0, len(sheet.cells), 0, sheet.column_count)
+        r0 = 0 if last is None else last[0] + 1
+        width = max((len(r.get("values") or []) for r in rows), default=0)
+        grid = sheet.props["gridProperties"]
+        grid["rowCount"] = max(grid["rowCount"], r0 + len(rows))
+        grid["columnCount"] = max(grid["columnCount"], width)
+        self._put_cells(sheet, r0, r0 + len(rows), 0, width, rows, parse_fields(p["fields"]))
 
     def _do_setBasicFilter(self, ss: Spreadsheet, p: dict) -> None:
         flt = copy.deepcopy(p.get("filter", {}))

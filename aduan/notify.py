@@ -436,9 +436,11 @@ def compose(
     *,
     attachments: Iterable[Path] = (),
     show_identity: bool = True,
+    when: datetime | None = None,
 ) -> EmailMessage:
-    """Build the email for one notification. Raises MailError(permanent=True) when a
-    template is broken or no recipient address is usable."""
+    """Build the email for one notification, dated ``when`` (the send time; default
+    the decision time). Raises MailError(permanent=True) when a template is broken or
+    no recipient address is usable."""
     recipients = [a.strip() for a in to if a and _ADDR_RE.match(a.strip())]
     for bad in [a for a in to if a and not _ADDR_RE.match(a.strip())]:
         logger.warning("%s: dropping unusable recipient address %r", n.key, _header_safe(bad, 80))
@@ -475,7 +477,7 @@ def compose(
         subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
 
     try:
-        return _build(n, settings, recipients, subject, text, html, files, show_identity)
+        return _build(n, settings, recipients, subject, text, html, files, show_identity, when)
     except (ValueError, TypeError) as e:  # a header the email package refuses
         raise MailError(f"{n.key}: cannot build the email: {e}", permanent=True) from None
 
@@ -489,11 +491,14 @@ def _build(
     html: str,
     files: list[tuple[bytes, str]],
     show_identity: bool,
+    when: datetime | None = None,
 ) -> EmailMessage:
     ident = settings.mail_identity
     domain = ident.from_address.rsplit("@", 1)[1]
     ticket = _header_safe(n.ticket, 80)
-    now = n.context.get("now") or datetime.now(UTC)
+    # a task queued overnight is dated when it goes out, not when it was decided:
+    # clients sort by Date, and a stale one looks like spam
+    now = when or n.context.get("now") or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     msg = EmailMessage()

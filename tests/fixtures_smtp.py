@@ -5,7 +5,9 @@ It collects every message it accepts, offers AUTH PLAIN/LOGIN without TLS (for
 ``user`` / ``password``; sessions without login are accepted too), and can be told
 to fail: ``server.refuse("x@example.test", "550 5.1.1 No such user")`` answers that
 reply to RCPT for one recipient, ``server.data_reply = "451 4.3.0 Try later"`` answers
-it to DATA, ``server.hang_up()`` drops every open session.
+it to DATA, ``server.script_data("", "421 4.3.2 Bye")`` answers the next DATA commands in
+turn ("" accepts; mid-run failures), ``server.hang_up()`` drops every open session.
+``rcpt_seen`` lists every RCPT TO address tried, accepted or not.
 
 ``smtp_tls_server(mode)`` starts the same server with a throw-away self-signed
 certificate for 127.0.0.1 (made with the ``openssl`` command), ``mode`` being "ssl"
@@ -57,6 +59,8 @@ class SmtpServer:
     messages: list[Received] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_reply: str | None = None
+    data_script: list[str] = field(default_factory=list)
+    rcpt_seen: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     sessions: int = 0
     loop: Any = None
@@ -67,6 +71,10 @@ class SmtpServer:
     def refuse(self, address: str, reply: str) -> None:
         """Answer ``reply`` (e.g. "550 5.1.1 No such user") to RCPT TO for ``address``."""
         self.rcpt_replies[address.lower()] = reply
+
+    def script_data(self, *replies: str) -> None:
+        """Answer the next DATA commands with ``replies`` in turn ("" = accept)."""
+        self.data_script.extend(replies)
 
     def hang_up(self) -> None:
         """Close every open session from the server side (an idle timeout, a restart)."""
@@ -90,6 +98,7 @@ class SmtpServer:
         return [r for r in responses if self.smtputf8 or "SMTPUTF8" not in r]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpt_seen.append(address.lower())
         reply = self.rcpt_replies.get(address.lower())
         if reply:
             return reply
@@ -97,8 +106,9 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.data_reply:
-            return self.data_reply
+        scripted = self.data_script.pop(0) if self.data_script else ""
+        if scripted or self.data_reply:
+            return scripted or self.data_reply
         self.messages.append(
             Received(
                 envelope.mail_from,

@@ -182,13 +182,21 @@ def run(ctx: click.Context, now_text: str | None) -> None:
 
 
 @cli.command()
+@click.option(
+    "--send-test",
+    "send_test",
+    default="",
+    metavar="ALAMAT",
+    help="Kirim juga email uji ke alamat ini (memastikan email benar-benar sampai).",
+)
 @click.pass_context
-def check(ctx: click.Context) -> None:
+def check(ctx: click.Context, send_test: str) -> None:
     """Periksa pengaturan, SOP, templat, register, kotak masuk, dan pengiriman email.
 
     Example:
 
         aduan check
+        aduan check --send-test admin@kantor.go.id
     """
     from .check import run_checks
 
@@ -198,7 +206,7 @@ def check(ctx: click.Context) -> None:
         _fail(e, ctx.obj["verbose"])
         return
     ok = True
-    for name, good, detail in run_checks(s):
+    for name, good, detail in run_checks(s, send_test_to=send_test):
         ok &= good
         click.echo(f"[{'OK' if good else 'GAGAL'}] {name}: {detail}")
     sys.exit(0 if ok else EXIT_FAILED)

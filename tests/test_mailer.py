@@ -374,3 +374,23 @@ def test_smtp_non_ascii_address_without_smtputf8_is_permanent(make_settings, smt
     with pytest.raises(MailError) as e:
         open_mailer(settings).send(make_message(settings, to=("sïti@contoh.id",)))
     assert e.value.permanent
+
+
+def test_cli_check_send_test_delivers_and_reports(make_settings, smtp_server):
+    from click.testing import CliRunner
+
+    from aduan.cli import cli
+
+    settings = smtp_settings(make_settings, smtp_server)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["--config", settings.file, "check", "--send-test", "admin@x.go.id"])
+    line = next(x for x in ok.output.splitlines() if "Pengiriman email" in x)
+    assert line.startswith("[OK]") and "email uji dikirim ke admin@x.go.id" in line
+    assert [m.rcpt_tos for m in smtp_server.messages] == [["admin@x.go.id"]]
+
+    smtp_server.refuse("salah@x.go.id", "550 5.1.1 No such user")
+    bad = runner.invoke(cli, ["--config", settings.file, "check", "--send-test", "salah@x.go.id"])
+    line = next(x for x in bad.output.splitlines() if "Pengiriman email" in x)
+    assert line.startswith("[GAGAL]") and "550 5.1.1" in line
+    assert bad.exit_code != 0
+    assert len(smtp_server.messages) == 1

@@ -418,10 +418,18 @@ def _atomic_write(target: Path, write) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        _crashpoint("mid_document")  # the temp file is complete, the target not yet there
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _crashpoint(name: str) -> None:
+    # imported late: cycle imports this module
+    from .cycle import crashpoint
+
+    crashpoint(name)
 
 
 def soffice() -> str:

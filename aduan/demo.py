@@ -373,8 +373,17 @@ def _summary(results: list[DemoOffice], echo) -> None:
                 title=f"{res.office_id}: {len(rows)} aduan, {res.cycles} siklus, "
                 f"{res.emails} email, {res.documents} dokumen"
             )
-            for h in ("No. Aduan", "Saluran", "Perihal", "Tahap", "Status", "Terlambat"):
-                t.add_column(h)
+            for h, width in (
+                ("No. Aduan", 16),
+                ("Saluran", 15),
+                ("Perihal", 30),
+                ("Tahap", 26),
+                ("Status", 10),
+                ("Terlambat", 9),
+            ):
+                t.add_column(
+                    h, no_wrap=True, overflow="ellipsis", min_width=min(width, 10), max_width=width
+                )
             for r in rows:
                 late = r.get(C.LATE, "")
                 t.add_row(
@@ -385,7 +394,9 @@ def _summary(results: list[DemoOffice], echo) -> None:
                     r.get(C.STATUS, ""),
                     f"[red]{late}[/red]" if late == "Ya" else late,
                 )
-            Console().print(t)
+            console = Console()
+            console.width = max(console.width, 136)  # a pipe reports 80: keep one line per row
+            console.print(t)
         else:
             for r in rows:
                 echo(f"{r.get(C.TICKET)}\t{r.get(C.STEP)}\t{r.get(C.STATUS)}\t{r.get(C.LATE)}")

@@ -186,7 +186,10 @@ class SmtpMailer:
         where = f"{self.host}:{self.port}"
         if self.user and not self._password and not self._oauth2_file:
             # yagmail would fall back to the keyring or prompt on the terminal: hangs cron
-            raise MailError(f"SMTP user {self.user} has no password configured", permanent=True)
+            # a config problem, not the message's: transient, so mail stays queued
+            raise MailError(f"SMTP user {self.user} has no password configured")
+        if self._oauth2_file:
+            _check_oauth2_file(self._oauth2_file)
         try:
             yag = self._client()
             yag.set_logging(logging.CRITICAL)  # yagmail's own logger prints to stderr
@@ -276,6 +279,27 @@ class SmtpMailer:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._yag.close()  # QUIT
         self._yag = None
+
+
+def _check_oauth2_file(path: str) -> None:
+    """yagmail would start Google's interactive authorisation (and wait on the
+    terminal: hangs cron) when the token file is missing or is still the client
+    secret downloaded from Google Cloud; say how to make it instead. Transient, as
+    every configuration problem: the mail stays queued until the admin fixes it."""
+    import json
+
+    fix = (
+        'create it once on a terminal: .venv/bin/python -c "import yagmail; '
+        f"yagmail.SMTP('ALAMAT', oauth2_file='{path}')\" (see docs/email.md)"
+    )
+    try:
+        data = json.loads(Path(os.path.expanduser(path)).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise MailError(f"OAuth2 token file {path}: {e.strerror}; {fix}") from None
+    except ValueError:
+        raise MailError(f"OAuth2 token file {path} is not JSON; {fix}") from None
+    if not isinstance(data, dict) or not data.get("google_refresh_token"):
+        raise MailError(f"OAuth2 token file {path} has no google_refresh_token; {fix}")
 
 
 def _reply(raw: bytes | str) -> str:

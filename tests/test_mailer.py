@@ -255,7 +255,29 @@ def test_smtp_user_without_password_fails_fast_instead_of_prompting():
     )
     with pytest.raises(MailError) as e:
         mailer.send(EmailMessage())
-    assert e.value.permanent and "no password" in str(e.value)
+    # a configuration problem: the mail stays queued until the admin fixes it
+    assert not e.value.permanent and "no password" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "content", [None, "{not json", '{"installed": {"client_id": "x", "client_secret": "y"}}']
+)
+def test_smtp_oauth2_without_a_token_file_never_prompts(tmp_path, content):
+    token = tmp_path / "oauth2.json"
+    if content is not None:
+        token.write_text(content)
+    mailer = SmtpMailer(
+        host="127.0.0.1",
+        port=free_port(),
+        security="plain",
+        user="a@b.go.id",
+        from_address="a@b.go.id",
+        oauth2_file=str(token),
+    )
+    with pytest.raises(MailError) as e:  # yagmail would call input() here
+        mailer.send(EmailMessage())
+    assert str(token) in str(e.value) and "docs/email.md" in str(e.value)
+    assert not e.value.permanent
 
 
 def test_open_mailer_without_secret_names_the_setting(make_settings, smtp_server, monkeypatch):

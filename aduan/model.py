@@ -71,6 +71,12 @@ class InboundMail:
     raw: bytes = b""
     channel: str = "Email"
     fields: dict[str, str] = field(default_factory=dict)
+    #: every Authentication-Results header the receiving servers added, one a line
+    #: (a role's decision by reply is refused on a DKIM/SPF/DMARC fail)
+    auth_results: str = ""
+    #: the addresses in To, Cc, Delivered-To and X-Original-To, lower case (a
+    #: role's reply carries its token in the plus-address it was sent to)
+    recipients: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------- register side

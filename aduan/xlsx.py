@@ -1,9 +1,13 @@
 """The xlsx register: a local .xlsx file that staff edit in Excel or LibreOffice.
 
 Reads go through python-calamine (about 20x faster than openpyxl on a 10,000-row
-register); writes load the file with openpyxl, change only the cells that must
-change, and replace the file atomically. Every value is written as text, so
-nothing a complainant writes becomes a formula or loses its leading zeros.
+register). A write patches only the XML of the tabs it changes and copies the
+rest of the file byte-for-byte (:mod:`aduan.xlsx_patch`): a cycle's write takes
+well under a second instead of openpyxl's many, and charts, comments or images
+staff added survive. Files the patcher does not understand are written with
+openpyxl instead. Either way the file is replaced atomically and every value is
+written as text, so nothing a complainant writes becomes a formula or loses its
+leading zeros. ``aduan init`` uses openpyxl (:mod:`aduan.xlsx_init`).
 """
 
 from __future__ import annotations
@@ -16,24 +20,15 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from copy import copy
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO, Protocol
 
 import python_calamine
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.dimensions import ColumnDimension
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import RegisterError
 from .layout import (
@@ -46,51 +41,24 @@ from .layout import (
     Layout,
 )
 from .model import Row, RowUpdate, Snapshot, WriteSet, row_fingerprint
-from .register import WriteResult, guide_rows
+from .register import WriteResult
+from .xlsx_init import (
+    META_HEADERS,
+    cell_text,
+    last_used_row,
+    missing_message,
+    repair,
+    set_text,
+)
+from .xlsx_patch import Unsupported, XlsxPatch, clean_text
 
 __all__ = ["XlsxRegister", "cell_text"]
 
 logger = logging.getLogger(__name__)
 
-MAX_ROW = 1048576  # last row of a sheet: dropdowns and formatting cover whole columns
-MAX_CELL = 32767  # Excel refuses longer cell text
-TRUNCATED = " …[dipotong]"
-META_HEADERS = ["key", "value"]
-DONE_STATUSES = ("Selesai", "Disalurkan")
 FRESH_S = 60  # a file modified this recently may be mid-save by an editor
 
-FILL = {
-    "system": "D9D9D9",
-    "hidden": "D9D9D9",
-    "intake": "DDEBF7",
-    "staff": "E2EFDA",
-}
-RED, GREY = "F8CBAD", "EDEDED"
-
-
-def cell_text(value: Any) -> str:
-    """A cell value as the text the engine sees: integral numbers without
-    ``.0``, dates and times in ISO form, empty cells as ``""``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        # calamine gives a date where openpyxl gives midnight: make both the same
-        if value.time() == dtime(0) and value.tzinfo is None:
-            return value.date().isoformat()
-        return value.isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, date | dtime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
+Cells = dict[int, dict[int, str]]  # 1-based row -> 1-based column -> text
 
 
 @dataclass
@@ -150,7 +118,7 @@ def _scan(book: python_calamine.CalamineWorkbook, layout: Layout, path: Path) ->
     missing = [n for n in layout.headers if n not in cols]
     fatal = [n for n in missing if layout.kind(n) != "staff"]
     if fatal:
-        raise RegisterError(_missing_message(path, fatal), permanent=True)
+        raise RegisterError(missing_message(path, fatal), permanent=True)
     for n in missing:
         problems.append(
             f"kolom '{n}' tidak ditemukan di tab '{REGISTER_TAB}'; isinya dianggap kosong"
@@ -161,14 +129,6 @@ def _scan(book: python_calamine.CalamineWorkbook, layout: Layout, path: Path) ->
         text[1:],
         layout.headers,
         problems,
-    )
-
-
-def _missing_message(path: Path, names: list[str]) -> str:
-    quoted = ", ".join(f"'{n}'" for n in names)
-    return (
-        f"{path}: kolom {quoted} tidak ditemukan di baris judul tab '{REGISTER_TAB}' "
-        f"(header not found: renamed or deleted?); kembalikan judul kolom persis seperti semula"
     )
 
 
@@ -184,62 +144,90 @@ def _read_meta(book: python_calamine.CalamineWorkbook) -> dict[str, str]:
     return meta
 
 
-def _set_text(cell: Any, value: Any) -> None:
-    """Write a value as a plain string cell (never a formula, never a number)."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    if not text:
-        cell.value = None
-        return
-    if len(text) > MAX_CELL:
-        logger.warning(
-            "cell %s: %d characters, truncated to %d", cell.coordinate, len(text), MAX_CELL
-        )
-        text = text[: MAX_CELL - len(TRUNCATED)] + TRUNCATED
-    cell.value = text
-    cell.data_type = "s"  # openpyxl turned "=..." into a formula; undo that
+def _meta_rows(book: python_calamine.CalamineWorkbook) -> dict[str, int]:
+    """Each meta key's sheet row (1-based); the last row wins, as in _read_meta."""
+    if META_TAB not in book.sheet_names:
+        return {}
+    rows = book.get_sheet_by_name(META_TAB).to_python(skip_empty_area=False)
+    return {cell_text(r[0]).strip(): i for i, r in enumerate(rows, 1) if r}
 
 
-def _column_dim(ws: Worksheet, idx: int) -> ColumnDimension:
-    """The column dimension of exactly one column, splitting a group
-    (LibreOffice saves adjacent equal columns as one <col min max>)."""
-    for key, dim in list(ws.column_dimensions.items()):
-        lo = dim.min or column_index_from_string(key)
-        hi = dim.max or lo
-        if lo <= idx <= hi and lo != hi:
-            del ws.column_dimensions[key]
-            for j in range(lo, hi + 1):
-                part = copy(dim)
-                part.index = get_column_letter(j)
-                part.min = part.max = j
-                ws.column_dimensions[part.index] = part
-            break
-    return ws.column_dimensions[get_column_letter(idx)]
+class _Book(Protocol):
+    """What a write needs from a workbook: :class:`XlsxPatch`, or openpyxl
+    behind :class:`_OpenpyxlBook` when the patcher cannot handle the file."""
+
+    def row_texts(self, name: str, n: int) -> dict[int, str]: ...
+
+    def last_used_row(self, name: str) -> int: ...
+
+    def set_cells(self, name: str, cells: Cells) -> None: ...
 
 
-def _is_hidden(ws: Worksheet, idx: int) -> bool:
-    for key, dim in ws.column_dimensions.items():
-        lo = dim.min or column_index_from_string(key)
-        if lo <= idx <= (dim.max or lo):
-            return bool(dim.hidden)
-    return False
+class _OpenpyxlBook:
+    """An openpyxl workbook seen as a :class:`_Book`; creates Riwayat and the
+    meta tab when staff deleted them."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+
+    def _sheet(self, name: str):
+        if name not in self.wb.sheetnames:
+            ws = self.wb.create_sheet(name)
+            if name == META_TAB:
+                for j, h in enumerate(META_HEADERS, 1):
+                    set_text(ws.cell(1, j), h)
+                ws.sheet_state = "hidden"
+        return self.wb[name]
+
+    def row_texts(self, name: str, n: int) -> dict[int, str]:
+        row = next(self._sheet(name).iter_rows(min_row=n, max_row=n, values_only=True), ())
+        return {j: cell_text(v) for j, v in enumerate(row, 1) if v is not None}
+
+    def last_used_row(self, name: str) -> int:
+        return last_used_row(self._sheet(name))
+
+    def set_cells(self, name: str, cells: Cells) -> None:
+        ws = self._sheet(name)
+        for r, row in cells.items():
+            for c, text in row.items():
+                set_text(ws.cell(r, c), text)
 
 
-def _header_row(ws: Worksheet) -> list[str]:
-    if ws.max_row < 1:
-        return []
-    first = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
-    return [cell_text(v).strip() for v in first]
+def _history_cells(book: _Book, history: list[dict[str, str]]) -> Cells:
+    """Riwayat rows below the last one; a missing header is added first (an
+    append-only log may gain a column; no data is lost)."""
+    have = book.row_texts(HISTORY_TAB, 1)
+    headers = [have.get(j, "").strip() for j in range(1, max(have, default=0) + 1)]
+    cells: Cells = {}
+    for h in HISTORY_HEADERS:
+        if h not in headers:
+            headers.append(h)
+            cells.setdefault(1, {})[len(headers)] = h
+    r = max(book.last_used_row(HISTORY_TAB), 1) + 1
+    for entry in history:
+        row = {}
+        for k, v in entry.items():
+            if k not in headers:
+                logger.warning("history key %r is not a Riwayat column; dropped", k)
+                continue
+            row[headers.index(k) + 1] = clean_text(v)
+        if row:
+            cells[r] = row
+        r += 1
+    return cells
 
 
-def _is_empty(ws: Worksheet) -> bool:
-    return ws.max_row <= 1 and ws.max_column <= 1 and ws.cell(1, 1).value is None
-
-
-def _last_used_row(ws: Worksheet) -> int:
-    for r in range(ws.max_row, 0, -1):
-        if any(c.value not in (None, "") for c in ws[r]):
-            return r
-    return 0
+def _meta_cells(book: _Book, where: dict[str, int], meta: dict[str, str]) -> Cells:
+    """Meta values upserted by key: a known key's row is rewritten, a new key appended."""
+    cells: Cells = {}
+    nxt = max(book.last_used_row(META_TAB), 1) + 1
+    for k, v in meta.items():
+        r = where.get(k)
+        if r is None:
+            r, nxt = nxt, nxt + 1
+            cells.setdefault(r, {})[1] = clean_text(k)
+        cells.setdefault(r, {})[2] = clean_text(v)
+    return cells
 
 
 class XlsxRegister:
@@ -280,8 +268,8 @@ class XlsxRegister:
         ws = wb.create_sheet(title, at)
         for i, r in enumerate(rows, 1):
             for j, v in enumerate(r, 1):
-                _set_text(ws.cell(i, j), v)
-        self._save(wb, expect=stamp)
+                set_text(ws.cell(i, j), v)
+        self._save(wb.save, expect=stamp)
 
     # ------------------------------------------------------------------ init
     def init(self) -> list[str]:
@@ -290,192 +278,82 @@ class XlsxRegister:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             wb = Workbook()
             wb.active.title = REGISTER_TAB
-            done = [f"Berkas register dibuat: {self.path}"] + self._repair(wb)
-            self._save(wb)
+            done = [f"Berkas register dibuat: {self.path}"] + repair(wb, self.layout, self.path)
+            self._save(wb.save)
             return done
         self._check_unlocked()
         data, stamp = self._read_bytes()
         wb = self._load(data)
-        done = self._repair(wb)
+        done = repair(wb, self.layout, self.path)
         if done:
-            self._save(wb, expect=stamp)
+            self._save(wb.save, expect=stamp)
         return done
-
-    def _repair(self, wb: Workbook) -> list[str]:
-        done: list[str] = []
-        if REGISTER_TAB not in wb.sheetnames:
-            wb.create_sheet(REGISTER_TAB, 0)
-            done.append(f"Tab '{REGISTER_TAB}' dibuat")
-        ws = wb[REGISTER_TAB]
-        if _is_empty(ws):
-            self._write_headers(ws)
-            done.append(
-                f"Judul kolom tab '{REGISTER_TAB}' ditulis ({len(self.layout.columns)} kolom)"
-            )
-        headers = _header_row(ws)
-        missing = [n for n in self.layout.headers if n not in headers]
-        if missing:
-            raise RegisterError(_missing_message(self.path, missing), permanent=True)
-        col = {n: headers.index(n) + 1 for n in self.layout.headers}
-        if ws.freeze_panes != "A2":
-            ws.freeze_panes = "A2"
-            done.append("Baris judul dibekukan")
-        for c in self.layout.columns:
-            if c.kind == "hidden" and not _is_hidden(ws, col[c.name]):
-                _column_dim(ws, col[c.name]).hidden = True
-                done.append(f"Kolom '{c.name}' disembunyikan")
-        done += self._dropdowns(ws, col)
-        done += self._formatting(ws, col)
-        ws.sheet_state = "visible"
-        wb.active = wb.sheetnames.index(REGISTER_TAB)
-
-        if HISTORY_TAB not in wb.sheetnames:
-            wb.create_sheet(HISTORY_TAB)
-            done.append(f"Tab '{HISTORY_TAB}' dibuat")
-        hist = wb[HISTORY_TAB]
-        if _is_empty(hist):
-            for j, h in enumerate(HISTORY_HEADERS, 1):
-                _set_text(hist.cell(1, j), h)
-                hist.cell(1, j).font = Font(bold=True)
-                hist.column_dimensions[get_column_letter(j)].width = 20 if j < 5 else 50
-            hist.freeze_panes = "A2"
-            done.append(f"Judul kolom tab '{HISTORY_TAB}' ditulis")
-
-        new_guide = GUIDE_TAB not in wb.sheetnames
-        if new_guide:
-            wb.create_sheet(GUIDE_TAB)
-        guide = wb[GUIDE_TAB]
-        want = [r + [""] * (4 - len(r)) for r in guide_rows(self.layout)]
-        have = [
-            [cell_text(v) for v in r] + [""] * (4 - len(r))
-            for r in guide.iter_rows(values_only=True)
-        ]
-        if have != want:
-            # the guide is Aduan's own tab: keep it in step with the SOP's columns
-            self._write_guide(guide, want)
-            done.append(f"Tab '{GUIDE_TAB}' {'dibuat' if new_guide else 'diperbarui'}")
-
-        if META_TAB not in wb.sheetnames:
-            meta = wb.create_sheet(META_TAB)
-            for j, h in enumerate(META_HEADERS, 1):
-                _set_text(meta.cell(1, j), h)
-            meta.sheet_state = "hidden"
-            done.append(f"Tab tersembunyi '{META_TAB}' dibuat")
-        elif wb[META_TAB].sheet_state != "hidden":
-            wb[META_TAB].sheet_state = "hidden"
-            done.append(f"Tab '{META_TAB}' disembunyikan")
-        return done
-
-    def _write_headers(self, ws: Worksheet) -> None:
-        for j, c in enumerate(self.layout.columns, 1):
-            cell = ws.cell(1, j)
-            _set_text(cell, c.name)
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor=FILL.get(c.kind, "FFFFFF"))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            dim = ws.column_dimensions[get_column_letter(j)]
-            dim.width = c.width
-            # typed phone numbers keep their leading zero when the column is text
-            dim.number_format = "@"
-
-    def _dropdowns(self, ws: Worksheet, col: dict[str, int]) -> list[str]:
-        done = []
-        for c in self.layout.columns:
-            if not c.choices:
-                continue
-            formula = '"' + ",".join(c.choices) + '"'
-            if len(formula) > 257 or any("," in x or '"' in x for x in c.choices):
-                # Excel's inline list is limited to 255 characters and cannot escape commas
-                logger.warning(
-                    "no dropdown for column %r: choices too long or contain a comma", c.name
-                )
-                continue
-            first = f"{get_column_letter(col[c.name])}2"
-            if any(
-                dv.formula1 == formula and first in dv.sqref
-                for dv in ws.data_validations.dataValidation
-            ):
-                continue
-            dv = DataValidation(
-                type="list", formula1=formula, allow_blank=True, showErrorMessage=False
-            )
-            letter = get_column_letter(col[c.name])
-            dv.add(f"{letter}2:{letter}{MAX_ROW}")
-            ws.add_data_validation(dv)
-            done.append(f"Daftar pilihan kolom '{c.name}' dibuat")
-        return done
-
-    def _formatting(self, ws: Worksheet, col: dict[str, int]) -> list[str]:
-        late = get_column_letter(col[C.LATE])
-        st = get_column_letter(col[C.STATUS])
-        done_f = "OR(" + ",".join(f'${st}2="{s}"' for s in DONE_STATUSES) + ")"
-        late_f = f'${late}2="Ya"'
-        have = {f for cf in ws.conditional_formatting for r in cf.rules for f in (r.formula or [])}
-        rng = f"A2:{get_column_letter(max(col.values()))}{MAX_ROW}"
-        done = []
-        # done first and stopping: a closed complaint is grey even if a step was late
-        for formula, colour, what in (
-            (done_f, GREY, "abu-abu: selesai/disalurkan"),
-            (late_f, RED, "merah: terlambat"),
-        ):
-            if formula in have:
-                continue
-            rule = FormulaRule(
-                formula=[formula],
-                stopIfTrue=True,
-                fill=PatternFill("solid", start_color=colour, end_color=colour),
-            )
-            ws.conditional_formatting.add(rng, rule)
-            done.append(f"Format bersyarat baris {what} dibuat")
-        return done
-
-    def _write_guide(self, ws: Worksheet, rows: list[list[str]]) -> None:
-        ws.delete_rows(1, max(ws.max_row, 1))
-        for i, r in enumerate(rows, 1):
-            for j, v in enumerate(r, 1):
-                _set_text(ws.cell(i, j), v)
-        ws.cell(1, 1).font = Font(bold=True, size=14)
-        head = next(i for i, r in enumerate(rows, 1) if r[0] == "Kolom")
-        for j in range(1, 5):
-            ws.cell(head, j).font = Font(bold=True)
-        for letter, width in zip("ABCD", (28, 30, 30, 70), strict=True):
-            ws.column_dimensions[letter].width = width
 
     # ----------------------------------------------------------------- write
     def write(self, ws: WriteSet) -> WriteResult:
-        """Apply updates, appends, history and meta; one atomic save."""
+        """Apply updates, appends, history and meta; one atomic replace of the file.
+
+        1. read the file once: rows are located with calamine on these bytes,
+           the way read() reads them;
+        2. work out every cell to write (pure, from that table);
+        3. patch the three tabs' XML, or, for a file the patcher does not
+           understand, load it with openpyxl and set the same cells;
+        4. replace the file, unless someone saved it meanwhile.
+        """
         result = WriteResult()
         if ws.is_empty():
             return result
         self._check_unlocked()
         data, stamp = self._read_bytes()
-        # locate rows on the same bytes openpyxl edits, read the way read() reads
         with self._calamine(data) as book:
             table = _scan(book, self.layout, self.path)
-        wb = self._load(data)
-        sheet = wb[REGISTER_TAB]
-        col = {n: c + 1 for n, c in table.cols.items()}
+            where = _meta_rows(book)
+        register = self._register_cells(ws, table, result)
+        for reason in result.skipped:
+            logger.warning("register update skipped: %s", reason)
+        save: Callable[[BinaryIO], object]
+        try:
+            patch = XlsxPatch(data)
+            if not self._apply(patch, register, ws, where):
+                return result
+            out = patch.save()
+            save = lambda f: f.write(out)  # noqa: E731
+        except Unsupported as e:
+            logger.warning("%s: XML patch not possible (%s); writing with openpyxl", self.path, e)
+            wb = self._load(data)
+            if not self._apply(_OpenpyxlBook(wb), register, ws, where):
+                return result
+            save = wb.save
+        self._save(save, expect=stamp)
+        return result
 
-        targets = self._locate(ws.updates, table, result)
-        for upd, i in targets:
-            self._put(sheet, i + 2, upd.values, col, new_row=False)
+    def _apply(self, book: _Book, register: Cells, ws: WriteSet, where: dict[str, int]) -> bool:
+        """Set every cell of the write in ``book``; False if there is nothing to set."""
+        edits = {REGISTER_TAB: register}
+        if ws.history:
+            edits[HISTORY_TAB] = _history_cells(book, ws.history)
+        if ws.meta:
+            edits[META_TAB] = _meta_cells(book, where, ws.meta)
+        for name, cells in edits.items():
+            if cells:
+                book.set_cells(name, cells)
+        return any(edits.values())
+
+    def _register_cells(self, ws: WriteSet, table: _Table, result: WriteResult) -> Cells:
+        """The Register Aduan cells of the updates and appends, by sheet row."""
+        cells: Cells = {}
+        for upd, i in self._locate(ws.updates, table, result):
+            cells.setdefault(i + 2, {}).update(self._row_cells(i + 2, upd.values, table, i))
             result.updated += 1
         next_row = table.last_used() + 3
         for values in ws.appends:
             if dup := self._already_there(values, table):
                 result.skipped.append(dup)
                 continue
-            self._put(sheet, next_row, values, col, new_row=True)
+            cells[next_row] = self._row_cells(next_row, values, table, None)
             next_row += 1
             result.appended += 1
-        if ws.history:
-            self._append_history(wb, ws.history)
-        if ws.meta:
-            self._upsert_meta(wb, ws.meta)
-        self._save(wb, expect=stamp)
-        for reason in result.skipped:
-            logger.warning("register update skipped: %s", reason)
-        return result
+        return cells
 
     def _locate(
         self, updates: list[RowUpdate], table: _Table, result: WriteResult
@@ -537,63 +415,25 @@ class XlsxRegister:
                 return f"{name} {key} sudah ada di register; baris tidak ditambahkan lagi"
         return ""
 
-    def _put(
-        self,
-        sheet: Worksheet,
-        r: int,
-        values: dict[str, str],
-        col: dict[str, int],
-        *,
-        new_row: bool,
-    ) -> None:
-        """Write one row's values, respecting each column's kind."""
+    def _row_cells(
+        self, r: int, values: dict[str, str], table: _Table, i: int | None
+    ) -> dict[int, str]:
+        """One row's cells, respecting each column's kind (``i`` None: a new row)."""
+        out = {}
         for name, v in values.items():
             kind = self._kinds.get(name)
-            if kind is None or name not in col:
+            if kind is None or name not in table.cols:
                 logger.warning("row %d: column %r is not in the register; value dropped", r, name)
                 continue
-            cell = sheet.cell(r, col[name])
-            if not new_row:
+            c = table.cols[name]
+            if i is not None:
                 if kind == "staff":
                     logger.warning("row %d: refusing to write staff column %r", r, name)
                     continue
-                if kind == "intake" and cell_text(cell.value).strip():
+                if kind == "intake" and table.rows[i][c].strip():
                     continue
-            _set_text(cell, v)
-
-    def _append_history(self, wb: Workbook, history: list[dict[str, str]]) -> None:
-        if HISTORY_TAB not in wb.sheetnames:
-            wb.create_sheet(HISTORY_TAB)
-        hist = wb[HISTORY_TAB]
-        headers = _header_row(hist) if not _is_empty(hist) else []
-        for h in HISTORY_HEADERS:  # an append-only log may gain a column; no data is lost
-            if h not in headers:
-                headers.append(h)
-                _set_text(hist.cell(1, len(headers)), h)
-        r = max(_last_used_row(hist), 1) + 1
-        for entry in history:
-            for k, v in entry.items():
-                if k not in headers:
-                    logger.warning("history key %r is not a Riwayat column; dropped", k)
-                    continue
-                _set_text(hist.cell(r, headers.index(k) + 1), v)
-            r += 1
-
-    def _upsert_meta(self, wb: Workbook, meta: dict[str, str]) -> None:
-        if META_TAB not in wb.sheetnames:
-            m = wb.create_sheet(META_TAB)
-            for j, h in enumerate(META_HEADERS, 1):
-                _set_text(m.cell(1, j), h)
-            m.sheet_state = "hidden"
-        m = wb[META_TAB]
-        where = {cell_text(m.cell(r, 1).value).strip(): r for r in range(1, m.max_row + 1)}
-        nxt = max(_last_used_row(m), 1) + 1
-        for k, v in meta.items():
-            r = where.get(k)
-            if r is None:
-                r, nxt = nxt, nxt + 1
-                _set_text(m.cell(r, 1), k)
-            _set_text(m.cell(r, 2), v)
+            out[c + 1] = clean_text(v)
+        return out
 
     # -------------------------------------------------------------- file I/O
     def _check_unlocked(self) -> None:
@@ -670,18 +510,23 @@ class XlsxRegister:
             logger.warning("%s: openpyxl: %s", self.path.name, msg)
         return wb
 
-    def _save(self, wb: Workbook, expect: tuple[int, int, int] | None = None) -> None:
-        """Save beside the register, then rename over it: a crash never leaves half a file.
+    def _save(
+        self,
+        write: Callable[[BinaryIO], object],
+        expect: tuple[int, int, int] | None = None,
+    ) -> None:
+        """Write beside the register with ``write(file)``, then rename over it: a
+        crash never leaves half a file.
 
-        ``expect`` is the stamp of the file as loaded: if someone saved it or opened
-        it meanwhile (a write takes seconds on a big register), replacing it would
-        throw their edit away, so the write is deferred instead."""
+        ``expect`` is the stamp of the file as read: if someone saved it or opened
+        it meanwhile, replacing it would throw their edit away, so the write is
+        deferred instead."""
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
         try:
             with os.fdopen(fd, "wb") as f:
-                wb.save(f)
+                write(f)
                 f.flush()
                 os.fsync(f.fileno())
             if expect is not None:

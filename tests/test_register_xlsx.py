@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from aduan.errors import ConfigError, RegisterError
+from aduan.errors import RegisterError
 from aduan.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -547,11 +547,10 @@ def test_failed_save_leaves_register_intact(reg, monkeypatch):
     reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
     before = digest(reg.path)
 
-    def broken_save(self, f):
-        f.write(b"PK half a zip")
+    def disk_full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(os, "fsync", disk_full)  # the temp file is written, then the disk fills
     with pytest.raises(RegisterError, match="tidak dapat disimpan") as e:
         reg.write(WriteSet(appends=[{C.TICKET: "ADU/2"}]))
     assert not e.value.permanent
@@ -560,15 +559,15 @@ def test_failed_save_leaves_register_intact(reg, monkeypatch):
 
 
 def test_staff_save_during_write_wins_and_write_is_deferred(reg, monkeypatch):
-    save = openpyxl.Workbook.save
+    fsync = os.fsync
 
-    def slow_save(self, f):
-        save(self, f)
-        if not getattr(slow_save, "done", False):  # staff saves while we are writing
-            slow_save.done = True
+    def staff_saves_meanwhile(fd):
+        fsync(fd)
+        if not getattr(staff_saves_meanwhile, "done", False):
+            staff_saves_meanwhile.done = True
             staff_edit(reg.path, lambda ws: type_row(ws, 2, name="Staf menyimpan"))
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", slow_save)
+    monkeypatch.setattr(os, "fsync", staff_saves_meanwhile)
     with pytest.raises(RegisterError, match="ditunda") as e:
         reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
     assert not e.value.permanent
@@ -594,6 +593,3 @@ def test_open_register(make_settings, layout):
     settings = make_settings("bpbd")
     r = open_register(settings, layout)
     assert isinstance(r, XlsxRegister) and r.path == settings.path(settings.register_.path)
-    google = make_settings("bpbd", register={"type": "google", "spreadsheet_id": "abc"})
-    with pytest.raises(ConfigError, match="belum didukung"):
-        open_register(google, layout)

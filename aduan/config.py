@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 from .sop import Sop, load_sop
 
-__all__ = ["Settings", "load_settings", "resolve_secret", "DEFAULT_CONFIG"]
+__all__ = ["Settings", "load_settings", "resolve_secret", "DEFAULT_CONFIG", "FORM_QUESTIONS"]
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,56 @@ class DocumentsCfg(_Strict):
     pdf: bool = False  # also make a PDF of each document (needs LibreOffice)
 
 
+#: form field -> the question texts (as in the form, case and spacing ignored)
+#: that fill it; ``timestamp`` is the column Google Forms adds first
+FORM_QUESTIONS: dict[str, list[str]] = {
+    "timestamp": ["Timestamp", "Stempel waktu", "Cap waktu", "Tanda waktu"],
+    "nama": ["Nama Lengkap", "Nama", "Nama Pengadu"],
+    "email": ["Alamat Email", "Email", "Email Address", "Alamat email Anda"],
+    "telepon": ["Nomor HP/WhatsApp", "Nomor HP", "Nomor Telepon", "No. HP/WA"],
+    "nik": ["NIK", "Nomor Induk Kependudukan (NIK)"],
+    "alamat": ["Alamat Pengadu", "Alamat Rumah", "Alamat"],
+    "lokasi": ["Lokasi Kejadian", "Lokasi"],
+    "kategori": ["Kategori Aduan", "Kategori"],
+    "perihal": ["Perihal", "Judul Aduan", "Perihal Aduan"],
+    "isi": ["Isi Aduan", "Uraian Aduan", "Isi Pengaduan"],
+    "rahasia": ["Rahasiakan Identitas", "Rahasiakan identitas saya"],
+    "bukti": ["Bukti Pendukung", "Unggah Bukti", "Foto/Bukti"],
+}
+
+
+class FormsCfg(_Strict):
+    """An online complaint form (Google Form) whose responses land in a tab."""
+
+    tab: str = ""  # the responses tab, e.g. "Form Responses 1"; empty: no form
+    file: str = ""  # xlsx holding the tab (default: the xlsx register itself)
+    spreadsheet_id: str = ""  # Google Sheet holding it (default: the register's)
+    questions: dict[str, list[str]] = {}  # merged over FORM_QUESTIONS
+    spam_limit: int = Field(default=20, ge=2)  # same text from one contact in a minute
+    max_answer: int = Field(default=5000, ge=100)  # characters per answer (isi: 6x)
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _questions(cls, v: Any) -> dict[str, list[str]]:
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("write it as field: question text (or a list of texts)")
+        out = {}
+        for k, q in v.items():
+            if k not in FORM_QUESTIONS:
+                raise ValueError(f"unknown form field {k!r}; use {', '.join(FORM_QUESTIONS)}")
+            texts = [q] if isinstance(q, str) else q
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise ValueError(f"{k}: a question text or a list of texts")
+            out[k] = [t for t in texts if t.strip()]
+        return out
+
+    def question_map(self) -> dict[str, list[str]]:
+        """Field -> accepted question texts: the office's own texts replace the defaults."""
+        return {**FORM_QUESTIONS, **self.questions}
+
+
 class EscalationRung(_Strict):
     at: float = Field(gt=0)  # multiple of the allowed time
     to: list[str]  # 'assignee', 'superior', 'head' or a role id
@@ -190,6 +240,7 @@ class Settings(_Strict):
     mail_identity: MailIdentity
     limits: Limits = Limits()
     documents: DocumentsCfg = DocumentsCfg()
+    forms: FormsCfg = FormsCfg()
     paths: Paths = Paths()
     templates: str = "templates"
     base: str = "."

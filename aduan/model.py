@@ -94,12 +94,17 @@ class Row:
 
 @dataclass
 class Snapshot:
-    """Everything one cycle reads from the register, in one read."""
+    """Everything one cycle reads from the register, in one read.
+
+    ``extra`` holds the raw rows (header row first, cells as text) of other tabs
+    the backend was asked to read in the same request, e.g. an online form's
+    responses tab (:mod:`aduan.forms`); a backend that cannot leaves it empty."""
 
     headers: list[str]
     rows: list[Row]
     meta: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    extra: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
 def row_fingerprint(values: dict[str, str]) -> str:

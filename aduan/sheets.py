@@ -245,9 +245,10 @@ class SheetsRegister:
     # ------------------------------------------------------------ connection
     @property
     def service_account_email(self) -> str:
-        """The identity the sheet must be shared with ("" when a client was given)."""
-        if self._client is None:
-            self._connect()
+        """The identity the sheet must be shared with, from the key file ("" if none)."""
+        if not self._email:
+            with contextlib.suppress(ConfigError):
+                self._email = str(self._key_info().get("client_email") or "")
         return self._email
 
     def _connect(self) -> Any:
@@ -373,7 +374,7 @@ class SheetsRegister:
     def _api_error(self, what: str, e: APIError) -> RegisterError:
         msg = str(e.error.get("message", ""))[:300]
         if e.code == 403:
-            who = self._email or "akun layanan Aduan"
+            who = self.service_account_email or "akun layanan Aduan"
             return RegisterError(
                 f"Google Sheet {self.key}: akses ditolak saat {what}. Bagikan spreadsheet "
                 f"ke {who} sebagai Editor (tombol Bagikan/Share → {who} → Editor)",
@@ -837,7 +838,7 @@ class SheetsRegister:
         meta = self._metadata("properties.title,sheets.properties.title")
         title = meta.get("properties", {}).get("title", "?")
         tabs = [s["properties"]["title"] for s in meta.get("sheets", [])]
-        who = self.service_account_email or "klien bawaan"
+        who = self.service_account_email or "akun layanan (tanpa berkas kunci)"
         if REGISTER_TAB not in tabs:
             return (
                 f"Google Sheet '{title}' terbuka sebagai {who}, tetapi tab '{REGISTER_TAB}' "

@@ -467,6 +467,27 @@ def _parse_from(h: _Headers) -> tuple[str, str]:
     return _one_line(addr).lower(), _one_line(decode_header(name, h.charset)).strip("\"' ")
 
 
+def _all(h: _Headers, name: str) -> list[str]:
+    return [_unescape(str(v), h.charset) for k, v in h.items if k == name]
+
+
+def _recipients(h: _Headers) -> list[str]:
+    """Every address the message was sent to (To, Cc, Delivered-To, X-Original-To)."""
+    found: list[str] = []
+    for name in ("to", "cc", "delivered-to", "x-original-to"):
+        for raw in _all(h, name):
+            for m in re.finditer(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+", raw):
+                a = m.group(0).lower()
+                if a not in found:
+                    found.append(a)
+    return found
+
+
+def _auth_results(h: _Headers) -> str:
+    """Every Authentication-Results header, unfolded, one a line."""
+    return "\n".join(" ".join(v.split()) for v in _all(h, "authentication-results"))
+
+
 def _parse_date(h: _Headers, problems: list[str]) -> datetime | None:
     raw = h.raw("date").strip()
     if not raw:
@@ -786,6 +807,8 @@ def _build(msg: Message, raw: bytes, key: str, limits: Limits | None, own: set[s
         references=_msgids(h.raw("references")),
         problems=problems,
         raw=raw,
+        auth_results=_auth_results(h),
+        recipients=_recipients(h),
     )
     mail.kind, mail.reason = _classify(msg, h, from_addr, own)
     if mail.kind == "bounce":

@@ -23,6 +23,7 @@ __all__ = [
     "COMPLAINANT_MESSAGES",
     "Condition",
     "Deadline",
+    "ReplyCommand",
     "Sop",
     "Step",
     "Transition",
@@ -157,6 +158,30 @@ class Deadline(_Strict):
         return f"{self.minutes} menit"
 
 
+class ReplyCommand(_Strict):
+    """A command the step's role may reply with to the task email (decision by reply):
+    e.g. ``DISPOSISI`` sets ``{Disposisi: "{text}"}``, ``{text}`` being what follows
+    the command in the reply."""
+
+    command: str
+    set: dict[str, str]
+    help: str = ""  # what the command does, shown in the task email
+    placeholder: str = ""  # what to write after the colon, e.g. "arahan untuk tim"
+
+    @field_validator("command")
+    @classmethod
+    def _word(cls, v: str) -> str:
+        v = " ".join(v.split()).upper()
+        if not re.fullmatch(r"[A-Z]+( [A-Z]+)*", v):
+            raise ValueError(f"a reply command is one or more words of letters, not {v!r}")
+        return v
+
+    @property
+    def needs_text(self) -> bool:
+        """True when the command must be followed by text (``DISPOSISI: ...``)."""
+        return any("{text}" in v for v in self.set.values())
+
+
 class Step(_Strict):
     """One step of the SOP, as numbered and worded in the original."""
 
@@ -171,6 +196,7 @@ class Step(_Strict):
     requirements: str = ""
     notify: list[str] | None = None
     transitions: list[Transition]
+    replies: list[ReplyCommand] = []
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -313,6 +339,7 @@ def _check_graph(sop: Sop, path: str) -> None:
                         f"the register has no column {col!r}",
                         "add it under 'columns' or fix the name",
                     )
+        _check_replies(s, key, known_cols, bad)
     # reachability from the first step
     seen, todo = set(), [sop.steps[0].id]
     while todo:
@@ -350,6 +377,32 @@ def _check_graph(sop: Sop, path: str) -> None:
                 "on_register.send",
                 f"unknown message {kind!r}",
                 f"use one of {sorted(COMPLAINANT_MESSAGES)}",
+            )
+
+
+def _check_replies(s: Step, key: str, known_cols: set[str], bad: Any) -> None:
+    """Reply commands: known columns, no command twice, and each one completes the step."""
+    seen: set[str] = set()
+    for j, r in enumerate(s.replies):
+        where = f"{key}.replies[{j}] ({r.command})"
+        if r.command in seen:
+            raise bad(where, "command listed twice for this step", "keep one of them")
+        seen.add(r.command)
+        if not r.set:
+            raise bad(where, "'set' is empty", "name the column(s) the command fills")
+        for col in r.set:
+            if col not in known_cols:
+                raise bad(
+                    f"{where}.set",
+                    f"the register has no column {col!r}",
+                    "add it under 'columns' or fix the name",
+                )
+        filled = {c: v.replace("{text}", "isi") for c, v in r.set.items()}
+        if not any(t.when.holds(filled, set()) for t in s.transitions):
+            raise bad(
+                where,
+                "the values it sets complete none of the step's transitions",
+                "set the columns (and values) a transition of this step waits for",
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from lxml import etree
 
 from aduan.errors import RegisterError
 from aduan.layout import (
@@ -27,6 +29,7 @@ from aduan.model import RowUpdate, WriteSet, row_fingerprint
 from aduan.register import WriteResult, guide_rows, open_register
 from aduan.sop import load_sop
 from aduan.xlsx import XlsxRegister, cell_text
+from aduan.xlsx_patch import Sheet, Unsupported, XlsxPatch, cell_xml, clean_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -593,3 +596,239 @@ def test_open_register(make_settings, layout):
     settings = make_settings("bpbd")
     r = open_register(settings, layout)
     assert isinstance(r, XlsxRegister) and r.path == settings.path(settings.register_.path)
+
+
+# ------------------------------------------------- the XML patcher, literal sheets
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def sheet_xml(rows: str, head: str = '<dimension ref="A1:C3"/>', ns: str = NS) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet {ns}>{head}<sheetData>{rows}</sheetData><pageMargins/></worksheet>'.encode()
+
+
+def patched(xml: bytes, cells: dict, *, calc_chain: bool = False) -> bytes:
+    s = Sheet("t", xml, calc_chain=calc_chain)
+    s.set_cells(cells)
+    etree.fromstring(s.xml)  # still well-formed
+    return s.xml
+
+
+def test_cell_xml_is_an_inline_string_escaped_and_preserved():
+    assert cell_xml("B7", "a<b & c>", b"3") == (
+        b'<c r="B7" s="3" t="inlineStr"><is><t>a&lt;b &amp; c&gt;</t></is></c>'
+    )
+    assert cell_xml("A1", " x\n", None) == (
+        b'<c r="A1" t="inlineStr"><is><t xml:space="preserve"> x\n</t></is></c>'
+    )
+    assert cell_xml("A1", "", b"2") == b'<c r="A1" s="2"/>'
+    assert cell_xml("A1", "=1+1", b"0", b"x:") == (
+        b'<x:c r="A1" t="inlineStr"><x:is><x:t>=1+1</x:t></x:is></x:c>'
+    )
+
+
+def test_clean_text_strips_what_xml_cannot_hold_and_truncates():
+    assert clean_text("a\x00b\x0bc\ud800d\uffffe\tf\ng") == "abcde\tf\ng"
+    assert clean_text(None) == ""
+    long = clean_text("x" * 40000)
+    assert len(long) == 32767 and long.endswith("[dipotong]")
+
+
+def test_set_cells_keeps_order_styles_and_other_cells():
+    xml = sheet_xml(
+        '<row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c><c r="C1" s="5"><v>7</v></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>1</v></c></row>',
+        head='<dimension ref="A1:C3"/><cols><col min="2" max="4" style="9" width="12"/></cols>',
+    )
+    out = patched(xml, {1: {2: "tengah", 3: "ganti"}, 2: {1: "baru"}, 5: {5: "jauh"}})
+    assert b'<row r="1"><c r="A1" t="s"><v>0</v></c>' in out  # untouched cell, spans dropped
+    assert b'<c r="B1" s="9" t="inlineStr"><is><t>tengah</t></is></c>' in out  # column style
+    assert b'<c r="C1" s="5" t="inlineStr"><is><t>ganti</t></is></c></row>' in out  # own style
+    rows = re.findall(rb'<row r="(\d+)"', out)
+    assert rows == [b"1", b"2", b"3", b"5"]  # new rows in order between the old ones
+    assert b'<c r="E5" t="inlineStr">' in out  # no column style for E
+    assert b'<dimension ref="A1:E5"/>' in out
+
+
+def test_set_cells_on_empty_and_self_closing_rows_with_row_style():
+    xml = sheet_xml('<row r="2" s="4" customFormat="1"/>', head='<dimension ref="A1"/>')
+    out = patched(xml, {2: {1: "x"}})
+    assert b'<row r="2" s="4" customFormat="1"><c r="A2" s="4" t="inlineStr">' in out
+    empty = b"<worksheet " + NS.encode() + b"><sheetData/></worksheet>"
+    out = patched(empty, {1: {1: "k", 2: "v"}})
+    assert out.endswith(
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>k</t></is></c>'
+        b'<c r="B1" t="inlineStr"><is><t>v</t></is></c></row></sheetData></worksheet>'
+    )
+
+
+def test_set_cells_with_a_namespace_prefix():
+    ns = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    xml = (
+        f'<x:worksheet {ns}><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>'
+        "</x:sheetData></x:worksheet>"
+    ).encode()
+    out = patched(xml, {1: {2: "b"}, 2: {1: "c"}})
+    root = etree.fromstring(out)
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    assert [c.get("r") for c in root.iter(main + "c")] == ["A1", "B1", "A2"]
+
+
+def test_empty_text_clears_the_value_but_keeps_the_style():
+    xml = sheet_xml('<row r="2"><c r="A2" s="3" t="inlineStr"><is><t>lama</t></is></c></row>')
+    assert b'<row r="2"><c r="A2" s="3"/></row>' in patched(xml, {2: {1: ""}})
+
+
+def test_last_used_row_skips_rows_that_are_only_formatted():
+    xml = sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>'
+        '<row r="4"><c r="B4"><v>2</v></c></row><row r="5" s="1" customFormat="1"/>'
+        '<row r="6"><c r="A6" s="2"/></row>'
+    )
+    assert Sheet("t", xml, calc_chain=False).last_used_row() == 4
+    assert Sheet("t", sheet_xml(""), calc_chain=False).last_used_row() == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "calc_chain", "why"),
+    [
+        (
+            '<row r="2"><c r="A2"><f t="shared" ref="A2:A9" si="0">B2</f><v>1</v></c></row>',
+            False,
+            "shared",
+        ),
+        ('<row r="2"><c r="A2"><f>B2*2</f><v>1</v></c></row>', True, "calcChain"),
+        ('<row><c r="A2"><v>1</v></c></row>', False, "without a leading r"),
+        ('<row r="2"><c r="A2"><v>1</v></c><extLst/></row>', False, "other than cells"),
+    ],
+)
+def test_shapes_the_patcher_refuses(rows, calc_chain, why):
+    with pytest.raises(Unsupported, match=why):
+        patched(sheet_xml(rows), {2: {1: "x"}}, calc_chain=calc_chain)
+
+
+def test_plain_formula_without_calc_chain_is_overwritten_as_text():
+    out = patched(sheet_xml('<row r="2"><c r="A2"><f>B2*2</f><v>1</v></c></row>'), {2: {1: "x"}})
+    assert b"<f>" not in out and b"<t>x</t>" in out
+
+
+def test_sheet_without_sheet_data_is_refused():
+    with pytest.raises(Unsupported, match="sheetData"):
+        Sheet("t", b"<worksheet " + NS.encode() + b"/>", calc_chain=False)
+
+
+# ------------------------------------------------- the patched file, reopened
+def member(path: Path, tab: str) -> str:
+    return XlsxPatch(path.read_bytes()).parts[tab]
+
+
+def edit_member(path: Path, name: str, fn) -> None:
+    """Change one zip member's XML the way another program (Excel) would have saved it."""
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            z.writestr(info, fn(data) if info.filename == name else data)
+
+
+def members(path: Path) -> dict[str, tuple[int, int, bytes]]:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: (i.CRC, i.compress_size, z.read(i)) for i in z.infolist()}
+
+
+def test_write_rewrites_only_the_tabs_it_changes(reg):
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}], history=[{"Peristiwa": "a"}]))
+    before = members(reg.path)
+    reg.write(WriteSet(updates=[RowUpdate({C.STATUS: "Selesai"}, ticket="ADU/1")]))
+    after = members(reg.path)
+    assert list(after) == list(before)
+    changed = [n for n in after if after[n] != before[n]]
+    assert changed == [member(reg.path, REGISTER_TAB)]  # CRC, size, bytes: all else identical
+    reg.write(WriteSet(history=[{"Peristiwa": "b"}], meta={"k": "v"}))
+    again = members(reg.path)
+    changed = {n for n in again if again[n] != after[n]}
+    assert changed == {member(reg.path, HISTORY_TAB), member(reg.path, META_TAB)}
+    with zipfile.ZipFile(reg.path) as z:
+        assert z.testzip() is None
+
+
+def test_written_cells_are_text_in_the_columns_format_with_whitespace_kept(reg, layout):
+    values = {
+        C.TICKET: "ADU/1",
+        C.CONTACT: "081234",
+        C.TEXT: "  baris satu\n  baris dua ",
+        C.NAME: "Ani",
+    }
+    reg.write(WriteSet(appends=[values, {C.TICKET: "ADU/2"}]))
+    ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
+    for name, want in values.items():
+        cell = ws.cell(2, col(ws, name))
+        assert (cell.value, cell.data_type, cell.number_format) == (want, "s", "@")
+    assert calamine_dicts(reg.path)[0][C.TEXT] == values[C.TEXT]
+    assert reg.read().rows[0].values[C.TEXT] == values[C.TEXT]
+    with zipfile.ZipFile(reg.path) as z:
+        xml = z.read(member(reg.path, REGISTER_TAB))
+    last = openpyxl.utils.get_column_letter(len(layout.headers))
+    assert re.search(rb'<dimension ref="([^"]+)"', xml)[1] == f"A1:{last}3".encode()
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension")  # openpyxl, reading it back
+def test_staff_chart_comment_and_excel_validation_survive_our_write(reg):
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.comments import Comment
+
+    reg.write(WriteSet(appends=[{C.TICKET: f"ADU/{i}", C.STATUS: "Baru"} for i in range(1, 4)]))
+    wb = openpyxl.load_workbook(reg.path)
+    ws = wb[REGISTER_TAB]
+    ws.cell(2, col(ws, C.NOTE)).comment = Comment("cek ke lokasi", "Bu Kasi")
+    chart = BarChart()
+    chart.add_data(Reference(wb[HISTORY_TAB], min_col=1, min_row=1, max_row=3))
+    wb[HISTORY_TAB].add_chart(chart, "H2")
+    wb.save(reg.path)
+    # what Excel adds and openpyxl drops: a list validation from another tab (x14 extension)
+    ext = (
+        b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        b'<x14:dataValidations xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main" count="1">'
+        b'<x14:dataValidation type="list"><x14:formula1><xm:f>Petunjuk!$A$20:$A$30</xm:f>'
+        b"</x14:formula1><xm:sqref>I2:I1048576</xm:sqref></x14:dataValidation>"
+        b"</x14:dataValidations></ext></extLst></worksheet>"
+    )
+    edit_member(reg.path, member(reg.path, REGISTER_TAB), lambda x: x.replace(b"</worksheet>", ext))
+    before = members(reg.path)
+    assert any("chart" in n for n in before) and any("comments" in n for n in before)
+
+    res = reg.write(
+        WriteSet(
+            updates=[RowUpdate({C.STATUS: "Diproses"}, ticket="ADU/1")],
+            appends=[{C.TICKET: "ADU/4"}],
+            history=[{"Peristiwa": "tahap 2"}],
+        )
+    )
+    assert (res.updated, res.appended) == (1, 1)
+    after = members(reg.path)
+    for name in before:
+        if "chart" in name or "comment" in name or "drawing" in name:
+            assert after[name] == before[name], name
+    with zipfile.ZipFile(reg.path) as z:
+        assert b"x14:dataValidation " in z.read(member(reg.path, REGISTER_TAB))
+    wb = openpyxl.load_workbook(reg.path)
+    ws = wb[REGISTER_TAB]
+    assert ws.cell(2, col(ws, C.NOTE)).comment.text == "cek ke lokasi"
+    assert [r[C.STATUS] for r in calamine_dicts(reg.path)] == ["Diproses", "Baru", "Baru", ""]
+    assert calamine_rows(reg.path, HISTORY_TAB)[-1][2] == "tahap 2"
+
+
+def test_shared_formula_in_our_column_falls_back_to_openpyxl(reg, caplog):
+    reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}, {C.TICKET: "ADU/2"}]))
+    ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
+    late = openpyxl.utils.get_column_letter(col(ws, C.LATE))
+    formula = f'<c r="{late}2"><f t="shared" ref="{late}2:{late}3" si="0">1+1</f><v>2</v></c>'
+
+    def add_formula(xml: bytes) -> bytes:
+        return xml.replace(b'<row r="2">', b'<row r="2">' + formula.encode(), 1)
+
+    edit_member(reg.path, member(reg.path, REGISTER_TAB), add_formula)
+    res = reg.write(WriteSet(updates=[RowUpdate({C.LATE: "Ya"}, ticket="ADU/1")]))
+    assert res.updated == 1
+    assert "shared/array formula" in caplog.text and "writing with openpyxl" in caplog.text
+    assert calamine_dicts(reg.path)[0][C.LATE] == "Ya"

@@ -51,6 +51,7 @@ import json
 import logging
 import os
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,8 @@ TRUNCATED = " …[dipotong]"
 META_HEADERS = ["key", "value"]
 ID_KEY = "sheet_id:"  # _aduan rows caching tab ids; not shown to the engine
 REPAIR_ROUNDS = 3
+GROW_ROWS = 1000  # rows added to the register at a time, with their dropdowns
+GROW_MARGIN = 50
 DONE_STATUSES = ("Selesai", "Disalurkan")
 OWN_TABS = (REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB)
 PROTECT_NOTE = "Aduan: kolom sistem, diisi otomatis"
@@ -149,6 +152,7 @@ class _Table:
     rows: list[list[str]]  # rows[i] is sheet row i + 2, padded to the header width
     names: list[str]
     problems: list[str] = field(default_factory=list)
+    grid_rows: int = 0  # the tab's row count, from the range Google answered with (0: unknown)
 
     def values(self, i: int) -> dict[str, str]:
         row = self.rows[i]
@@ -439,6 +443,7 @@ class SheetsRegister:
             (regs,) = self._batch_get([quote_tab(REGISTER_TAB)])
             metas, self._meta_tab = {}, False
         table = _scan(regs.get("values") or [], self.layout, f"Google Sheet {self.key}")
+        table.grid_rows = _grid_rows(regs.get("range", ""))
         self._table = table
         meta = self._load_meta(metas.get("values") or [])
         rows = [Row(i, table.values(i)) for i in range(len(table.rows)) if not table.blank(i)]
@@ -512,6 +517,7 @@ class SheetsRegister:
                 continue
             new_rows.append(self._new_row(values, table))
         if new_rows:
+            reqs += self._grow(reg, table, len(new_rows))
             reqs.append(_append(reg, new_rows))
         if ws.history:
             reqs.append(_append(ids[HISTORY_TAB], [_history_row(h) for h in ws.history]))
@@ -619,6 +625,30 @@ class SheetsRegister:
                 continue
             row[c] = _text(v)
         return row
+
+    def _grow(self, reg: int, table: _Table, n: int) -> list[dict]:
+        """Rows for new complaints, added before the grid runs out, with their
+        dropdowns: rows that appendCells adds by itself would have none."""
+        used = len(table.rows) + 1
+        if not table.grid_rows or used + n + GROW_MARGIN <= table.grid_rows:
+            return []
+        start, end = table.grid_rows, table.grid_rows + max(GROW_ROWS, n)
+        reqs: list[dict] = [
+            {"appendDimension": {"sheetId": reg, "dimension": "ROWS", "length": end - start}}
+        ]
+        for c in self.layout.columns:
+            if c.choices and c.name in table.cols:
+                j = table.cols[c.name]
+                reqs.append(
+                    {
+                        "setDataValidation": {
+                            "range": _cells_range(reg, start, end, j, j + 1),
+                            "rule": _list_rule(c.choices),
+                        }
+                    }
+                )
+        logger.info("register grid grown from %d to %d rows", start, end)
+        return reqs
 
     def _meta_requests(self, meta: dict[str, str], ids: dict[str, int]) -> list[dict]:
         items = dict(meta)
@@ -1172,6 +1202,12 @@ _RESPONSE_FIELDS = (
     "spreadsheetId,updatedSpreadsheet.sheets(properties.sheetId,"
     "data(startRow,rowData.values.formattedValue))"
 )
+
+
+def _grid_rows(a1: str) -> int:
+    """The last row of an A1 range such as ``'Register Aduan'!A1:Z1000`` (0 if none)."""
+    m = re.search(r"![A-Z]*\d*:[A-Z]*(\d+)$", a1)
+    return int(m.group(1)) if m else 0
 
 
 def _at(row: list[Any], c: int) -> str:

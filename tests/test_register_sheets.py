@@ -893,3 +893,30 @@ def test_quote_tab_and_columns():
     assert quote_tab("Register Aduan") == "'Register Aduan'"
     assert quote_tab("It's") == "'It''s'"
     assert [a1_col(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_register_grid_grows_with_dropdowns_before_it_runs_out(sheet, layout):
+    s, key = sheet.server, sheet.key
+    reg_id = s.sheet_id(key, REGISTER_TAB)
+    s.apply(
+        key,
+        [
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": reg_id, "gridProperties": {"rowCount": 20}},
+                    "fields": "gridProperties.rowCount",
+                }
+            }
+        ],
+    )
+    sheet.reg.read()
+    s.reset_counts()
+    sheet.reg.write(WriteSet(appends=[{C.TICKET: f"ADU/{i}"} for i in range(3)]))
+    assert s.count() == 1
+    ws = s.sheet(key, REGISTER_TAB)
+    assert ws.row_count == 1020
+    kat = layout.headers.index("Kategori")
+    assert all((r, kat) in ws.validations for r in range(1, 1020))
+    sheet.reg.read()
+    sheet.reg.write(WriteSet(appends=[{C.TICKET: "ADU/9"}]))
+    assert s.sheet(key, REGISTER_TAB).row_count == 1020, "grown once, not every write"

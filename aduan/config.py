@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .replies import ReplyKeys
 from .sop import Sop, load_sop
 
 __all__ = ["Settings", "load_settings", "resolve_secret", "DEFAULT_CONFIG", "FORM_QUESTIONS"]
@@ -159,6 +160,7 @@ FORM_QUESTIONS: dict[str, list[str]] = {
     "isi": ["Isi Aduan", "Uraian Aduan", "Isi Pengaduan"],
     "rahasia": ["Rahasiakan Identitas", "Rahasiakan identitas saya"],
     "bukti": ["Bukti Pendukung", "Unggah Bukti", "Foto/Bukti"],
+    "lainnya": [],  # the office's extra questions: answers go into Isi Aduan
 }
 
 
@@ -170,7 +172,8 @@ class FormsCfg(_Strict):
     spreadsheet_id: str = ""  # Google Sheet holding it (default: the register's)
     questions: dict[str, list[str]] = {}  # merged over FORM_QUESTIONS
     spam_limit: int = Field(default=20, ge=2)  # same text from one contact in a minute
-    max_answer: int = Field(default=5000, ge=100)  # characters per answer (isi: 6x)
+    max_answer: int = Field(default=5000, ge=100)  # characters per answer (isi: 4x)
+    since: date | None = None  # responses before this date are never registered
 
     @field_validator("questions", mode="before")
     @classmethod
@@ -192,6 +195,63 @@ class FormsCfg(_Strict):
     def question_map(self) -> dict[str, list[str]]:
         """Field -> accepted question texts: the office's own texts replace the defaults."""
         return {**FORM_QUESTIONS, **self.questions}
+
+
+class RepliesCfg(_Strict):
+    """Decisions by reply: roles complete their step by answering the task email.
+
+    The HMAC key that makes the per-ticket, per-step tokens comes from an
+    environment variable or a file. To rotate it, move the old one to
+    ``previous_key_*`` with ``previous_valid_until`` (last day its tokens count).
+    """
+
+    enabled: bool = False
+    key_env: str = ""
+    key_file: str = ""
+    previous_key_env: str = ""
+    previous_key_file: str = ""
+    previous_valid_until: date | None = None
+    address: str = ""  # inbox address for aduan+<token>@...; default mail_identity.from_address
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        if v and (not _EMAIL_RE.match(v) or "+" in v.partition("@")[0]):
+            raise ValueError(f"{v!r} is not a plain email address (no +tag)")
+        return v
+
+    @model_validator(mode="after")
+    def _keys(self) -> RepliesCfg:
+        if self.enabled and not (self.key_env or self.key_file):
+            raise ValueError("replies.enabled needs key_env or key_file (the HMAC key)")
+        if self.previous_valid_until and not (self.previous_key_env or self.previous_key_file):
+            raise ValueError("previous_valid_until needs previous_key_env or previous_key_file")
+        if (self.previous_key_env or self.previous_key_file) and not self.previous_valid_until:
+            raise ValueError("a previous key needs previous_valid_until (end of its grace period)")
+        return self
+
+    def keys(self, settings_file: str = "") -> ReplyKeys:
+        """Read the key(s); ConfigError when missing or shorter than 16 bytes."""
+        cur = resolve_secret(
+            self.key_env, self.key_file, what="replies.key", settings_file=settings_file
+        )
+        prev = ""
+        if self.previous_key_env or self.previous_key_file:
+            prev = resolve_secret(
+                self.previous_key_env,
+                self.previous_key_file,
+                what="replies.previous_key",
+                settings_file=settings_file,
+            )
+        for what, k in (("replies.key", cur), ("replies.previous_key", prev)):
+            if k and len(k.encode()) < 16:
+                raise ConfigError(
+                    "key too short (at least 16 characters)",
+                    file=settings_file,
+                    key=what,
+                    fix="make one with: openssl rand -hex 32",
+                )
+        return ReplyKeys(cur.encode(), prev.encode(), self.previous_valid_until)
 
 
 class EscalationRung(_Strict):
@@ -240,6 +300,7 @@ class Settings(_Strict):
     mail_identity: MailIdentity
     limits: Limits = Limits()
     documents: DocumentsCfg = DocumentsCfg()
+    replies: RepliesCfg = RepliesCfg()
     forms: FormsCfg = FormsCfg()
     paths: Paths = Paths()
     templates: str = "templates"
@@ -326,6 +387,11 @@ class Settings(_Strict):
 
     def load_sop(self) -> Sop:
         return load_sop(self.path(self.sop))
+
+    @property
+    def reply_address(self) -> str:
+        """The inbox address whose plus-addresses carry reply tokens."""
+        return self.replies.address or self.mail_identity.from_address
 
 
 def resolve_secret(env: str = "", file: str = "", *, what: str, settings_file: str = "") -> str:
@@ -417,6 +483,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
                     fix=f"use {section}.{secret_key}_env (variable name) or "
                     f"{section}.{secret_key}_file (path) instead",
                 )
+    if isinstance(data.get("replies"), dict) and "key" in data["replies"]:
+        raise ConfigError(
+            "secrets may not be written in the settings file",
+            file=str(p),
+            key="replies.key",
+            fix="use replies.key_env (variable name) or replies.key_file (path) instead",
+        )
     base = data.pop("base", None)
     if base is None:
         base = (

@@ -35,6 +35,8 @@ from . import idfmt
 from .documents import Documents
 from .engine import Decision, EngineConfig, RowState, decide
 from .errors import AduanError, DocumentError, InboxError, MailError, RegisterError, RunLocked
+from .forms import KEY_PREFIX as FORM_KEY_PREFIX
+from .forms import form_mails
 from .inbox import Inbox, open_inbox
 from .intake import parse_message, safe_filename
 from .layout import C, build_layout
@@ -155,6 +157,7 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         rep.counts["rows"] = len(snap.rows)
         for p in snap.problems:
             rep.problem(f"register: {p}")
+        mails += form_mails(settings, snap, now, rep)  # online form responses (issue 12)
         if spool.counts()["staged"]:
             kept, dropped = spool.recover(_confirmed_keys(snap))
             rep.counts["spool_recovered"] += kept
@@ -324,6 +327,8 @@ def _write(reg: Register, dec: Decision, rep: CycleReport) -> bool:
 
 def _mark_processed(inbox: Inbox, dec: Decision, rep: CycleReport) -> None:
     for key in dec.consumed:
+        if key.startswith(FORM_KEY_PREFIX):
+            continue  # a form response: the register's ID Sumber is its only record
         try:
             inbox.mark_processed(key)
         except InboxError as e:

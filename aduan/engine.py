@@ -36,6 +36,7 @@ from .model import (
     WriteSet,
     row_fingerprint,
 )
+from .replies import ReplyKeys, commands_help, find_tokens, judge, make_token, reply_address
 from .sop import Sop, Step, Transition
 
 __all__ = ["Decision", "EngineConfig", "RowState", "decide", "DOC_CODES", "OUTCOME_LABELS"]
@@ -95,6 +96,12 @@ class EngineConfig:
     ack_limit_per_day: int = 5
     mail_domain: str = "aduan.invalid"
     attachments_prefix: str = ""
+    #: role -> its configured addresses (who may decide a step by email reply)
+    role_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the HMAC key(s) of reply tokens; None when decisions by reply are off
+    reply_keys: ReplyKeys | None = None
+    #: the inbox address whose plus-addresses (aduan+<token>@...) carry the tokens
+    reply_address: str = ""
 
     @classmethod
     def from_settings(cls, settings: Any, sop: Sop, layout: Layout, calendar: Any) -> EngineConfig:
@@ -111,6 +118,9 @@ class EngineConfig:
             confidential_default=settings.confidential_default,
             ack_limit_per_day=settings.mail_identity.ack_limit_per_day,
             mail_domain=settings.mail_identity.from_address.rpartition("@")[2],
+            role_addresses={r: tuple(a) for r, a in settings.roles.items()},
+            reply_keys=settings.replies.keys(settings.file) if settings.replies.enabled else None,
+            reply_address=settings.reply_address,
         )
 
 
@@ -381,6 +391,8 @@ class _Run:
                 )
                 continue
             ctx = self.context(ticket, values, st, step)
+            if to_roles and step and kind in ("tugas", "pengingat", "eskalasi", "ditolak"):
+                ctx.update(self.reply_context(ticket, step, to_roles[0]))
             if extra:
                 ctx.update(extra)
             not_before = None if to_c else self.cfg.calendar.next_open(self.now)
@@ -403,6 +415,19 @@ class _Run:
             )
             st.sent.append(short)
             self.d.counts[f"email_{kind}"] += 1
+
+    def reply_context(self, ticket: str, step: Step, role: str) -> dict[str, Any]:
+        """What the task email needs so its role can decide by replying: the address
+        with this ticket's, step's and role's token, and the commands the step allows."""
+        keys = self.cfg.reply_keys
+        if keys is None or not step.replies or role != step.actor or not self.cfg.reply_address:
+            return {}
+        token = make_token(keys.current, ticket, step.id, role)
+        return {
+            "reply_to": reply_address(self.cfg.reply_address, token),
+            "reply_token": token,
+            "reply_commands": commands_help(step),
+        }
 
     def ack_allowed(self, values: dict[str, str]) -> bool:
         addr = self.complainant_email(values)
@@ -643,6 +668,7 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
 
     # 2. new mail
     replies: list[tuple[InboundMail, str]] = []
+    decisions: list[tuple[InboundMail, str | None]] = []
     seen_batch: set[str] = set()
     thread_map: dict[str, str] | None = None
     for mail in mails:
@@ -667,12 +693,18 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
             continue
         if thread_map is None:
             thread_map = _thread_map(run)
-        ticket = _reply_target(run, mail, thread_map)
+        # a form response is never a reply: it has no inbox to be marked read in, so
+        # a "reply" would be handled again every cycle
+        ticket = _reply_target(run, mail, thread_map) if mail.channel == "Email" else None
         if ticket:
             row = run.by_ticket[ticket]
             if run.complainant_email(row.values) == mail.from_addr.lower():
-                replies.append((mail, ticket))
+                replies.append((mail, ticket))  # the complainant: never a command
                 continue
+        if _is_role_reply(run, mail, ticket):
+            decisions.append((mail, ticket))
+            continue
+        if ticket:
             run.log(
                 f"email dari {mail.from_addr} menyebut {ticket} tetapi bukan dari pengadunya; "
                 "dicatat sebagai aduan baru"
@@ -681,6 +713,8 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
 
     for mail, ticket in replies:
         _handle_reply(run, mail, ticket)
+    for mail, ticket in decisions:
+        _handle_decision(run, mail, ticket)
 
     return d
 
@@ -740,7 +774,7 @@ def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> N
     values = {
         C.TICKET: ticket,
         C.RECEIVED: idfmt.tanggal_pendek(received),
-        C.CHANNEL: "Email",
+        C.CHANNEL: mail.channel or "Email",
         C.NAME: name,
         C.CONTACT: mail.from_addr,
         C.SUBJECT: mail.subject or "(tanpa perihal)",
@@ -748,12 +782,22 @@ def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> N
         C.ATTACHMENTS: _attachment_cell(mail, folder),
         C.SOURCE: mail.message_id,
     }
+    # what the source knows beyond an email (a form's phone, category, checkbox):
+    # intake and staff columns of this new row only; system columns stay Aduan's
+    for col, v in mail.fields.items():
+        kind = cfg.layout.kind(col)
+        if col == C.ATTACHMENTS:
+            values[col] = "\n".join(p for p in (values[col], v) if p)
+        elif kind in ("intake", "staff") and v:
+            values[col] = v
     keep = list(mail.attachments)
     if mail.raw:
         keep.append(Attachment("email-asli.eml", "message/rfc822", mail.raw))
     run.d.attachments.append((folder, keep))
     run.by_ticket[ticket] = Row(index=-1, values=values)
     detail = f"email dari {mail.from_addr or '(alamat tidak terbaca)'}"
+    if mail.channel != "Email":
+        detail = f"{mail.reason or mail.channel}; kontak {mail.from_addr or '-'}"
     if quoted:
         detail += f"; menyebut aduan {quoted}"
     if mail.problems:
@@ -840,6 +884,122 @@ def _handle_reply(run: _Run, mail: InboundMail, ticket: str) -> None:
     run.d.consumed.append(mail.source_key)
     run.d.counts["replies"] += 1
     _refresh(run, ticket)
+
+
+def _is_role_reply(run: _Run, mail: InboundMail, ticket: str | None) -> bool:
+    """A reply that tries to decide a step: it carries one of our reply tokens, or a
+    configured staff address answers about a ticket. Only when replies are on."""
+    cfg = run.cfg
+    if cfg.reply_keys is None:
+        return False
+    if find_tokens(mail, cfg.reply_address):
+        return True
+    sender = mail.from_addr.strip().lower()
+    staff = any(sender in {a.lower() for a in addrs} for addrs in cfg.role_addresses.values())
+    return bool(ticket and staff)
+
+
+def _handle_decision(run: _Run, mail: InboundMail, ticket: str | None) -> None:
+    """A role replied to decide its step: accept it (staff columns, step done, next
+    step started, confirmation) or refuse it (Riwayat with the reason; a configured
+    sender is told why, an unknown one is not answered). Each Message-ID is handled
+    once: its hash goes into the row's ``sent`` list."""
+    cfg, sop = run.cfg, run.sop
+    run.d.consumed.append(mail.source_key)
+    sender = mail.from_addr or "(tanpa alamat)"
+    st = run.states.get(ticket) if ticket else None
+    if ticket is None or st is None:
+        run.log(
+            f"balasan {mail.message_id} dari {sender} diabaikan: tidak menyebut aduan terdaftar"
+        )
+        run.d.counts["decisions_unmatched"] += 1
+        return
+    h = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    mark = f"keputusan|{h}"
+    if mark in st.sent:
+        run.d.counts["decisions_duplicate"] += 1
+        return
+    st.sent.append(mark)
+    step = None if st.closed or not sop.has_step(st.step) else sop.step(st.step)
+    assert cfg.reply_keys is not None  # _is_role_reply checked it
+    v = judge(
+        mail,
+        ticket=ticket,
+        step=step,
+        steps=sop.steps,
+        role_addresses=cfg.role_addresses,
+        keys=cfg.reply_keys,
+        address=cfg.reply_address,
+        today=run.now.date(),
+        role_label={r: sop.role_label(r) for r in sop.roles},
+    )
+    row = run.by_ticket[ticket]
+    who = f"{sop.role_label(v.role)} ({sender})" if v.role else sender
+    reply = {
+        "from": mail.from_addr,
+        "subject": mail.subject,
+        "text": (mail.text or "")[:5000],
+        "date": mail.date,
+    }
+    if not v.accepted:
+        run.event(
+            ticket,
+            "Balasan ditolak",
+            f"{v.reason}; Message-ID {mail.message_id}",
+            actor=who,
+            key=f"{ticket}|ditolak|{h}",
+        )
+        if v.role:
+            extra = {"reply": reply, "refusal": v.reason}
+            run.notify(st, ticket, row.values, step, "ditolak", h, roles=[v.role], extra=extra)
+            _immediate(run, ticket, "ditolak")
+        run.d.counts["decisions_refused"] += 1
+        _refresh(run, ticket)
+        return
+    assert step is not None and v.command is not None
+    values = dict(row.values)
+    written = {c: val for c, val in v.values.items() if not (values.get(c) or "").strip()}
+    values.update(written)
+    row.values.update(written)
+    detail = "; ".join(f"{c}: {val}" for c, val in v.values.items())
+    if len(written) < len(v.values):
+        detail += "; kolom yang sudah diisi staf tidak ditimpa"
+    run.event(
+        ticket,
+        f"Keputusan lewat email: {v.command.command}",
+        f"{detail}; Message-ID {mail.message_id}",
+        actor=who,
+        key=f"{ticket}|keputusan|{h}",
+    )
+    extra = {"reply": reply, "decision": {"command": v.command.command, "values": v.values}}
+    run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
+    _immediate(run, ticket, "konfirmasi")
+    run.advance(ticket, values, st)
+    run.d.counts["decisions_accepted"] += 1
+    _refresh(run, ticket)
+    if written:
+        _add_staff(run, ticket, written)
+
+
+def _immediate(run: _Run, ticket: str, kind: str) -> None:
+    """The answer to a person who just wrote goes now, not at the next opening hour."""
+    for n in reversed(run.d.notifications):
+        if n.ticket == ticket and n.kind == kind:
+            n.not_before = None
+            return
+
+
+def _add_staff(run: _Run, ticket: str, written: dict[str, str]) -> None:
+    """Put staff-column values decided by reply into this cycle's write for the row."""
+    for a in run.d.writes.appends:
+        if a.get(C.TICKET) == ticket:
+            a.update(written)
+            return
+    for u in run.d.writes.updates:
+        if u.ticket == ticket or u.values.get(C.TICKET) == ticket:
+            u.staff.update(written)
+            return
+    run.d.writes.updates.append(RowUpdate(values={}, ticket=ticket, staff=dict(written)))
 
 
 def _refresh(run: _Run, ticket: str) -> None:

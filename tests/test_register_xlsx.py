@@ -3,9 +3,12 @@ openpyxl between read and write, and reopened with openpyxl and calamine."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -832,3 +835,87 @@ def test_shared_formula_in_our_column_falls_back_to_openpyxl(reg, caplog):
     assert res.updated == 1
     assert "shared/array formula" in caplog.text and "writing with openpyxl" in caplog.text
     assert calamine_dicts(reg.path)[0][C.LATE] == "Ya"
+
+
+# ------------------------------------------------- LibreOffice: saved by it, read by it
+CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+
+@pytest.fixture(scope="module")
+def lo_profile(tmp_path_factory) -> Path:
+    """A private LibreOffice profile: parallel runs share none; creating one costs seconds."""
+    return tmp_path_factory.mktemp("lo-profile")
+
+
+def soffice(src: Path, outdir: Path, to: str, profile: Path) -> None:
+    """Convert ``src`` into ``outdir`` with LibreOffice (skip if not installed)."""
+    exe = shutil.which("soffice")
+    if exe is None:
+        msg = "soffice not installed (libreoffice-calc-nogui, scripts/install-system-deps.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    cmd = [
+        exe,
+        f"-env:UserInstallation={profile.resolve().as_uri()}",
+        "--headless",
+        "--convert-to",
+        to,
+    ]
+    subprocess.run(
+        [*cmd, "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=120
+    )
+
+
+def test_register_saved_by_libreoffice_is_patched_and_libreoffice_reads_ours(
+    reg, tmp_path, caplog, lo_profile
+):
+    reg.write(
+        WriteSet(
+            appends=[
+                {C.TICKET: f"ADU/{i}", C.NAME: f"Pengadu {i}", C.STATUS: "Baru"}
+                for i in range(1, 4)
+            ],
+            history=[{"No. Aduan": "ADU/1", "Peristiwa": "diterima"}],
+            meta={"seq:2026-11": "3"},
+        )
+    )
+    # staff opened it in LibreOffice Calc and saved: shared strings, LibreOffice's own XML
+    lo = tmp_path / "lo"
+    soffice(reg.path, lo, "xlsx:Calc MS Excel 2007 XML", lo_profile)
+    shutil.copy(lo / "register.xlsx", reg.path)
+    with zipfile.ZipFile(reg.path) as z:
+        assert b't="s"' in z.read(member(reg.path, HISTORY_TAB))  # headers are shared strings
+    res = reg.write(
+        WriteSet(
+            updates=[RowUpdate({C.STATUS: "Diproses", C.STEP: "2. Jawab & <cek>"}, ticket="ADU/2")],
+            appends=[{C.TICKET: "ADU/4", C.TEXT: "baris 1\nbaris 2", C.CONTACT: "0812"}],
+            history=[{"No. Aduan": "ADU/2", "Peristiwa": "tahap 2", "Kunci": "k2"}],
+            meta={"seq:2026-11": "4", "imap:uidvalidity": "9"},
+        )
+    )
+    assert (res.updated, res.appended, res.skipped) == (1, 1, [])
+    assert "openpyxl" not in caplog.text  # patched, not the fallback
+
+    out = tmp_path / "csv"
+    soffice(reg.path, out, CSV_ALL_SHEETS, lo_profile)
+    table = list(csv.reader((out / f"register-{REGISTER_TAB}.csv").open(encoding="utf-8")))
+    heads = table[0]
+    got = [dict(zip(heads, r, strict=False)) for r in table[1:]]
+    assert [r[C.TICKET] for r in got] == ["ADU/1", "ADU/2", "ADU/3", "ADU/4"]
+    assert [r[C.STATUS] for r in got] == ["Baru", "Diproses", "Baru", ""]
+    assert got[1][C.STEP] == "2. Jawab & <cek>" and got[1][C.NAME] == "Pengadu 2"
+    assert got[3][C.TEXT] == "baris 1\nbaris 2" and got[3][C.CONTACT] == "0812"
+    hist = list(csv.reader((out / f"register-{HISTORY_TAB}.csv").open(encoding="utf-8")))
+    assert hist[0] == HISTORY_HEADERS
+    assert hist[1:] == [
+        ["", "ADU/1", "diterima", "", "", ""],
+        ["", "ADU/2", "tahap 2", "", "", "k2"],
+    ]
+    meta = list(csv.reader((out / f"register-{META_TAB}.csv").open(encoding="utf-8")))
+    assert meta == [["key", "value"], ["seq:2026-11", "4"], ["imap:uidvalidity", "9"]]
+    # and the other two readers agree
+    assert reg.read().meta == {"seq:2026-11": "4", "imap:uidvalidity": "9"}
+    ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
+    assert ws.cell(3, col(ws, C.STEP)).value == "2. Jawab & <cek>"
+    assert [r[C.STATUS] for r in calamine_dicts(reg.path)] == ["Baru", "Diproses", "Baru", ""]

@@ -503,8 +503,10 @@ def _build(
         now = now.replace(tzinfo=UTC)
     msg = EmailMessage()
     msg["From"] = formataddr((_header_safe(ident.from_name, 100), ident.from_address))
-    if ident.reply_to:
-        msg["Reply-To"] = ident.reply_to
+    # a task email's own Reply-To carries the token its role decides with (aduan.replies)
+    reply_to = str(n.context.get("reply_to") or "") or ident.reply_to
+    if reply_to and _ADDR_RE.match(reply_to):
+        msg["Reply-To"] = reply_to
     msg["To"] = ", ".join(recipients)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now)

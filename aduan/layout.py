@@ -125,11 +125,11 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
             width=14,
             help="Saluran aduan; isi untuk aduan yang Anda ketik sendiri.",
         ),
-        Column(C.NAME, "intake", width=22),
+        Column(C.NAME, "intake", width=22, help="Nama pengadu."),
         Column(C.CONTACT, "intake", width=26, help="Email atau nomor telepon pengadu."),
-        Column(C.SUBJECT, "intake", width=30),
-        Column(C.TEXT, "intake", width=50),
-        Column(C.ATTACHMENTS, "system", width=30),
+        Column(C.SUBJECT, "intake", width=30, help="Pokok aduan, singkat."),
+        Column(C.TEXT, "intake", width=50, help="Isi aduan selengkapnya."),
+        Column(C.ATTACHMENTS, "system", width=30, help="Berkas lampiran aduan (diisi otomatis)."),
     ]
     for c in sop.staff_columns():
         choices = tuple(c.choices)
@@ -139,13 +139,13 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
             choices = ("Ya", "Tidak")
         cols.append(Column(c.name, "staff", choices, c.help, width=30 if not choices else 18))
     cols += [
-        Column(C.STEP, "system", width=34),
-        Column(C.ASSIGNEE, "system", width=20),
-        Column(C.DEADLINE, "system", width=20),
-        Column(C.STATUS, "system", width=14),
-        Column(C.LATE, "system", width=11),
-        Column(C.DOCUMENTS, "system", width=40),
-        Column(C.SOURCE, "hidden", width=10),
-        Column(C.STATE, "hidden", width=10),
+        Column(C.STEP, "system", width=34, help="Tahap SOP yang sedang berjalan."),
+        Column(C.ASSIGNEE, "system", width=20, help="Peran yang harus bertindak pada tahap ini."),
+        Column(C.DEADLINE, "system", width=20, help="Batas waktu tahap ini (jam kerja)."),
+        Column(C.STATUS, "system", width=14, help="Status aduan: " + ", ".join(STATUSES) + "."),
+        Column(C.LATE, "system", width=11, help="Ya bila tahap ini melewati tenggat."),
+        Column(C.DOCUMENTS, "system", width=40, help="Dokumen yang sudah dibuat untuk aduan ini."),
+        Column(C.SOURCE, "hidden", width=10, help="Message-ID email asal (catatan sistem)."),
+        Column(C.STATE, "hidden", width=10, help="Catatan sistem; jangan diubah."),
     ]
     return Layout(cols)

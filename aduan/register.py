@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError
-from .layout import STATUSES, C
 from .model import Snapshot, WriteSet
 
 if TYPE_CHECKING:
@@ -72,21 +71,6 @@ KIND_LABEL = {
     "staff": "Petugas",
     "hidden": "Sistem (kolom tersembunyi, jangan diubah)",
 }
-# Help for fixed columns whose Column.help is empty (layout.py leaves some blank).
-DEFAULT_HELP = {
-    C.NAME: "Nama pengadu.",
-    C.SUBJECT: "Pokok aduan, singkat.",
-    C.TEXT: "Isi aduan selengkapnya.",
-    C.ATTACHMENTS: "Berkas lampiran aduan (diisi otomatis).",
-    C.STEP: "Tahap SOP yang sedang berjalan.",
-    C.ASSIGNEE: "Peran yang harus bertindak pada tahap ini.",
-    C.DEADLINE: "Batas waktu tahap ini (jam kerja).",
-    C.STATUS: "Status aduan: " + ", ".join(STATUSES) + ".",
-    C.LATE: "Ya bila tahap ini melewati tenggat.",
-    C.DOCUMENTS: "Dokumen yang sudah dibuat untuk aduan ini.",
-    C.SOURCE: "Message-ID email asal (catatan sistem).",
-    C.STATE: "Catatan sistem; jangan diubah.",
-}
 GUIDE_INTRO = [
     "Setiap baris tab 'Register Aduan' adalah satu aduan. Sistem Aduan membaca dan "
     "memperbarui register ini setiap beberapa menit.",
@@ -118,7 +102,7 @@ def guide_rows(layout: Layout) -> list[list[str]]:
                 c.name,
                 KIND_LABEL.get(c.kind, c.kind),
                 ", ".join(c.choices),
-                c.help or DEFAULT_HELP.get(c.name, ""),
+                c.help,
             ]
         )
     return rows

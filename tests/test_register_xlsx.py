@@ -124,6 +124,12 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
     )
 
 
+@pytest.mark.parametrize("sop", ["bpbd-karanganyar", "dinsos-blitar"])
+def test_every_column_explains_itself_in_the_guide(sop):
+    layout = build_layout(load_sop(REPO / f"config/sop/{sop}.yaml"))
+    assert [c.name for c in layout.columns if not c.help.strip()] == []
+
+
 # ---------------------------------------------------------------- init
 def test_init_creates_everything(tmp_path, layout):
     path = tmp_path / "sub" / "register.xlsx"

@@ -344,6 +344,8 @@ class XlsxRegister:
         cells: Cells = {}
         for upd, i in self._locate(ws.updates, table, result):
             cells.setdefault(i + 2, {}).update(self._row_cells(i + 2, upd.values, table, i))
+            if upd.staff:
+                cells[i + 2].update(self._staff_cells(upd.staff, table, i))
             result.updated += 1
         next_row = table.last_used() + 3
         for values in ws.appends:
@@ -433,6 +435,16 @@ class XlsxRegister:
                 if kind == "intake" and table.rows[i][c].strip():
                     continue
             out[c + 1] = clean_text(v)
+        return out
+
+    def _staff_cells(self, staff: dict[str, str], table: _Table, i: int) -> dict[int, str]:
+        """A decision made by email reply: staff columns, only where still empty
+        (what staff typed meanwhile wins)."""
+        out = {}
+        for name, v in staff.items():
+            c = table.cols.get(name)
+            if self._kinds.get(name) == "staff" and c is not None and not table.rows[i][c].strip():
+                out[c + 1] = clean_text(v)
         return out
 
     # -------------------------------------------------------------- file I/O

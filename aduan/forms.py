@@ -199,8 +199,6 @@ def responses_to_mails(
                 out.counts["form_blank"] += 1
             continue
         rid = response_id(raw_time, answers)
-        if f"<form-{rid}@aduan.invalid>" in known:
-            continue
         when = parse_time(raw_time, tz, now)
         if cfg.since and when and when.date() < cfg.since:
             out.counts["form_before_since"] += 1
@@ -210,6 +208,10 @@ def responses_to_mails(
     responses.sort(key=lambda r: (r[0] or now, r[1]))
     spam = _spam(responses, cols, cfg.spam_limit)
     for when, rid, raw_time, cells in responses:
+        # registered ones still count for spam above: the repeats of a burst whose
+        # first was registered last cycle are still repeats
+        if f"<form-{rid}@aduan.invalid>" in known:
+            continue
         if rid in spam:
             out.counts["form_spam"] += 1
             continue

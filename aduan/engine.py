@@ -663,6 +663,8 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
                 key=f"{ticket}|pulih",
             )
         run.states[ticket] = st
+        if not st.closed:
+            _check_choices(run, ticket, row)
         run.advance(ticket, values, st)
         _emit_update(run, RowUpdate(values={}, ticket=ticket), row.values, st)
 
@@ -719,6 +721,18 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
     return d
 
 
+def _check_choices(run: _Run, ticket: str, row: Row) -> None:
+    """Log a staff cell that is not one of its column's choices (it moves nothing)."""
+    for col in run.cfg.layout.columns:
+        v = row.get(col.name)
+        known = {c.casefold() for c in col.choices}
+        if col.kind == "staff" and known and v and v.casefold() not in known:
+            run.log(
+                f"{ticket}: isi kolom '{col.name}' {v[:40]!r} bukan pilihan yang dikenal "
+                f"({', '.join(col.choices)}); diabaikan"
+            )
+
+
 def _emit_update(run: _Run, upd: RowUpdate, current: dict[str, str], st: RowState) -> None:
     vals = run.system_values(st)
     changed = {k: v for k, v in vals.items() if (current.get(k) or "") != v}
@@ -731,8 +745,14 @@ def _emit_update(run: _Run, upd: RowUpdate, current: dict[str, str], st: RowStat
 def _register_typed_row(run: _Run, row: Row, values: dict[str, str]) -> None:
     """A row staff typed in (WA/SMS/phone/walk-in): number it and start its SOP."""
     cfg = run.cfg
-    received = idfmt.parse_tanggal(row.get(C.RECEIVED), cfg.tz)
+    typed = row.get(C.RECEIVED)
+    received = idfmt.parse_tanggal(typed, cfg.tz)
+    note = ""
     if received is None or received > run.now:
+        if typed:  # staff typed something we cannot use: say so, do not guess
+            note = (
+                f"; Diterima {typed[:40]!r} tidak terbaca atau di masa depan, dipakai waktu dicatat"
+            )
         received = run.now
     ticket = run.next_ticket(received)
     st = _fresh_state(cfg, received, run.now)
@@ -745,7 +765,7 @@ def _register_typed_row(run: _Run, row: Row, values: dict[str, str]) -> None:
     run.event(
         ticket,
         "Aduan dicatat",
-        f"diketik petugas; saluran {channel}",
+        f"diketik petugas; saluran {channel}{note}",
         key=f"{ticket}|dicatat",
         when=run.now,
     )
@@ -759,7 +779,11 @@ def _register_typed_row(run: _Run, row: Row, values: dict[str, str]) -> None:
 
 def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> None:
     cfg = run.cfg
-    received = _plausible_date(mail.date, run.now) or run.now
+    received = _plausible_date(mail.date, run.now)
+    notes = list(mail.problems)
+    if mail.date is not None and received is None:
+        notes.append(f"tanggal email {mail.date.isoformat()} tidak wajar; dipakai waktu diterima")
+    received = received or run.now
     ticket = run.next_ticket(received)
     st = _fresh_state(cfg, received, run.now)
     year = received.astimezone(cfg.tz).year
@@ -800,8 +824,8 @@ def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> N
         detail = f"{mail.reason or mail.channel}; kontak {mail.from_addr or '-'}"
     if quoted:
         detail += f"; menyebut aduan {quoted}"
-    if mail.problems:
-        detail += "; catatan: " + "; ".join(mail.problems)[:500]
+    if notes:
+        detail += "; catatan: " + "; ".join(notes)[:500]
     run.event(ticket, "Aduan diterima", detail, key=f"{ticket}|dicatat")
     run.d.counts["registered_mail"] += 1
     run.d.consumed.append(mail.source_key)

@@ -52,13 +52,15 @@ import logging
 import os
 import random
 import re
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
-import tenacity
+from google.auth.exceptions import GoogleAuthError
 from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
@@ -88,6 +90,7 @@ MAX_CELL = 50_000  # Google refuses longer cell text
 TRUNCATED = " …[dipotong]"
 META_HEADERS = ["key", "value"]
 ID_KEY = "sheet_id:"  # _aduan rows caching tab ids; not shown to the engine
+WRITE_KEY = "write:last"  # _aduan row: the id of the last write batch; not shown either
 REPAIR_ROUNDS = 3
 GROW_ROWS = 1000  # rows added to the register at a time, with their dropdowns
 GROW_MARGIN = 50
@@ -239,6 +242,7 @@ class SheetsRegister:
         self._email = ""
         self.retries = retries if retries is not None else getattr(conf, "retries", 5)
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self._sleep = time.sleep
         self._ids: dict[str, int] = {}  # tab title -> sheetId, from the _aduan cache
         self._ids_dirty = False  # fetched this run: persist with the next write
         self._meta_rows: dict[str, int] = {}  # meta key -> 0-based row in _aduan
@@ -332,48 +336,49 @@ class SheetsRegister:
                 logger.debug("closing the Sheets session failed", exc_info=True)
 
     # ------------------------------------------------------------ the edge
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        """Run one API call with bounded exponential backoff; errors become RegisterError."""
+    def _call(
+        self, what: str, fn: Callable[[], T], applied: Callable[[], bool] | None = None
+    ) -> T | None:
+        """Run one API call with bounded exponential backoff; errors become RegisterError.
 
-        def transient(e: BaseException) -> bool:
-            if isinstance(e, APIError):
-                return e.code in RETRY_CODES
-            return isinstance(e, requests.ConnectionError | requests.Timeout)
-
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(max(1, self.retries)),
-            wait=tenacity.wait_exponential(multiplier=self.backoff_s, max=self.max_backoff_s),
-            retry=tenacity.retry_if_exception(transient),
-            before_sleep=lambda rs: logger.warning(
-                "Google Sheets %s: %s; retry %d", what, rs.outcome.exception(), rs.attempt_number
-            ),
-            reraise=True,
-        )
-        try:
-            return retrying(fn)
-        except APIError as e:
-            raise self._api_error(what, e) from None
-        except (requests.ConnectionError, requests.Timeout) as e:
-            raise RegisterError(
-                f"Google Sheets tidak dapat dihubungi saat {what} ({type(e).__name__}); "
-                "dicoba lagi pada siklus berikutnya",
-                permanent=False,
-            ) from None
-        except requests.RequestException as e:
-            raise RegisterError(
-                f"Google Sheets: {what} gagal ({type(e).__name__})", permanent=False
-            ) from None
-        except Exception as e:
-            # google-auth refusing the key (RefreshError) and the like
-            from google.auth.exceptions import GoogleAuthError
-
-            if isinstance(e, GoogleAuthError):
+        A write that failed with 5xx or a lost connection may still have been applied
+        by Google; retrying it blindly would append rows twice. ``applied`` asks the
+        sheet whether it was: then None is returned (applied, answer lost)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn()
+            except (APIError, requests.ConnectionError, requests.Timeout) as e:
+                code = e.code if isinstance(e, APIError) else 0
+                if code and code not in RETRY_CODES or attempt >= max(1, self.retries):
+                    raise self._translate(what, e) from None
+                ambiguous = code != 429  # a 429 is refused before anything is done
+                if applied is not None and ambiguous and applied():
+                    logger.warning("Google Sheets %s: %s, but the write was applied", what, e)
+                    return None
+                wait = min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
+                logger.warning("Google Sheets %s: %s; retry %d in %.1f s", what, e, attempt, wait)
+                self._sleep(wait)
+            except requests.RequestException as e:
                 raise RegisterError(
-                    f"Google menolak kunci akun layanan {self._email or ''} ({type(e).__name__}); "
+                    f"Google Sheets: {what} gagal ({type(e).__name__})", permanent=False
+                ) from None
+            except GoogleAuthError as e:
+                raise RegisterError(
+                    f"Google menolak kunci akun layanan {self._email} ({type(e).__name__}); "
                     "periksa bahwa kunci belum dihapus dan Google Sheets API aktif di proyeknya",
                     permanent=True,
                 ) from None
-            raise
+
+    def _translate(self, what: str, e: Exception) -> RegisterError:
+        if isinstance(e, APIError):
+            return self._api_error(what, e)
+        return RegisterError(
+            f"Google Sheets tidak dapat dihubungi saat {what} ({type(e).__name__}); "
+            "dicoba lagi pada siklus berikutnya",
+            permanent=False,
+        )
 
     def _api_error(self, what: str, e: APIError) -> RegisterError:
         msg = str(e.error.get("message", ""))[:300]
@@ -412,12 +417,28 @@ class SheetsRegister:
             lambda: self._http().spreadsheets_get(self.key, params=params),
         )
 
-    def _batch_update(self, body: dict, fields: str = "", what: str = "menulis register") -> dict:
+    def _batch_update(
+        self,
+        body: dict,
+        fields: str = "",
+        what: str = "menulis register",
+        applied: Callable[[], bool] | None = None,
+    ) -> dict | None:
         url = SPREADSHEET_BATCH_UPDATE_URL % self.key
         params = {"fields": fields} if fields else None
         return self._call(
-            what, lambda: self._http().request("post", url, params=params, json=body).json()
+            what,
+            lambda: self._http().request("post", url, params=params, json=body).json(),
+            applied,
         )
+
+    def _written(self, write_id: str) -> bool:
+        """Did the write marked ``write_id`` land? (Its batch sets that meta cell.)"""
+        (metas,) = self._batch_get([quote_tab(META_TAB)], "memeriksa penulisan")
+        for row in metas.get("values") or []:
+            if len(row) > 1 and str(row[0]).strip() == WRITE_KEY:
+                return str(row[1]) == write_id
+        return False
 
     def _titles(self) -> dict[str, int]:
         meta = self._metadata("sheets.properties(sheetId,title)")
@@ -462,7 +483,7 @@ class SheetsRegister:
             if key.startswith(ID_KEY):
                 with contextlib.suppress(ValueError):
                     self._ids[key[len(ID_KEY) :]] = int(cells[1])
-            else:
+            elif key != WRITE_KEY:
                 meta[key] = cells[1]
         self._meta_len = len(values)
         return meta
@@ -521,7 +542,9 @@ class SheetsRegister:
             reqs.append(_append(reg, new_rows))
         if ws.history:
             reqs.append(_append(ids[HISTORY_TAB], [_history_row(h) for h in ws.history]))
-        reqs += self._meta_requests(ws.meta, ids)
+        # a marker in the same atomic batch tells, after a lost answer, whether it landed
+        write_id = secrets.token_hex(8)
+        reqs += self._meta_requests({**ws.meta, WRITE_KEY: write_id}, ids)
         body: dict[str, Any] = {"requests": reqs}
         ranges = [_row_range(p.src + 1, len(table.headers)) for p in planned]
         if ranges:
@@ -530,10 +553,12 @@ class SheetsRegister:
                 "responseRanges": ranges,
                 "responseIncludeGridData": True,
             }
-        resp = self._batch_update(body, fields=_RESPONSE_FIELDS)
+        resp = self._batch_update(
+            body, fields=_RESPONSE_FIELDS, applied=lambda: self._written(write_id)
+        )
         self._ids_dirty = False
         result.appended = len(new_rows)
-        after = _rows_back(resp, reg, len(ranges))
+        after = _rows_back(resp, reg, len(ranges)) if resp is not None else None
         if after is None:  # cannot tell where the rows landed: check by reading again
             wrong = planned
         else:
@@ -543,7 +568,7 @@ class SheetsRegister:
         result.updated = len(planned) - len(wrong)
         if wrong:
             logger.warning(
-                "%d of %d updated rows were moved by staff during the write; repairing",
+                "%d of %d updated rows not confirmed (moved by staff meanwhile?); repairing",
                 len(wrong),
                 len(planned),
             )
@@ -796,7 +821,7 @@ class SheetsRegister:
                 "responseIncludeGridData": True,
             }
             resp = self._batch_update(body, fields=_RESPONSE_FIELDS, what="memperbaiki register")
-            back = _rows_back(resp, reg, len(checks))
+            back = _rows_back(resp or {}, reg, len(checks))
             if back is not None and all(
                 _at(row, tc).strip() == expect.strip() and [_at(row, c) for c in ident] == idents
                 for (_, expect, idents), row in zip(checks, back, strict=True)

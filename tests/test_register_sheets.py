@@ -661,7 +661,7 @@ def updates(*tickets: int) -> WriteSet:
 def assert_every_row_is_its_own(sheet, updated, gone=()) -> None:
     """Each ticket's system cells are its own (new if updated, else as before) and
     every staff note is still there."""
-    rows = [r for r in sheet.dicts() if r[C.TICKET]]
+    rows = [r for r in sheet.dicts() if r[C.TICKET] in {f"ADU/{i}" for i in range(1, N + 1)}]
     seen = set()
     for r in rows:
         i = int(r[C.TICKET].split("/")[1])
@@ -779,9 +779,43 @@ def test_429_and_500_are_retried_with_backoff(sheet):
     s.fail_next(429, 2, match="values.batchGet")
     s.fail_next(500, 1, match="batchUpdate")
     sheet.reg.read()
-    sheet.reg.write(WriteSet(meta={"a": "1"}))
-    assert s.count("values.batchGet") == 3 and s.count("batchUpdate") == 2
+    sheet.reg.write(WriteSet(meta={"a": "1"}, appends=[{C.TICKET: "ADU/1"}]))
+    # the 500 is ambiguous: one read of _aduan tells the write did not land, then a retry
+    assert s.count("values.batchGet") == 3 + 1 and s.count("batchUpdate") == 2
     assert sheet.open().read().meta == {"a": "1"}
+    assert [r[C.TICKET] for r in sheet.dicts()] == ["ADU/1"]
+
+
+def test_write_applied_but_answer_lost_is_not_applied_twice(busy):
+    """Google applied the batch, the connection dropped before the answer: no retry
+    may append the new complaint or the Riwayat events a second time."""
+    import requests
+
+    s = busy.server
+    client = s.client()
+    session = client.http_client.session
+    real = session.request
+
+    def drop_first_write(method, url, *a, **kw):
+        r = real(method, url, *a, **kw)
+        if ":batchUpdate" in url and not getattr(drop_first_write, "done", False):
+            drop_first_write.done = True
+            raise requests.ConnectionError("connection reset by peer")
+        return r
+
+    session.request = drop_first_write
+    reg = SheetsRegister(busy.settings, busy.layout, client=client, backoff_s=0.001)
+    reg.read()
+    s.reset_counts()
+    ws = updates(2, 4)
+    ws.appends.append({C.TICKET: "ADU/7", C.NAME: "Dari email"})
+    ws.history.append({"No. Aduan": "ADU/7", "Peristiwa": "Aduan diterima"})
+    res = reg.write(ws)
+    assert (res.updated, res.appended, res.skipped) == (2, 1, [])
+    assert [r[C.TICKET] for r in busy.dicts()].count("ADU/7") == 1
+    assert [r[1] for r in busy.cells(HISTORY_TAB)].count("ADU/7") == 1
+    assert s.count("batchUpdate") == 1, "checked, not retried"
+    assert_every_row_is_its_own(busy, {2, 4})
 
 
 def test_retries_are_bounded_then_transient_error(sheet, caplog):

@@ -157,7 +157,7 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         rep.counts["rows"] = len(snap.rows)
         for p in snap.problems:
             rep.problem(f"register: {p}")
-        mails += form_mails(settings, snap, now, rep)  # online form responses (issue 12)
+        mails += form_mails(settings, snap, now, rep, reg)  # online form responses (issue 12)
         if spool.counts()["staged"]:
             kept, dropped = spool.recover(_confirmed_keys(snap))
             rep.counts["spool_recovered"] += kept
@@ -340,6 +340,9 @@ def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bo
     other than the officer and the head when the complaint is confidential."""
     n = entry.notification
     confidential = bool(n.context.get("confidential"))
+    if n.kind == "ringkasan":  # a daily digest is for one person (aduan.digest)
+        person = n.context.get("person") or ""
+        return [([person], True)] if person else []
     if n.to_complainant:
         from .engine import _EMAIL_RE
 

@@ -333,18 +333,20 @@ def _mail(
 
 
 # ------------------------------------------------------------------- reading
-def read_responses(settings: Any, snap: Snapshot) -> list[list[Any]]:
+def read_responses(settings: Any, snap: Snapshot, reg: Any = None) -> list[list[Any]]:
     """The responses tab's rows (header first), from the register's own read when
-    the backend already fetched it, else from the file or spreadsheet named."""
+    the backend already fetched it, else from the file or spreadsheet named.
+
+    ``reg`` is the cycle's register: a Google one lends its connection."""
     cfg = settings.forms
     if cfg.tab in snap.extra:
         return snap.extra[cfg.tab]
-    reg = settings.register_
-    if cfg.spreadsheet_id or (reg.type == "google" and not cfg.file):
-        return _read_sheet(settings, cfg.spreadsheet_id or reg.spreadsheet_id, cfg.tab)
-    if not cfg.file and reg.type != "xlsx":
+    conf = settings.register_
+    if cfg.spreadsheet_id or (conf.type == "google" and not cfg.file):
+        return _read_sheet(settings, reg, cfg.spreadsheet_id or conf.spreadsheet_id, cfg.tab)
+    if not cfg.file and conf.type != "xlsx":
         raise RegisterError("forms.file atau forms.spreadsheet_id harus diisi", permanent=True)
-    return _read_file(settings.path(cfg.file or reg.path), cfg.tab)
+    return _read_file(settings.path(cfg.file or conf.path), cfg.tab)
 
 
 def _read_file(path: Path, tab: str) -> list[list[Any]]:
@@ -377,9 +379,11 @@ def _read_file(path: Path, tab: str) -> list[list[Any]]:
         raise RegisterError(f"{path}: tab '{tab}' tidak terbaca ({e})", permanent=False) from None
 
 
-def _read_sheet(settings: Any, spreadsheet_id: str, tab: str) -> list[list[Any]]:
-    """A responses tab of a Google Sheet: one ``values:batchGet``."""
-    from .layout import build_layout
+def _read_sheet(settings: Any, reg: Any, spreadsheet_id: str, tab: str) -> list[list[Any]]:
+    """A responses tab of a Google Sheet: one ``values:batchGet``.
+
+    Until the Sheets backend reads it in the register's own batchGet (Snapshot.extra)
+    this is one request more per cycle."""
     from .sheets import SheetsRegister, quote_tab
 
     conf = settings.register_
@@ -388,19 +392,30 @@ def _read_sheet(settings: Any, spreadsheet_id: str, tab: str) -> list[list[Any]]
             "forms.spreadsheet_id membutuhkan kredensial Google: register.type google",
             permanent=True,
         )
-    s = settings.model_copy(
-        update={"register_": conf.model_copy(update={"spreadsheet_id": spreadsheet_id})}
-    )
-    reg = SheetsRegister(s, build_layout(settings.load_sop(), settings.categories))
+    own = isinstance(reg, SheetsRegister)
+    if own and reg.key == spreadsheet_id:
+        sheet = reg
+    else:
+        from .layout import build_layout
+
+        s = settings.model_copy(
+            update={"register_": conf.model_copy(update={"spreadsheet_id": spreadsheet_id})}
+        )
+        layout = reg.layout if own else build_layout(settings.load_sop(), settings.categories)
+        # the register's client: the same credentials and session (tests' local server too)
+        sheet = SheetsRegister(s, layout, client=reg._client if own else None)
     try:
-        (got,) = reg._batch_get([quote_tab(tab)], "membaca tanggapan formulir")
+        (got,) = sheet._batch_get([quote_tab(tab)], "membaca tanggapan formulir")
     finally:
-        reg.close()
+        if not own:
+            sheet.close()
     return got.get("values") or []
 
 
 # ----------------------------------------------------------------- the cycle
-def form_mails(settings: Any, snap: Snapshot, now: datetime, rep: Any) -> list[InboundMail]:
+def form_mails(
+    settings: Any, snap: Snapshot, now: datetime, rep: Any, reg: Any = None
+) -> list[InboundMail]:
     """The cycle's one call: new form responses as complaints (none when no
     ``forms.tab`` is set). Problems go into ``rep`` (a CycleReport); a tab that
     cannot be read is a problem, never a crash, and the rest of the run goes on."""
@@ -408,7 +423,7 @@ def form_mails(settings: Any, snap: Snapshot, now: datetime, rep: Any) -> list[I
     if not cfg.tab:
         return []
     try:
-        table = read_responses(settings, snap)
+        table = read_responses(settings, snap, reg)
     except RegisterError as e:
         rep.problem(f"formulir online: {e}")
         return []

@@ -372,3 +372,78 @@ def test_sop_end_to_end_from_a_form_response(make_settings, name):
         assert notified in [m["To"] for m in new], (cells, [m["To"] for m in new])
     assert row[C.STATUS] == "Selesai"
     assert len(rows(reg)) == 1, "the response was registered once through the whole SOP"
+
+
+# ------------------------------------------------------------ Google Sheets
+SHEET_ROWS = [
+    ["Stempel waktu", "Isi Aduan", "Nama Lengkap", "Alamat Email"],
+    ["02/11/2026 07:58:10", "Jembatan retak", "Budi", "budi@contoh.id"],
+    ["02/11/2026 07:59:30", "Banjir di pasar", "Sri", "sri@contoh.id"],
+]
+
+
+def sheets_office(make_settings, tmp_path, server, forms_in_other: bool = False):
+    from aduan.layout import build_layout
+    from tests.test_register_sheets import key_file
+
+    key = server.create_spreadsheet("Register", tabs=["Sheet1", TAB])
+    other = server.create_spreadsheet("Formulir", tabs=[TAB]) if forms_in_other else ""
+    s = make_settings(
+        "bpbd",
+        register={
+            "type": "google",
+            "spreadsheet_id": key,
+            "credentials_file": str(key_file(tmp_path)),
+        },
+        forms={"tab": TAB, "spreadsheet_id": other},
+    )
+    layout = build_layout(s.load_sop(), s.categories)
+
+    def register():
+        from aduan.sheets import SheetsRegister
+
+        return SheetsRegister(s, layout, client=server.client(), backoff_s=0.001)
+
+    register().init()
+    server.set_cells(other or key, TAB, SHEET_ROWS)
+    server.reset_counts()
+    return s, key, register
+
+
+@pytest.mark.parametrize("other", [False, True], ids=["same-spreadsheet", "other-spreadsheet"])
+def test_responses_from_a_google_sheet_registered_once(
+    make_settings, tmp_path, sheets_server, other
+):
+    s, key, register = sheets_office(make_settings, tmp_path, sheets_server, other)
+    rep = run_cycle(s, now=T0, register=register())
+    assert rep.problems == [], rep.problems
+    table = sheets_server.cells(key, REGISTER_TAB)
+    head = table[0]
+    got = [dict(zip(head, r, strict=False)) for r in table[1:]]
+    assert [(r[C.NAME], r[C.CHANNEL]) for r in got] == [
+        ("Budi", "Formulir Online"),
+        ("Sri", "Formulir Online"),
+    ]
+    assert got[0][C.RECEIVED] == "02/11/2026 07.58"
+    # the responses cost one read, whatever their number (the seam to fold it into
+    # the register's own batchGet is Snapshot.extra)
+    gets = [r for r in sheets_server.requests if r.kind == "values.batchGet"]
+    assert len(gets) == 2
+    # staff sort the responses newest first: nothing new
+    rows_sorted = [SHEET_ROWS[0], SHEET_ROWS[2], SHEET_ROWS[1]]
+    sheets_server.set_cells(s.forms.spreadsheet_id or key, TAB, rows_sorted)
+    sheets_server.reset_counts()
+    rep = run_cycle(s, now=T0 + timedelta(minutes=1), register=register())
+    assert rep.problems == [] and rep.counts["form_new"] == 0
+    assert len(sheets_server.cells(key, REGISTER_TAB)) == 3
+    kinds = [r.kind for r in sheets_server.requests]
+    assert kinds.count("values.batchGet") == 2 and kinds.count("values.append") == 0
+
+
+def test_extra_tab_read_with_the_register_costs_nothing_more(make_settings):
+    from aduan.forms import read_responses
+    from aduan.model import Snapshot
+
+    s = make_settings("bpbd", forms={"tab": TAB, "file": "/nonexistent/never-read.xlsx"})
+    snap = Snapshot(headers=[], rows=[], extra={TAB: SHEET_ROWS})
+    assert read_responses(s, snap) is SHEET_ROWS

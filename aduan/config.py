@@ -254,6 +254,39 @@ class RepliesCfg(_Strict):
         return ReplyKeys(cur.encode(), prev.encode(), self.previous_valid_until)
 
 
+class GoogleCfg(_Strict):
+    """The Google identity Aduan acts as, and where documents go on Drive.
+
+    ``service_account``: a key file (or env var), as for the Sheets register;
+    uploads work only into a Shared Drive (service accounts own no storage).
+    ``oauth_user``: the office's own Google account (also plain @gmail.com),
+    authorised once with ``aduan auth google``; the refresh token lives in
+    ``token_file`` (0600, outside the repo). See docs/google-akun.md.
+    """
+
+    auth: Literal["service_account", "oauth_user"] = "service_account"
+    key_file: str = ""  # service account JSON key; default: register.credentials_file
+    key_env: str = ""  # or an env var holding that path or the JSON itself
+    token_file: str = "~/.config/aduan/google-token.json"  # oauth_user, written by auth
+    client_secrets_file: str = ""  # the OAuth client (Desktop app) JSON, for `aduan auth`
+    drive_folder_id: str = ""  # empty: documents stay on this server only
+    shared_drive: bool = False  # the folder is in a Shared Drive (supportsAllDrives)
+    timeout_s: float = 60
+    retries: int = Field(default=3, ge=1, le=10)  # attempts on 429/5xx within one run
+
+    @field_validator("drive_folder_id")
+    @classmethod
+    def _folder(cls, v: str) -> str:
+        v = v.strip()
+        m = re.search(r"/folders/([A-Za-z0-9_-]+)", v)  # a pasted folder address
+        v = m.group(1) if m else v
+        if v and not re.fullmatch(r"[A-Za-z0-9_-]{5,200}", v):
+            raise ValueError(
+                f"{v!r} is not a Drive folder id (the part after /folders/ in its address)"
+            )
+        return v
+
+
 class EscalationRung(_Strict):
     at: float = Field(gt=0)  # multiple of the allowed time
     to: list[str]  # 'assignee', 'superior', 'head' or a role id
@@ -302,6 +335,7 @@ class Settings(_Strict):
     documents: DocumentsCfg = DocumentsCfg()
     replies: RepliesCfg = RepliesCfg()
     forms: FormsCfg = FormsCfg()
+    google: GoogleCfg = GoogleCfg()
     paths: Paths = Paths()
     templates: str = "templates"
     base: str = "."

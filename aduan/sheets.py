@@ -240,14 +240,13 @@ class SheetsRegister:
         self._kinds = {c.name: c.kind for c in layout.columns}
         self._client = client
         self._email = ""
-        self.retries = retries if retries is not None else getattr(conf, "retries", 5)
+        self.retries = retries if retries is not None else conf.retries
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self._sleep = time.sleep
         self._ids: dict[str, int] = {}  # tab title -> sheetId, from the _aduan cache
         self._ids_dirty = False  # fetched this run: persist with the next write
         self._meta_rows: dict[str, int] = {}  # meta key -> 0-based row in _aduan
         self._meta_tab = False
-        self._meta_len = 0
         self._table: _Table | None = None
 
     # ------------------------------------------------------------ connection
@@ -275,8 +274,7 @@ class SheetsRegister:
                 "buat kunci JSON baru di Google Cloud Console (IAM → Service Accounts → Keys)",
             ) from None
         self._client = gspread.Client(auth=creds)
-        timeout = getattr(self._settings.register_, "timeout_s", 60)
-        self._client.http_client.set_timeout(timeout)
+        self._client.http_client.set_timeout(self._settings.register_.timeout_s)
         return self._client
 
     def _key_info(self) -> dict:
@@ -301,7 +299,7 @@ class SheetsRegister:
                 key="register.credentials_file",
             )
         if not raw.startswith("{"):
-            path = Path(os.path.expanduser(raw or where))
+            path = self._settings.path(raw) if raw else Path(where)
             try:
                 raw = path.read_text(encoding="utf-8")
             except OSError as e:
@@ -351,12 +349,14 @@ class SheetsRegister:
                 return fn()
             except (APIError, requests.ConnectionError, requests.Timeout) as e:
                 code = e.code if isinstance(e, APIError) else 0
-                if code and code not in RETRY_CODES or attempt >= max(1, self.retries):
+                if code and code not in RETRY_CODES:
                     raise self._translate(what, e) from None
                 ambiguous = code != 429  # a 429 is refused before anything is done
                 if applied is not None and ambiguous and applied():
                     logger.warning("Google Sheets %s: %s, but the write was applied", what, e)
                     return None
+                if attempt >= max(1, self.retries):
+                    raise self._translate(what, e) from None
                 wait = min(self.backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
                 logger.warning("Google Sheets %s: %s; retry %d in %.1f s", what, e, attempt, wait)
                 self._sleep(wait)
@@ -434,7 +434,15 @@ class SheetsRegister:
 
     def _written(self, write_id: str) -> bool:
         """Did the write marked ``write_id`` land? (Its batch sets that meta cell.)"""
-        (metas,) = self._batch_get([quote_tab(META_TAB)], "memeriksa penulisan")
+        try:
+            (metas,) = self._batch_get([quote_tab(META_TAB)], "memeriksa penulisan")
+        except RegisterError as e:
+            # unknown whether the batch landed: neither retry nor claim success
+            raise RegisterError(
+                f"hasil penulisan ke Google Sheet tidak diketahui ({e}); "
+                "diperiksa pada siklus berikutnya",
+                permanent=False,
+            ) from None
         for row in metas.get("values") or []:
             if len(row) > 1 and str(row[0]).strip() == WRITE_KEY:
                 return str(row[1]) == write_id
@@ -485,7 +493,6 @@ class SheetsRegister:
                     self._ids[key[len(ID_KEY) :]] = int(cells[1])
             elif key != WRITE_KEY:
                 meta[key] = cells[1]
-        self._meta_len = len(values)
         return meta
 
     # ----------------------------------------------------------------- write

@@ -96,6 +96,8 @@ class EngineConfig:
     ack_limit_per_day: int = 5
     mail_domain: str = "aduan.invalid"
     attachments_prefix: str = ""
+    #: the original email is kept as email-asli.eml only up to this size (limits.message_mb)
+    max_original_bytes: int = 25 * 1024 * 1024
     #: role -> its configured addresses (who may decide a step by email reply)
     role_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the HMAC key(s) of reply tokens; None when decisions by reply are off
@@ -121,6 +123,7 @@ class EngineConfig:
             role_addresses={r: tuple(a) for r, a in settings.roles.items()},
             reply_keys=settings.replies.keys(settings.file) if settings.replies.enabled else None,
             reply_address=settings.reply_address,
+            max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
         )
 
 
@@ -815,7 +818,13 @@ def _register_mail(run: _Run, mail: InboundMail, quoted: str | None = None) -> N
         elif kind in ("intake", "staff") and v:
             values[col] = v
     keep = list(mail.attachments)
-    if mail.raw:
+    if len(mail.raw) > cfg.max_original_bytes:
+        # it would carry the attachments the limit just refused; the inbox keeps it
+        mb = cfg.max_original_bytes / (1024 * 1024)
+        notes.append(
+            f"email asli {len(mail.raw) / (1024 * 1024):.0f} MB melebihi {mb:g} MB; tidak disalin"
+        )
+    elif mail.raw:
         keep.append(Attachment("email-asli.eml", "message/rfc822", mail.raw))
     run.d.attachments.append((folder, keep))
     run.by_ticket[ticket] = Row(index=-1, values=values)

@@ -954,3 +954,91 @@ def test_register_grid_grows_with_dropdowns_before_it_runs_out(sheet, layout):
     sheet.reg.read()
     sheet.reg.write(WriteSet(appends=[{C.TICKET: "ADU/9"}]))
     assert s.sheet(key, REGISTER_TAB).row_count == 1020, "grown once, not every write"
+
+
+# ------------------------------ the server features this backend relies on
+def _batch(server, key: str, body: dict) -> dict:
+    from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+
+    http = server.client().http_client
+    return http.request("post", SPREADSHEET_BATCH_UPDATE_URL % key, json=body).json()
+
+
+def test_server_update_cells_clears_masked_cells_without_a_value(sheets_server):
+    key = sheets_server.create_spreadsheet(tabs=["T"])
+    sheets_server.set_cells(key, "T", [["a", "b", "c", "d"]])
+    rng = {
+        "sheetId": 0,
+        "startRowIndex": 0,
+        "endRowIndex": 1,
+        "startColumnIndex": 1,
+        "endColumnIndex": 3,
+    }
+    cell = {"userEnteredValue": {"stringValue": "=1+1"}}
+    _batch(
+        sheets_server,
+        key,
+        {
+            "requests": [
+                {
+                    "updateCells": {
+                        "range": rng,
+                        "rows": [{"values": [cell, {}]}],
+                        "fields": "userEnteredValue",
+                    }
+                }
+            ]
+        },
+    )
+    assert sheets_server.cells(key, "T") == [["a", "=1+1", None, "d"]], "a string, not a formula"
+
+
+def test_server_append_cells_goes_after_the_last_row_with_data_and_grows(sheets_server):
+    key = sheets_server.create_spreadsheet(tabs=["T"], rows=3)
+    sheets_server.set_cells(key, "T", [["h"], [""], ["x"]])  # a gap does not stop it
+    rows = [{"values": [{"userEnteredValue": {"stringValue": f"n{i}"}}]} for i in range(2)]
+    _batch(
+        sheets_server,
+        key,
+        {"requests": [{"appendCells": {"sheetId": 0, "rows": rows, "fields": "userEnteredValue"}}]},
+    )
+    assert sheets_server.cells(key, "T") == [["h"], [], ["x"], ["n0"], ["n1"]]
+    assert sheets_server.sheet(key, "T").row_count == 5
+
+
+def test_server_returns_the_sheet_after_the_batch_and_rolls_back_on_error(sheets_server):
+    key = sheets_server.create_spreadsheet(tabs=["T"])
+    sheets_server.set_cells(key, "T", [["a"], ["b"]])
+    cell = {"userEnteredValue": {"stringValue": "z"}}
+    upd = {
+        "updateCells": {
+            "start": {"sheetId": 0, "rowIndex": 1},
+            "rows": [{"values": [cell]}],
+            "fields": "userEnteredValue",
+        }
+    }
+    out = _batch(
+        sheets_server,
+        key,
+        {
+            "requests": [upd],
+            "includeSpreadsheetInResponse": True,
+            "responseRanges": ["T!A2:B2"],
+            "responseIncludeGridData": True,
+        },
+    )
+    (grid,) = out["updatedSpreadsheet"]["sheets"][0]["data"]
+    assert grid["startRow"] == 1
+    assert grid["rowData"][0]["values"][0]["formattedValue"] == "z"
+    with pytest.raises(Exception, match="No grid with id"):
+        _batch(
+            sheets_server,
+            key,
+            {
+                "requests": [
+                    {**upd, "updateCells": {**upd["updateCells"], "rows": [{"values": [{}]}]}},
+                    {"appendCells": {"sheetId": 99, "rows": [], "fields": "userEnteredValue"}},
+                ]
+            },
+        )
+    assert sheets_server.cells(key, "T") == [["a"], ["z"]], "all or nothing"

@@ -35,6 +35,7 @@ __all__ = [
     "COMPLAINANT_KINDS",
     "KINDS",
     "HIDDEN",
+    "TICKET_KINDS",
     "check_templates",
     "compose",
     "format_duration",
@@ -45,8 +46,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Every notification kind, in the order a complaint meets them.
-KINDS = (
+#: The kinds about one ticket, in the order a complaint meets them.
+TICKET_KINDS = (
     "tanda_terima",
     "tugas",
     "pengingat",
@@ -58,6 +59,8 @@ KINDS = (
     "balasan_pengadu",
     "pantulan",
 )
+#: Every kind: the ticket kinds and the daily digest (aduan.digest).
+KINDS = (*TICKET_KINDS, "ringkasan")
 #: Kinds addressed to the complainant (the others go to staff roles).
 COMPLAINANT_KINDS = frozenset({"tanda_terima", "jawaban_langsung", "hasil", "penyaluran"})
 _STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
@@ -213,6 +216,9 @@ def _defaults() -> dict[str, Any]:
         "nomor": "",
         "date": None,
         "failed_kind": "",
+        "person": "",
+        "items": [],
+        "late_count": 0,
     }
 
 
@@ -594,6 +600,24 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         "now": now,
         "source_message_id": "<abc@example.com>",
         "failed_kind": "tanda_terima" if kind == "pantulan" else "",
+        "person": "tim@bpbd.example.go.id" if kind == "ringkasan" else "",
+        "items": [
+            {
+                "ticket": "ADU/2026/11/0007",
+                "subject": "Jalan berlubang di Desa Ngargoyoso",
+                "category": "Infrastruktur",
+                "step_number": 5,
+                "step_label": "Tim melakukan rapat.",
+                "role": "TIM",
+                "started": started,
+                "deadline": started + timedelta(minutes=10),
+                "late": True,
+                "late_minutes": 10,
+            }
+        ]
+        if kind == "ringkasan"
+        else [],
+        "late_count": 1 if kind == "ringkasan" else 0,
     }
 
 

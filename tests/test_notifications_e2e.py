@@ -501,3 +501,85 @@ def test_confidential_complaint_mails_to_the_team_carry_no_identifying_value(
     rapat = team[0]
     assert not any(a.endswith(".docx") and "lembar" in a for a in rapat.attachment_names())
     assert "tidak dilampirkan" in rapat.text()
+
+
+# ------------------------------------------------------------------ daily digest
+class _DigestOn:
+    """The office's settings with ``digest: true`` (not yet a settings key)."""
+
+    def __init__(self, settings) -> None:
+        self._s, self.digest = settings, True
+
+    def __getattr__(self, name: str):
+        return getattr(self._s, name)
+
+
+def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server):
+    from aduan.digest import queue_digests
+
+    o = Office(make_settings, smtp_server)
+    o.complaint(at("2026-11-24 09:00"))
+    o.complaint(at("2026-11-24 09:00"))
+    o.run(at("2026-11-24 09:01"), twice=False)
+    first, second = sorted(r[C.TICKET] for r in o.rows())
+    # the first goes to the team, kept confidential; the second waits for the officer
+    o.edit(first, Perlu_Tindak_Lanjut="Ya", Rahasiakan_Identitas="Ya")
+    o.run(at("2026-11-24 09:02"), twice=False)
+    o.edit(first, Kategori="Infrastruktur")
+    o.run(at("2026-11-24 09:03"), twice=False)
+    o.edit(first, Disposisi="Tinjau lokasi.")
+    o.run(at("2026-11-24 09:04"), twice=False)
+    o.sent()
+
+    s = _DigestOn(o.s)
+    spool = Spool(o.root / "state" / "spool")
+    sop = o.s.load_sop()
+
+    def queue(moment: str) -> int:
+        reg = open_register(o.s, build_layout(sop, o.s.categories))
+        try:
+            snap = reg.read()
+        finally:
+            reg.close()
+        return queue_digests(s, spool, sop, snap, at(moment))
+
+    assert queue("2026-11-25 07:00") == 0  # before opening
+    assert queue("2026-11-25 07:30") == 3  # petugas, tim, pimpinan
+    assert queue("2026-11-25 10:00") == 0  # once a day
+    o.run(at("2026-11-25 07:31"))
+    digests = {s.to: s for s in o.sent() if s.kind == "ringkasan"}
+    assert sorted(digests) == [("petugas",), ("pimpinan",), ("tim",)]
+
+    officer = digests[("petugas",)].text()
+    assert second in officer and first not in officer and "TERLAMBAT" in officer
+    team = digests[("tim",)].text()
+    assert first in team and second not in team
+    assert "Jalan rusak di RT 1" not in team and "(dirahasiakan)" in team
+    head = digests[("pimpinan",)].text()  # every late complaint reaches the head
+    assert first in head and second in head and "Jalan rusak di RT 1" in head
+    assert "2 terbuka, 2 terlambat" in digests[("pimpinan",)].subject
+
+    assert queue("2026-11-28 08:00") == 0  # Saturday
+    assert queue("2026-11-30 07:30") == 3  # Monday: a new day, new digests
+    o.run(at("2026-11-30 07:31"))
+    again = [s for s in o.sent() if s.kind == "ringkasan"]
+    assert len(again) == 3
+    assert not {str(m.message["Message-ID"]) for m in again} & {
+        str(m.message["Message-ID"]) for m in digests.values()
+    }
+
+
+def test_digest_is_off_unless_configured(make_settings, smtp_server):
+    from aduan.digest import queue_digests
+
+    o = Office(make_settings, smtp_server)
+    o.complaint(at("2026-11-24 09:00"))
+    o.run(at("2026-11-24 09:01"), twice=False)
+    sop = o.s.load_sop()
+    reg = open_register(o.s, build_layout(sop, o.s.categories))
+    snap = reg.read()
+    reg.close()
+    spool = Spool(o.root / "state" / "spool")
+    assert queue_digests(o.s, spool, sop, snap, at("2026-11-25 07:30")) == 0
+    # the officer's own task, and the head sees it late; the team has nothing open
+    assert queue_digests(_DigestOn(o.s), spool, sop, snap, at("2026-11-25 07:30")) == 2

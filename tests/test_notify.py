@@ -18,7 +18,7 @@ from aduan.errors import MailError
 from aduan.model import Notification
 from aduan.notify import (
     HIDDEN,
-    KINDS,
+    TICKET_KINDS,
     check_templates,
     compose,
     format_date,
@@ -239,7 +239,7 @@ def notification(settings, kind: str, **extra) -> Notification:
     )
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", TICKET_KINDS)
 def test_every_kind_composes_with_headers_threading_and_both_parts(make_settings, kind):
     settings = make_settings("bpbd")
     n = notification(settings, kind)
@@ -523,7 +523,7 @@ def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_setting
     assert next(shown.iter_attachments()).get_content_type() == "image/jpeg"
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", TICKET_KINDS)
 def test_every_kind_composes_without_step_or_reply(make_settings, kind):
     # the engine passes step=None for complainant mails and reply=None unless replying
     settings = make_settings("blitar")

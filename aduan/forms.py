@@ -26,7 +26,7 @@ import logging
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,10 @@ KEY_PREFIX = "form:"  # source_key of a response: never handed to the inbox
 SPAM_WINDOW = timedelta(minutes=1)
 ORIGINAL = "formulir-asli.txt"  # every answer in full, saved with the complaint
 _EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+_CSV_TIME = re.compile(
+    r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2}) (?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})"
+    r"(?: ?(?P<ampm>[AaPp][Mm]))?(?P<gmt> GMT(?P<off>[+-]\d{1,2})?(?::?(?P<offm>\d{2}))?)?$"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -131,6 +135,21 @@ def parse_time(raw: str, tz: tzinfo, now: datetime) -> datetime | None:
     the latest wins (new responses are recent)."""
     if not raw:
         return None
+    g = _CSV_TIME.match(raw)
+    if g:  # Google Forms' .csv download: "2026/11/25 2:03:12 PM GMT+7"
+        hour = int(g["H"])
+        if g["ampm"]:
+            hour = hour % 12 + (12 if g["ampm"].upper() == "PM" else 0)
+        zone = tz
+        if g["gmt"]:
+            sign = -1 if (g["off"] or "").startswith("-") else 1
+            off = timedelta(hours=abs(int(g["off"] or 0)), minutes=int(g["offm"] or 0))
+            zone = timezone(sign * off)
+        try:
+            d = datetime(int(g["y"]), int(g["m"]), int(g["d"]), hour, int(g["M"]), int(g["S"]))
+        except ValueError:
+            return None
+        return d.replace(tzinfo=zone).astimezone(tz)
     cands = [idfmt.parse_tanggal(raw, tz)]
     m = re.match(r"^(\d{1,2})/(\d{1,2})/(.*)$", raw)
     if m:

@@ -130,6 +130,12 @@ def test_sheet_timestamps_in_either_locale_read_as_the_recent_date():
     assert parse_time("05/11/2026 09:00:00", WIB, now) == datetime(2026, 11, 5, 9, tzinfo=WIB)
     assert parse_time("12/11/2026 09:00:00", WIB, now) == datetime(2026, 11, 12, 9, tzinfo=WIB)
     assert parse_time("bukan tanggal", WIB, now) is None
+    # Google Forms' .csv download
+    assert parse_time("2026/11/25 2:03:12 PM GMT+7", WIB, now) == want
+    assert parse_time("2026/11/25 7:03:12 AM GMT", WIB, now) == want
+    assert parse_time("2026/11/25 12:03:12 AM GMT+8", WIB, now) == datetime(
+        2026, 11, 24, 23, 3, 12, tzinfo=WIB
+    )
 
 
 def test_a_response_becomes_a_complaint_with_its_fields():
@@ -447,3 +453,17 @@ def test_extra_tab_read_with_the_register_costs_nothing_more(make_settings):
     s = make_settings("bpbd", forms={"tab": TAB, "file": "/nonexistent/never-read.xlsx"})
     snap = Snapshot(headers=[], rows=[], extra={TAB: SHEET_ROWS})
     assert read_responses(s, snap) is SHEET_ROWS
+
+
+def test_responses_from_a_downloaded_csv(make_settings, tmp_path):
+    s, reg = form_office(make_settings, file=str(tmp_path / "jawaban.csv"))
+    csv_text = (
+        '"Timestamp","Nama Lengkap","Isi Aduan","Alamat Email"\r\n'
+        '"2026/11/02 7:58:00 AM GMT+7","Budi","Jalan ""ambles"", mohon dicek","budi@contoh.id"\r\n'
+    )
+    (tmp_path / "jawaban.csv").write_bytes(b"\xef\xbb\xbf" + csv_text.encode())
+    for minute in (0, 1):
+        rep = run_cycle(s, now=T0 + timedelta(minutes=minute))
+        assert rep.problems == [], rep.problems
+    (row,) = rows(reg)
+    assert row[C.TEXT] == 'Jalan "ambles", mohon dicek' and row[C.RECEIVED] == "02/11/2026 07.58"

@@ -583,3 +583,18 @@ def test_digest_is_off_unless_configured(make_settings, smtp_server):
     assert queue_digests(o.s, spool, sop, snap, at("2026-11-25 07:30")) == 0
     # the officer's own task, and the head sees it late; the team has nothing open
     assert queue_digests(_DigestOn(o.s), spool, sop, snap, at("2026-11-25 07:30")) == 2
+
+
+def test_a_complainant_address_that_keeps_answering_4xx_is_given_up_and_reported(
+    make_settings, smtp_server, monkeypatch
+):
+    monkeypatch.setattr("aduan.spool.MAX_ATTEMPTS", 3)  # 20 in production
+    o = Office(make_settings, smtp_server)
+    smtp_server.refuse(COMPLAINANT, "452 4.2.2 Mailbox full")
+    o.complaint(at("2026-11-25 08:00"))
+    for minute in range(1, 7):
+        o.run(at("2026-11-25 08:00").replace(minute=minute), twice=False)
+    assert smtp_server.rcpt_seen.count(COMPLAINANT) == 3  # then it stops
+    notices = [s for s in o.sent() if s.kind == "pantulan"]
+    assert [n.to for n in notices] == [("petugas",)]
+    assert "452 4.2.2 Mailbox full" in notices[0].text()

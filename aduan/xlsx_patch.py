@@ -20,6 +20,7 @@ import re
 import struct
 import zipfile
 import zlib
+from bisect import bisect_left
 from posixpath import basename, dirname, join, normpath
 
 from lxml import etree
@@ -37,6 +38,7 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"([A-Z]{1,3})(\d+)")
+_CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})""")
 _DECL = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([\w.-]+)["']""")
 _ROOT = re.compile(rb"<((?:[\w.-]+:)?)worksheet\b[^>]*>")
 _SHEETDATA = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
@@ -124,6 +126,10 @@ class Sheet:
             # rows without r (or r not first): the binary search below needs it
             raise Unsupported(f"sheet {name!r}: rows without a leading r attribute")
         self._col_styles: list[tuple[int, int, bytes]] | None = None
+        self._style_of: dict[int, bytes | None] = {}
+        self._index: tuple[list[int], list[int]] | None = None
+        p = re.escape(self.p)
+        self._cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>.*?</" + p + rb"c>)", re.S)
 
     # ----------------------------------------------------------- locate rows
     def _row_at(self, pos: int) -> tuple[int, int] | None:
@@ -141,18 +147,34 @@ class Sheet:
             raise Unsupported(f"sheet {self.name!r}: a row without r")
         return s, int(m[1])
 
+    def _build_index(self) -> None:
+        """Every row's number and start: one pass, cheaper than many searches."""
+        found = re.compile(re.escape(self.row_tok) + rb'\s+r="(\d+)"')
+        rows, starts = [], []
+        for m in found.finditer(self.xml, self.data_start, self.data_end):
+            rows.append(int(m[1]))
+            starts.append(m.start())
+        if any(a >= b for a, b in zip(rows, rows[1:], strict=False)):
+            raise Unsupported(f"sheet {self.name!r}: rows out of order")
+        self._index = rows, starts
+
     def _find(self, n: int) -> tuple[int, int, bool]:
         """Where row ``n`` is: (start, end, True), or (insert_at, insert_at, False)."""
-        lo, hi = self.data_start, self.data_end
-        # binary search on byte offsets: the first row whose r >= n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            at = self._row_at(mid)
-            if at is None or at[1] >= n:
-                hi = mid
-            else:
-                lo = at[0] + 1
-        at = self._row_at(lo)
+        if self._index is not None:
+            rows, starts = self._index
+            i = bisect_left(rows, n)
+            at = (starts[i], rows[i]) if i < len(rows) else None
+        else:
+            lo, hi = self.data_start, self.data_end
+            # binary search on byte offsets: the first row whose r >= n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                at = self._row_at(mid)
+                if at is None or at[1] >= n:
+                    hi = mid
+                else:
+                    lo = at[0] + 1
+            at = self._row_at(lo)
         if at is None:
             return self.data_end, self.data_end, False
         start, r = at
@@ -205,6 +227,8 @@ class Sheet:
         """Write text cells: ``cells[row][col]`` (1-based), "" empties a cell."""
         if not cells:
             return
+        if len(cells) > 32 and self._index is None:
+            self._build_index()
         parts: list[bytes] = []
         pos = self.data_start
         for n in sorted(cells):
@@ -221,6 +245,7 @@ class Sheet:
         body = b"".join(parts)
         self.data_end = self.data_start + len(body) + (self.data_end - pos)
         self.xml = self.xml[: self.data_start] + body + self.xml[pos:]
+        self._index = None  # offsets moved
         self._grow_dimension(max(cells), max(c for row in cells.values() for c in row))
         self.dirty = True
 
@@ -236,27 +261,22 @@ class Sheet:
         head = re.sub(rb'\sspans="[^"]*"', b"", head)  # optional hint; ours may be wrong
         attrs = _attrs(head)
         row_style = attrs.get(b"s") if attrs.get(b"customFormat") in (b"1", b"true") else None
-        cell_re = re.compile(
-            rb"<" + re.escape(self.p) + rb"c\b([^>]*?)(?:/>|>.*?</" + re.escape(self.p) + rb"c>)",
-            re.S,
-        )
-        old: dict[int, tuple[bytes, dict[bytes, bytes]]] = {}
+        old: dict[int, tuple[bytes, bytes]] = {}
         col, rest = 0, []
         last = 0
-        for m in cell_re.finditer(body):
+        for m in self._cell_re.finditer(body):
             rest.append(body[last : m.start()])
             last = m.end()
-            a = _attrs(m[1])
-            ref = a.get(b"r")
-            col = column_index_from_string(_REF.match(ref)[1].decode()) if ref else col + 1
-            old[col] = (m[0], a)
+            ref = _CELL_R.search(m[1])
+            col = column_index_from_string(ref[1].decode()) if ref else col + 1
+            old[col] = (m[0], m[1])
         rest.append(body[last:])
         if b"".join(rest).strip():
             raise Unsupported(f"sheet {self.name!r} row {n}: elements other than cells")
         for c in new:
             if c in old:
                 self._check_overwrite(old[c][0], n, c)
-        styles = {c: old[c][1].get(b"s") for c in new if c in old}
+        styles = {c: _attrs(old[c][1]).get(b"s") for c in new if c in old}
         merged = {c: raw_a[0] for c, raw_a in old.items() if c not in new}
         merged.update(self._cell_map(n, new, styles, row_style))
         tail = b"</" + self.p + b"row>"
@@ -290,6 +310,11 @@ class Sheet:
         return out
 
     def _col_style(self, c: int) -> bytes | None:
+        if c not in self._style_of:
+            self._style_of[c] = self._find_col_style(c)
+        return self._style_of[c]
+
+    def _find_col_style(self, c: int) -> bytes | None:
         if self._col_styles is None:
             self._col_styles = []
             head = self.xml[: self.data_start]

@@ -927,3 +927,20 @@ def test_register_saved_by_libreoffice_is_patched_and_libreoffice_reads_ours(
     ws = openpyxl.load_workbook(reg.path)[REGISTER_TAB]
     assert ws.cell(3, col(ws, C.STEP)).value == "2. Jawab & <cek>"
     assert [r[C.STATUS] for r in calamine_dicts(reg.path)] == ["Baru", "Diproses", "Baru", ""]
+
+
+def test_many_rows_at_once_match_one_row_at_a_time():
+    """Past 32 rows set_cells indexes every row in one pass instead of searching."""
+    xml = sheet_xml(
+        "".join(f'<row r="{r}"><c r="B{r}" s="2"><v>{r}</v></c></row>' for r in range(1, 200, 2))
+    )
+    cells = {r: {1: f"a{r}", 2: f"b{r}"} for r in range(1, 120, 3)}  # old and new rows
+    assert len(cells) > 32
+    at_once = patched(xml, cells)
+    one_by_one = Sheet("t", xml, calc_chain=False)
+    for r, row in cells.items():
+        one_by_one.set_cells({r: row})
+    assert at_once == one_by_one.xml
+    rows = [int(n) for n in re.findall(rb'<row r="(\d+)"', at_once)]
+    assert rows == sorted(set(range(1, 200, 2)) | set(cells))
+    assert b'<c r="B7" s="2" t="inlineStr"><is><t>b7</t></is></c>' in at_once

@@ -171,6 +171,14 @@ class _Table:
         return self.rows[i][self.cols[C.TICKET]].strip()
 
 
+def _extra_tabs(settings: Settings) -> list[str]:
+    """An online form's responses tab when it lives in the register's spreadsheet."""
+    forms, key = getattr(settings, "forms", None), settings.register_.spreadsheet_id
+    if forms and forms.tab and not forms.file and forms.spreadsheet_id in ("", key):
+        return [forms.tab]
+    return []
+
+
 def _scan(values: list[list[Any]], layout: Layout, where: str) -> _Table:
     """Find the layout's columns by header; a missing non-staff header is an error."""
     text = [["" if v is None else str(v) for v in r] for r in values]
@@ -248,6 +256,8 @@ class SheetsRegister:
         self._meta_rows: dict[str, int] = {}  # meta key -> 0-based row in _aduan
         self._meta_tab = False
         self._table: _Table | None = None
+        #: other tabs of this spreadsheet read() fetches in the same request (Snapshot.extra)
+        self.extra_tabs: list[str] = _extra_tabs(settings)
 
     # ------------------------------------------------------------ connection
     @property
@@ -454,9 +464,13 @@ class SheetsRegister:
 
     # ------------------------------------------------------------------ read
     def read(self) -> Snapshot:
-        """Rows and meta in one ``values:batchGet``; blank rows skipped, indices kept."""
+        """Rows, meta and the extra tabs (``extra_tabs``, e.g. an online form's
+        responses) in one ``values:batchGet``; blank rows skipped, indices kept."""
+        extra = list(self.extra_tabs)
         try:
-            regs, metas = self._batch_get([quote_tab(REGISTER_TAB), quote_tab(META_TAB)])
+            regs, metas, *more = self._batch_get(
+                [quote_tab(t) for t in (REGISTER_TAB, META_TAB, *extra)]
+            )
             self._meta_tab = True
         except RegisterError as e:
             if "Unable to parse range" not in str(e):
@@ -469,14 +483,24 @@ class SheetsRegister:
                     "missing); jalankan `aduan init` atau kembalikan nama tabnya",
                     permanent=True,
                 ) from None
-            (regs,) = self._batch_get([quote_tab(REGISTER_TAB)])
-            metas, self._meta_tab = {}, False
+            self._meta_tab = META_TAB in titles
+            extra = [t for t in extra if t in titles]  # the reader of a missing one reports it
+            tabs = [REGISTER_TAB, *([META_TAB] if self._meta_tab else []), *extra]
+            regs, *rest = self._batch_get([quote_tab(t) for t in tabs])
+            metas = rest.pop(0) if self._meta_tab else {}
+            more = rest
         table = _scan(regs.get("values") or [], self.layout, f"Google Sheet {self.key}")
         table.grid_rows = _grid_rows(regs.get("range", ""))
         self._table = table
         meta = self._load_meta(metas.get("values") or [])
         rows = [Row(i, table.values(i)) for i in range(len(table.rows)) if not table.blank(i)]
-        return Snapshot(headers=table.headers, rows=rows, meta=meta, problems=table.problems)
+        return Snapshot(
+            headers=table.headers,
+            rows=rows,
+            meta=meta,
+            problems=table.problems,
+            extra={t: got.get("values") or [] for t, got in zip(extra, more, strict=True)},
+        )
 
     def _load_meta(self, values: list[list[Any]]) -> dict[str, str]:
         meta: dict[str, str] = {}

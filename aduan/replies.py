@@ -300,14 +300,10 @@ def judge(
         )
     if step is None:
         return Verdict(False, "aduan sudah ditutup; balasan tidak mengubah apa pun", role)
-    if actor not in roles:
-        return Verdict(
-            False,
-            f"tahap {step.number} dikerjakan oleh {label.get(actor, actor)}; alamat {sender} "
-            f"terdaftar sebagai {', '.join(label.get(r, r) for r in roles)}",
-            role,
-        )
-    if not any(token_matches(keys, t, ticket, step.id, actor, today) for t in tokens):
+    if not (
+        actor in roles
+        and any(token_matches(keys, t, ticket, step.id, actor, today) for t in tokens)
+    ):
         old = [
             s
             for s in steps
@@ -320,6 +316,13 @@ def judge(
                 False,
                 f"kode balasan ini untuk tahap {old[0].number}, yang sudah tidak berjalan; "
                 f"aduan kini di tahap {step.number}",
+                role,
+            )
+        if actor not in roles:
+            return Verdict(
+                False,
+                f"tahap {step.number} dikerjakan oleh {label.get(actor, actor)}; alamat "
+                f"{sender} terdaftar sebagai {', '.join(label.get(r, r) for r in roles)}",
                 role,
             )
         return Verdict(

@@ -27,6 +27,7 @@ from .config import load_settings
 from .cycle import run_cycle
 from .demo_data import OFFICES, Complaint
 from .engine import RowState
+from .forms import FORM_CHANNEL
 from .layout import REGISTER_TAB, C, build_layout
 from .register import open_register
 from .worktime import WorkCalendar
@@ -39,6 +40,17 @@ WIB = ZoneInfo("Asia/Jakarta")
 START = datetime(2026, 11, 2, 7, 0, tzinfo=WIB)
 END = datetime(2026, 11, 30, 16, 0, tzinfo=WIB)
 TICK = timedelta(minutes=5)
+FORM_TAB = "Form Responses 1"  # as Google names a linked form's responses tab
+FORM_QUESTIONS = [
+    "Timestamp",
+    "Nama Lengkap",
+    "Alamat Email",
+    "Nomor HP/WhatsApp",
+    "Kategori Aduan",
+    "Perihal",
+    "Isi Aduan",
+    "Rahasiakan Identitas",
+]
 REPO = Path(__file__).resolve().parent.parent
 # a 1x1 PNG: stands in for the photo a complainant attaches
 PHOTO = bytes.fromhex(
@@ -160,6 +172,8 @@ class _Sim:
                 raw = _message(c, i, self.to)
                 (self.root / "kiriman" / f"{i + 1:02d}-{c.kind}.eml").write_bytes(raw)
                 self._drop(raw, f"demo-{i:02d}")
+            elif c.channel == FORM_CHANNEL:
+                self._form_response(c)
             else:
                 self._type_row(c)
 
@@ -182,6 +196,29 @@ class _Sim:
             (C.TEXT, c.text),
         ):
             ws.cell(row=r, column=cols[col], value=val)
+        wb.save(self.register_path)
+
+    def link_form(self) -> None:
+        """The office links its online form: Google adds the (empty) responses tab."""
+        wb = openpyxl.load_workbook(self.register_path)
+        wb.create_sheet(FORM_TAB).append(FORM_QUESTIONS)
+        wb.save(self.register_path)
+
+    def _form_response(self, c: Complaint) -> None:
+        """Google Forms appends the complainant's response to the responses tab."""
+        wb = openpyxl.load_workbook(self.register_path)
+        wb[FORM_TAB].append(
+            [
+                _arrival(c).replace(tzinfo=None),  # Google writes the sheet's local time
+                c.name,
+                c.email,
+                c.contact,
+                c.category,
+                c.subject,
+                c.text,
+                "Ya, rahasiakan identitas saya" if c.confidential else "",
+            ]
+        )
         wb.save(self.register_path)
 
     def _edit(self, ticket: str, cells: dict[str, str]) -> None:
@@ -324,6 +361,7 @@ def _write_settings(root: Path, spec: dict) -> None:
         "inbox": {"type": "maildir", "path": "maildir"},
         "register": {"type": "xlsx", "path": "register.xlsx"},
         "mail": {"type": "file", "outbox": "outbox"},
+        "forms": {"tab": FORM_TAB, "since": "2026-11-01"},
         "mail_identity": {
             "from_address": spec["from"],
             "from_name": f"Layanan Aduan {spec['office']['short_name']}",
@@ -354,6 +392,7 @@ def run_demo(out: Path, *, echo=print) -> list[DemoOffice]:
             reg.init()
         finally:
             reg.close()
+        sim.link_form()
         echo(f"Demo {spec['office']['short_name']}: menjalankan November 2026 ...")
         results.append(sim.run())
     _summary(results, echo)

@@ -27,6 +27,8 @@ class Complaint:
     kind: str = "complaint"  # complaint | auto_reply | html | attachment
     reply_after_min: int = 0  # the complainant writes again this long after arrival
     bounce: bool = False  # the complainant's address does not exist
+    category: str = ""  # Formulir Online: the form's Kategori Aduan answer
+    confidential: bool = False  # Formulir Online: "Rahasiakan Identitas" ticked
 
 
 def _bpbd_follow(
@@ -216,6 +218,31 @@ BPBD = [
         script=_bpbd_follow(disp=6, team=12, act=70),
     ),
     Complaint(
+        9,
+        "10.40",
+        "Tanah retak di lereng belakang rumah",
+        "Sejak hujan deras dua hari ini muncul retakan tanah sepanjang 5 meter di lereng "
+        "belakang rumah kami di Dusun Ngringin, Jatiyoso. Kami khawatir longsor.",
+        "Sri Lestari",
+        "sri.lestari@contoh.id",
+        channel="Formulir Online",
+        contact="0813 2900 1122",
+        category="Bencana",
+        script=_bpbd_follow(),
+    ),
+    Complaint(
+        17,
+        "19.20",
+        "Sumur warga kering, butuh air bersih",
+        "Sumur di RT 02 Desa Girimulyo sudah kering tiga minggu. Warga membeli air.",
+        "Warga Girimulyo",
+        channel="Formulir Online",
+        contact="0857 0011 2233",
+        category="Kekeringan",
+        confidential=True,
+        script=_bpbd_follow(cat="Kekeringan"),
+    ),
+    Complaint(
         26,
         "14.00",
         "Pohon rawan tumbang di depan sekolah",
@@ -395,6 +422,32 @@ BLITAR = [
         script={
             k: v for k, v in _blitar_follow().items() if k in ("terima", "lapor_kadis", "disposisi")
         },
+    ),
+    Complaint(
+        10,
+        "09.15",
+        "Anak putus sekolah karena biaya",
+        "Tetangga saya, anak kelas 8, berhenti sekolah karena orang tuanya tidak mampu. "
+        "Mohon dibantu agar bisa sekolah lagi.",
+        "Dewi Kartika",
+        "dewi.kartika@contoh.id",
+        channel="Formulir Online",
+        category="Perlindungan Anak",
+        confidential=True,
+        script=_blitar_follow(Kategori="Perlindungan Anak"),
+    ),
+    Complaint(
+        18,
+        "14.05",
+        "Penyandang disabilitas belum terdata DTKS",
+        "Adik saya penyandang disabilitas netra belum masuk DTKS sehingga tidak menerima "
+        "bantuan. Kami tinggal di Kelurahan Tanggung.",
+        "Yusuf",
+        "yusuf.tanggung@contoh.id",
+        channel="Formulir Online",
+        contact="0812 3456 7788",
+        category="Disabilitas",
+        script=_blitar_follow(Kategori="Disabilitas"),
     ),
     Complaint(
         26,

@@ -33,6 +33,8 @@ from filelock import FileLock, Timeout
 
 from . import idfmt
 from .documents import Documents
+from .drive import Drive
+from .drive import sync_cycle as sync_drive
 from .engine import Decision, EngineConfig, RowState, decide
 from .errors import AduanError, DocumentError, InboxError, MailError, RegisterError, RunLocked
 from .forms import KEY_PREFIX as FORM_KEY_PREFIX
@@ -114,6 +116,7 @@ def run_cycle(
     register: Register | None = None,
     inbox: Inbox | None = None,
     mailer: Mailer | None = None,
+    drive: Drive | None = None,
 ) -> CycleReport:
     """Run one cycle under the lock and return its report."""
     lk = lock(settings)
@@ -125,12 +128,12 @@ def run_cycle(
             f"{lk.lock_file}); run ini berhenti tanpa mengubah apa pun"
         ) from None
     try:
-        return _cycle(settings, now, register, inbox, mailer)
+        return _cycle(settings, now, register, inbox, mailer, drive)
     finally:
         lk.release()
 
 
-def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
+def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     t0 = time.perf_counter()
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
     rep = CycleReport(started=now)
@@ -179,6 +182,8 @@ def _cycle(settings, now, register, inbox, mailer) -> CycleReport:
         # 4. files
         _save_attachments(settings, dec, rep)
         _render_documents(settings, dec, rep)
+        # to Drive when configured: new/changed files only, links into Dokumen (issue 11)
+        sync_drive(settings, snap, dec, rep, drive)
         # 5-7. stage, write, commit, mark
         spool.stage(dec.notifications)
         crashpoint("before_write")

@@ -968,11 +968,14 @@ def _handle_decision(run: _Run, mail: InboundMail, ticket: str | None) -> None:
     )
     row = run.by_ticket[ticket]
     who = f"{sop.role_label(v.role)} ({sender})" if v.role else sender
-    reply = {
+    # "decision", not "reply": that key is the complainant's words (identity-scrubbed)
+    decision = {
         "from": mail.from_addr,
         "subject": mail.subject,
         "text": (mail.text or "")[:5000],
         "date": mail.date,
+        "command": v.command.command if v.command else "",
+        "values": v.values,
     }
     if not v.accepted:
         run.event(
@@ -983,7 +986,7 @@ def _handle_decision(run: _Run, mail: InboundMail, ticket: str | None) -> None:
             key=f"{ticket}|ditolak|{h}",
         )
         if v.role:
-            extra = {"reply": reply, "refusal": v.reason}
+            extra = {"decision": decision, "refusal": v.reason}
             run.notify(st, ticket, row.values, step, "ditolak", h, roles=[v.role], extra=extra)
             _immediate(run, ticket, "ditolak")
         run.d.counts["decisions_refused"] += 1
@@ -1004,7 +1007,7 @@ def _handle_decision(run: _Run, mail: InboundMail, ticket: str | None) -> None:
         actor=who,
         key=f"{ticket}|keputusan|{h}",
     )
-    extra = {"reply": reply, "decision": {"command": v.command.command, "values": v.values}}
+    extra = {"decision": decision}
     run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
     _immediate(run, ticket, "konfirmasi")
     run.advance(ticket, values, st)

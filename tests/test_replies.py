@@ -437,3 +437,49 @@ def test_settings_keys_from_env_and_file(tmp_path, monkeypatch):
     monkeypatch.delenv("ADUAN_TEST_REPLY_KEY")
     with pytest.raises(ConfigError, match="ADUAN_TEST_REPLY_KEY is not set"):
         s.replies.keys(s.file)
+
+
+# ----------------------------------------------------------------- templates
+@pytest.mark.parametrize("show", [True, False])
+def test_confirmation_and_refusal_templates_render(make_settings, show):
+    from datetime import datetime
+
+    from aduan.model import Notification
+    from aduan.notify import compose, sample_context
+
+    s = make_settings("bpbd")
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=s.tz)
+    decision = {
+        "from": "kalak@bpbd.example.go.id",
+        "subject": "Re: tugas",
+        "text": "DISPOSISI: rapat",
+        "date": now,
+        "command": "DISPOSISI",
+        "values": {"Disposisi": "Tim segera rapat."},
+    }
+    extra = {
+        "decision": decision,
+        "refusal": "kode balasan ini untuk tahap 3, yang sudah tidak berjalan",
+        "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
+        "reply_commands": [
+            {"command": "DISPOSISI", "usage": "DISPOSISI: <arahan>", "description": "Arahan."}
+        ],
+    }
+    for kind, must in (
+        ("konfirmasi", ["DITERIMA", "Disposisi: Tim segera rapat."]),
+        ("ditolak", ["TIDAK DIPROSES", "untuk tahap 3", "• DISPOSISI: <arahan>"]),
+    ):
+        n = Notification(
+            key=f"ADU/2026/11/0007|sampaikan|{kind}|x|pimpinan",
+            kind=kind,
+            ticket="ADU/2026/11/0007",
+            step_id="sampaikan",
+            to_roles=("pimpinan",),
+            context={**sample_context(kind, now), **extra},
+        )
+        msg = compose(n, ["kalak@bpbd.example.go.id"], s, show_identity=show)
+        text = msg.get_body(("plain",)).get_content()
+        for m in must:
+            assert m in text
+        assert str(msg["Reply-To"]) == extra["reply_to"]
+        assert "ADU/2026/11/0007" in str(msg["Subject"])

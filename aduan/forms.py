@@ -75,13 +75,20 @@ def _norm(text: str) -> str:
 
 def _cell(value: Any) -> str:
     """A cell as text: calamine gives floats and datetimes, Sheets gives strings."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return str(value).strip()
+
+
+def _clean(text: str) -> str:
+    """Control characters out (XML cannot hold them), line ends as ``\\n``."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def map_columns(
@@ -208,32 +215,39 @@ def responses_to_mails(
             )
     if "timestamp" not in cols or "isi" not in cols:
         return out
-    responses = []
+    # 1. every response's ID (cheap); only new ones are looked at closer, so a
+    #    steady cycle over 10,000 old responses stays fast
+    t = cols["timestamp"]
+    fresh, old = [], []
     for row in table[1:]:
         cells = [_cell(v) for v in row] + [""] * (len(headers) - len(row))
-        raw_time = cells[cols["timestamp"]]
-        answers = [v for i, v in enumerate(cells[: len(headers)]) if i != cols["timestamp"]]
+        answers = cells[:t] + cells[t + 1 : len(headers)]
         if not any(answers):
-            if raw_time:
-                out.counts["form_blank"] += 1
+            out.counts["form_blank"] += bool(cells[t])
             continue
-        rid = response_id(raw_time, answers)
-        when = parse_time(raw_time, tz, now)
+        rid = response_id(cells[t], answers)
+        (old if f"<form-{rid}@aduan.invalid>" in known else fresh).append((rid, cells))
+    # 2. the new ones' times; registered ones of the same contact and text still
+    #    count for spam: the repeats of a burst whose first was registered are repeats
+    responses = []
+    for rid, cells in fresh:
+        when = parse_time(cells[t], tz, now)
         if cfg.since and when and when.date() < cfg.since:
             out.counts["form_before_since"] += 1
             continue
-        responses.append((when, rid, raw_time, cells))
+        responses.append((when, rid, cells[t], cells))
+    groups = {_group(c, cols) for _, _, _, c in responses}
+    earlier = [
+        (parse_time(c[t], tz, now), rid, c[t], c) for rid, c in old if _group(c, cols) in groups
+    ]
+    spam = _spam(responses + earlier, cols, cfg.spam_limit)
     # oldest first: ticket numbers follow the order people sent them
     responses.sort(key=lambda r: (r[0] or now, r[1]))
-    spam = _spam(responses, cols, cfg.spam_limit)
     for when, rid, raw_time, cells in responses:
-        # registered ones still count for spam above: the repeats of a burst whose
-        # first was registered last cycle are still repeats
-        if f"<form-{rid}@aduan.invalid>" in known:
-            continue
         if rid in spam:
             out.counts["form_spam"] += 1
             continue
+        cells = [_clean(c) for c in cells]
         out.mails.append(
             _mail(rid, when, raw_time, cells, headers, cols, extras, cfg, categories, columns)
         )
@@ -248,11 +262,12 @@ def responses_to_mails(
     return out
 
 
-def _contact_key(cells: list[str], cols: dict[str, int]) -> str:
-    for f in ("email", "telepon", "nama"):
-        if f in cols and cells[cols[f]]:
-            return _norm(cells[cols[f]])
-    return ""
+def _group(cells: list[str], cols: dict[str, int]) -> tuple[str, str]:
+    """Who sent it and what it says, for spam: the first of email, phone, name."""
+    who = next(
+        (cells[cols[f]] for f in ("email", "telepon", "nama") if f in cols and cells[cols[f]]), ""
+    )
+    return _norm(who), _norm(cells[cols["isi"]]) or _norm(" ".join(cells))
 
 
 def _spam(responses: list[tuple], cols: dict[str, int], limit: int) -> set[str]:
@@ -261,10 +276,10 @@ def _spam(responses: list[tuple], cols: dict[str, int], limit: int) -> set[str]:
     groups: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
     for when, rid, _, cells in responses:
         if when is not None:
-            text = _norm(cells[cols["isi"]]) or _norm(" ".join(cells))
-            groups[(_contact_key(cells, cols), text)].append((when, rid))
+            groups[_group(cells, cols)].append((when, rid))
     spam: set[str] = set()
     for items in groups.values():
+        items.sort()
         burst: list[str] = []
         start = None
         for when, rid in [*items, (None, "")]:
@@ -331,7 +346,9 @@ def _mail(
     if not subject:
         first = (isi.strip().splitlines() or [""])[0]
         subject = first if len(first) <= 80 else first[:79].rstrip() + "…"
-    text = "\n\n".join(p for p in [isi, "\n".join(lines)] if p)
+    # many long extra answers: stay under the engine's cap, whose note speaks of email
+    text, cut = _cut("\n\n".join(p for p in [isi, "\n".join(lines)] if p), 28_000, "isi aduan")
+    cut_any |= cut
     original = [f"Tanggapan formulir online\nStempel waktu: {raw_time}\nID: {rid}\n"]
     original += [f"{h}:\n{cells[i]}\n" for i, h in enumerate(headers) if i != cols["timestamp"]]
     problems = ["jawaban terlalu panjang dipotong"] if cut_any else []

@@ -301,6 +301,59 @@ def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str 
     sys.exit(1 if rep.problems else 0)
 
 
+@cli.group()
+def auth() -> None:
+    """Izin akses ke layanan luar (Google).
+
+    Example:
+
+        aduan auth google --paste
+    """
+
+
+@auth.command("google")
+@click.option(
+    "--paste",
+    is_flag=True,
+    help="Server tanpa browser: buka alamat di komputer lain, lalu tempel alamat hasilnya.",
+)
+@click.option(
+    "--no-browser",
+    "no_browser",
+    is_flag=True,
+    help="Jangan buka browser; tunggu di --port (pakai terowongan ssh -L dari laptop).",
+)
+@click.option("--port", default=8765, show_default=True, help="Port localhost untuk pengalihan.")
+@click.option("--gmail", is_flag=True, help="Sekaligus izin IMAP/SMTP Gmail (XOAUTH2).")
+@click.pass_context
+def auth_google(ctx: click.Context, paste: bool, no_browser: bool, port: int, gmail: bool) -> None:
+    """Hubungkan akun Google kantor (mode oauth_user) sekali; token disimpan 0600.
+
+    Perlu google.client_secrets_file (klien OAuth jenis Desktop app). Token
+    disimpan di google.token_file, di luar folder proyek; run berikutnya
+    memperbaruinya sendiri. Lihat docs/google-akun.md.
+
+    Example:
+
+        aduan auth google            # komputer dengan browser
+        aduan auth google --paste    # server tanpa browser
+    """
+    from . import gauth
+
+    try:
+        s = _settings(ctx)
+        if paste:
+            done = gauth.paste_flow(s, port=port, gmail=gmail, say=click.echo)
+        else:
+            done = gauth.browser_flow(s, port=port, open_browser=not no_browser, gmail=gmail)
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    click.echo(f"aduan: {done}")
+    if s.google.auth != "oauth_user":
+        click.echo("aduan: catatan: isi google.auth: oauth_user agar token ini dipakai", err=True)
+
+
 def main() -> None:
     cli(prog_name="aduan")
 

@@ -174,7 +174,7 @@ def load_user_token(settings: Settings) -> dict[str, Any]:
     return info
 
 
-def _user_credentials(settings: Settings, scopes: list[str] | None) -> Any:
+def _user_credentials(settings: Settings, scopes: list[str] | None, token_uri: str) -> Any:
     from google.oauth2.credentials import Credentials
 
     info = load_user_token(settings)
@@ -190,11 +190,15 @@ def _user_credentials(settings: Settings, scopes: list[str] | None) -> Any:
                 logger.warning("could not store the refreshed Google token: %s", e)
 
     try:
+        # google-auth always uses Google's token endpoint here (a token file cannot
+        # send the refresh token elsewhere); only a caller (the tests) may override it
         creds = StoredCredentials.from_authorized_user_info(info)
     except (ValueError, KeyError) as e:
         raise _err(
             settings, f"berkas token tidak lengkap ({e})", "google.token_file", REAUTH
         ) from None
+    if token_uri:
+        creds = creds.with_token_uri(token_uri)
     if scopes and creds.scopes and not set(scopes) <= set(creds.scopes):
         missing = ", ".join(sorted(set(scopes) - set(creds.scopes)))
         raise _err(
@@ -207,11 +211,13 @@ def _user_credentials(settings: Settings, scopes: list[str] | None) -> Any:
 
 
 # ------------------------------------------------------------------- public
-def credentials(settings: Settings, scopes: list[str] | None = None) -> Any:
-    """google-auth credentials for the configured mode (nothing is fetched yet)."""
+def credentials(settings: Settings, scopes: list[str] | None = None, *, token_uri: str = "") -> Any:
+    """google-auth credentials for the configured mode (nothing is fetched yet).
+
+    ``token_uri`` replaces Google's token endpoint for an OAuth token (tests)."""
     scopes = scopes or SCOPES
     if settings.google.auth == "oauth_user":
-        return _user_credentials(settings, scopes)
+        return _user_credentials(settings, scopes, token_uri)
     from google.oauth2.service_account import Credentials
 
     info = service_account_info(settings)

@@ -25,6 +25,7 @@ import io
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -191,13 +192,14 @@ def responses_to_mails(
     now: datetime,
     categories: list[str],
     columns: set[str],
-    known: set[str] = frozenset(),  # type: ignore[assignment]
+    known: Collection[str] = (),
 ) -> FormBatch:
     """Turn a responses tab (header row first) into complaints. Pure.
 
     ``cfg`` is :class:`aduan.config.FormsCfg`; ``columns`` the register's
     headers (a value only goes to a column the register has); ``known`` the
-    register's ``ID Sumber`` values (responses already registered are left out).
+    register's ``ID Sumber`` values (responses already registered are left out;
+    pass a set).
     """
     out = FormBatch()
     if not table:

@@ -196,6 +196,9 @@ def test_spam_burst_keeps_only_the_first():
     assert [m.from_name for m in b.mails] == ["Spammer", "Lain"]
     assert b.mails[0].date == datetime(2026, 11, 2, 7, 40, tzinfo=WIB)
     assert b.counts["form_spam"] == 24 and "spam" in b.log[0]
+    # next cycle: the first is in the register; its repeats are still repeats
+    again = batch(table, spam_limit=20, known={m.message_id for m in b.mails})
+    assert again.mails == [] and again.counts["form_spam"] == 24
     # under the limit, repeats are people, not spam
     assert len(batch(table[:6], spam_limit=20).mails) == 5
 

@@ -483,3 +483,30 @@ def test_confirmation_and_refusal_templates_render(make_settings, show):
             assert m in text
         assert str(msg["Reply-To"]) == extra["reply_to"]
         assert "ADU/2026/11/0007" in str(msg["Subject"])
+
+
+def test_intake_exposes_recipients_and_authentication_results():
+    from aduan.intake import parse_message
+
+    raw = (
+        b"From: Kalak <kalak@bpbd.go.id>\r\n"
+        b"To: Layanan Aduan <aduan+abcdefghijklmnop@bpbd.go.id>, b@bpbd.go.id\r\n"
+        b"Cc: C@Bpbd.go.id\r\nDelivered-To: aduan@bpbd.go.id\r\n"
+        b"Authentication-Results: mx.bpbd.go.id;\r\n\tdkim=fail header.d=bpbd.go.id;\r\n"
+        b"\tspf=pass smtp.mailfrom=bpbd.go.id\r\n"
+        b"Authentication-Results: relay.example; dmarc=pass\r\n"
+        b"Subject: Re: tugas\r\n\r\nDISPOSISI: rapat\r\n"
+    )
+    m = parse_message(raw)
+    assert m.recipients == [
+        "aduan+abcdefghijklmnop@bpbd.go.id",
+        "b@bpbd.go.id",
+        "c@bpbd.go.id",
+        "aduan@bpbd.go.id",
+    ]
+    assert m.auth_results == (
+        "mx.bpbd.go.id; dkim=fail header.d=bpbd.go.id; spf=pass smtp.mailfrom=bpbd.go.id\n"
+        "relay.example; dmarc=pass"
+    )
+    assert find_tokens(m, "aduan@bpbd.go.id") == ["abcdefghijklmnop"]
+    assert auth_failures(m.auth_results, "bpbd.go.id") == ["dkim=fail (header.d=bpbd.go.id)"]

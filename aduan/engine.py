@@ -36,7 +36,15 @@ from .model import (
     WriteSet,
     row_fingerprint,
 )
-from .replies import ReplyKeys, commands_help, find_tokens, judge, make_token, reply_address
+from .replies import (
+    ReplyKeys,
+    commands_help,
+    find_tokens,
+    judge,
+    make_token,
+    reply_address,
+    subject_tag,
+)
 from .sop import Sop, Step, Transition
 
 __all__ = ["Decision", "EngineConfig", "RowState", "decide", "DOC_CODES", "OUTCOME_LABELS"]
@@ -429,6 +437,7 @@ class _Run:
         return {
             "reply_to": reply_address(self.cfg.reply_address, token),
             "reply_token": token,
+            "reply_tag": subject_tag(token),
             "reply_commands": commands_help(step),
         }
 

@@ -38,6 +38,7 @@ __all__ = [
     "make_token",
     "parse_command",
     "reply_address",
+    "subject_tag",
     "token_matches",
 ]
 
@@ -95,8 +96,16 @@ def reply_address(address: str, token: str) -> str:
     return f"{local}+{token}@{domain}"
 
 
+def subject_tag(token: str) -> str:
+    """The token as the task email's subject carries it (for servers without +addresses)."""
+    return f"[balas:{token}]"
+
+
+_SUBJECT_TOKEN = re.compile(rf"\[\s*balas\s*:\s*([a-z2-7]{{{TOKEN_LEN}}})\s*\]", re.I)
+
+
 def find_tokens(mail: InboundMail, address: str) -> list[str]:
-    """Tokens in the plus-addresses of ``address`` the reply was sent to."""
+    """Tokens in the plus-addresses of ``address`` the reply was sent to, then in its subject."""
     local, _, domain = address.lower().partition("@")
     local = local.split("+", 1)[0]
     found: list[str] = []
@@ -105,6 +114,9 @@ def find_tokens(mail: InboundMail, address: str) -> list[str]:
         base, plus, tok = a_local.partition("+")
         if plus and base == local and a_domain == domain and tok not in found:
             found.append(tok)
+    for tok in _SUBJECT_TOKEN.findall(mail.subject or ""):
+        if tok.lower() not in found:
+            found.append(tok.lower())
     return found
 
 

@@ -164,6 +164,11 @@ def test_reply_address_and_finding_tokens():
     )
     assert find_tokens(mail, "aduan@bpbd.go.id") == ["tok1"]
     assert find_tokens(_mail(recipients=["aduan@bpbd.go.id"]), "aduan@bpbd.go.id") == []
+    tagged = _mail(recipients=["aduan@bpbd.go.id"])
+    tagged.subject = "RE: [ADU/2026/11/0001] Tugas tahap 4 [Balas:ABCDEFGHIJKLMNOP]"
+    assert find_tokens(tagged, "aduan@bpbd.go.id") == ["abcdefghijklmnop"]
+    tagged.subject = "Re: [balas:abc]"  # not a token's length
+    assert find_tokens(tagged, "aduan@bpbd.go.id") == []
 
 
 # -------------------------------------------------------- Authentication-Results

@@ -203,6 +203,8 @@ def test_bpbd_from_complaint_to_closure_by_replies_only(office):
     for usage in ("TANGGAPI: <jawaban untuk pengadu>", "TINDAK LANJUT", "BUKAN KEWENANGAN: <"):
         assert usage in top
     assert reply_to in top
+    token = reply_to.split("+")[1].split("@")[0]
+    assert task.subject.endswith(f"[balas:{token}]")
     assert "TANGGAPI: &lt;jawaban untuk pengadu&gt;" in task.html()
 
     sent = decide(o, task, "tindak lanjut")
@@ -310,7 +312,13 @@ def _refused(o: Office, ticket: str, reason: str) -> dict[str, str]:
 def test_forged_from_without_token_is_refused_and_the_role_told(office):
     o = office()
     ticket, task = _at_disposition(o)
-    o.reply(task, "DISPOSISI: tutup saja", to=o.s.mail_identity.from_address)
+    # to the plain address, and a subject without the [balas:...] tag
+    o.reply(
+        task,
+        "DISPOSISI: tutup saja",
+        to=o.s.mail_identity.from_address,
+        subject=f"Re: [{ticket}] Tugas tahap 4",
+    )
     rep = o.run()
     assert rep.counts["decisions_refused"] == 1
     _refused(o, ticket, "tidak membawa kode balasan")
@@ -436,3 +444,12 @@ def test_a_decision_typed_in_the_register_first_makes_the_reply_late(office):
     o.run()
     _refused(o, ticket, "untuk tahap 4, yang sudah tidak berjalan")
     assert o.row(ticket)["Disposisi"] == "Rapat Senin."
+
+
+def test_the_subject_tag_carries_the_token_when_the_server_drops_plus_addresses(office):
+    o = office()
+    ticket, task = _at_disposition(o)
+    assert "[balas:" in task.subject
+    sent = decide(o, task, "DISPOSISI: rapat", to=o.s.mail_identity.from_address)
+    only(sent, "tugas", "tim")
+    assert o.row(ticket)["Disposisi"] == "rapat"

@@ -32,7 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from . import idfmt
-from .documents import Documents
+from .documents import Documents, require_templates
 from .drive import Drive
 from .drive import sync_cycle as sync_drive
 from .engine import Decision, EngineConfig, RowState, decide
@@ -138,6 +138,7 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
     rep = CycleReport(started=now)
     sop = settings.load_sop()
+    require_templates(settings, sop)
     layout = build_layout(sop, settings.categories)
     cal = WorkCalendar.from_settings(settings)
     cfg = EngineConfig.from_settings(settings, sop, layout, cal)

@@ -43,7 +43,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from . import idfmt
-from .errors import DocumentError
+from .errors import ConfigError, DocumentError
 from .model import DocumentJob
 
 __all__ = ["REDACTED", "TEAM_DOCUMENTS", "TEMPLATES", "Documents", "convert_pdf", "sample_context"]
@@ -423,6 +423,21 @@ def _atomic_write(target: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def require_templates(settings, sop) -> None:
+    """ConfigError when a document the SOP outputs has no template: found at the
+    start of a run, not on the day a complaint first reaches that step."""
+    folder = settings.path(settings.templates)
+    missing = [d for d in sop.documents() if not (folder / f"{d}.docx").is_file()]
+    if missing:
+        raise ConfigError(
+            f"no template for document(s) {', '.join(missing)} of SOP {sop.id} in {folder}",
+            file=settings.file or None,
+            key="templates",
+            fix=f"put {missing[0]}.docx in that folder (from the repo's templates/) "
+            "or correct the SOP's documents",
+        )
 
 
 def _crashpoint(name: str) -> None:

@@ -705,11 +705,14 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
             d.consumed.append(mail.source_key)
             d.counts[f"mail_{mail.kind}"] += 1
             continue
+        # a form response is never a reply nor a decision: it has no inbox to be
+        # marked read in, so it would be swallowed again every cycle, never registered
+        if mail.channel != "Email":
+            _register_mail(run, mail)
+            continue
         if thread_map is None:
             thread_map = _thread_map(run)
-        # a form response is never a reply: it has no inbox to be marked read in, so
-        # a "reply" would be handled again every cycle
-        ticket = _reply_target(run, mail, thread_map) if mail.channel == "Email" else None
+        ticket = _reply_target(run, mail, thread_map)
         if ticket:
             row = run.by_ticket[ticket]
             if run.complainant_email(row.values) == mail.from_addr.lower():

@@ -487,3 +487,23 @@ def test_responses_from_a_downloaded_csv(make_settings, tmp_path):
         assert rep.problems == [], rep.problems
     (row,) = rows(reg)
     assert row[C.TEXT] == 'Jalan "ambles", mohon dicek' and row[C.RECEIVED] == "02/11/2026 07.58"
+
+
+def test_a_response_naming_a_ticket_is_a_new_complaint_not_a_reply(make_settings):
+    s, reg = form_office(make_settings)
+    put_responses(reg, [answer(1, Timestamp=datetime(2026, 11, 2, 7, 59))])
+    run_cycle(s, now=T0)
+    (first,) = rows(reg)
+    again = answer(
+        2,
+        Timestamp=datetime(2026, 11, 2, 8, 3),
+        Perihal=f"{first[C.TICKET]} belum ditangani [balas: abcdefghjkmnpqrs]",
+    )
+    order = [*QUESTIONS, "Perihal"]  # the same email and the ticket in the subject
+    put_responses(reg, [answer(1, Timestamp=datetime(2026, 11, 2, 7, 59)), again], order=order)
+    for minute in (5, 10):
+        rep = run_cycle(s, now=T0 + timedelta(minutes=minute))
+        assert rep.problems == [], rep.problems
+    got = rows(reg)
+    assert [r[C.TICKET] for r in got] == ["ADU/2026/11/0001", "ADU/2026/11/0002"]
+    assert got[1][C.SUBJECT].startswith(first[C.TICKET])

@@ -34,7 +34,9 @@ write, so positions taken from the read can be stale by the time the write lands
    a row that received someone else's values gets its read-time system cells
    back, each update is written to wherever its ticket is now, an update whose
    row was deleted is reported as skipped. Repairs are verified the same way,
-   at most ``REPAIR_ROUNDS`` times.
+   at most ``REPAIR_ROUNDS`` times; staff would have to move rows again before
+   every one of them to defeat it, and then the rows left wrong are logged as an
+   error and reported in ``WriteResult.skipped``.
 
 So the steady cycle costs one read and one write; a race costs one more of each.
 
@@ -859,9 +861,13 @@ class SheetsRegister:
             ):
                 break
         else:
+            logger.error(
+                "rows kept moving during %d repairs; some system cells may be on the wrong "
+                "row until staff stop moving rows: check the rows updated at this time",
+                REPAIR_ROUNDS,
+            )
             result.skipped.append(
-                "register terus diubah selama penulisan; sebagian baris diperbaiki pada "
-                "siklus berikutnya"
+                "register terus diubah selama penulisan; periksa baris yang baru diperbarui"
             )
         for p in planned:
             if p.src not in placed:

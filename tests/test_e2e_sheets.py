@@ -251,3 +251,47 @@ def test_blitar_end_to_end_with_forwarding(office):
     assert run.row(t2)[C.STATUS] == "Disalurkan"
     assert to(run.sent(), "warga2@") == 1
     assert any("formulir_penyaluran" in d for d in run.row(t2)[C.DOCUMENTS].split("\n"))
+
+
+def test_staff_sorting_during_every_write_never_mixes_complaints(sheets_server, make_settings):
+    """Through the real cycle: staff re-sort the sheet right before each cycle's
+    write lands. Every row keeps its own state: the Data Sistem of a row always
+    belongs to the complaint on that row (its receipt time matches the row's)."""
+    from aduan.engine import RowState
+    from aduan.idfmt import tanggal_pendek
+
+    key = sheets_server.create_spreadsheet("Register", tabs=["Sheet1"])
+    s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})
+    office = SheetsOffice(s, build_layout(s.load_sop(), s.categories), sheets_server, key)
+    for n in range(1, 6):
+        deliver(s.path(s.inbox.path), n, complaint(n))
+    rep = run_cycle(s, now=MON + timedelta(minutes=1), register=office.register())
+    assert rep.counts["registered_mail"] == 5
+    flip = {"desc": True}
+
+    def sort(req) -> None:
+        sheets_server.sort_rows(key, REGISTER_TAB, "E" if flip["desc"] else "A", flip["desc"])
+        flip["desc"] = not flip["desc"]
+
+    sheets_server.reset_counts()
+    now = MON + timedelta(minutes=1)
+    tickets = [f"ADU/2026/11/000{i}" for i in range(1, 6)]
+    for i, t in enumerate(tickets):
+        now += timedelta(minutes=1)
+        office.edit(t, {"Perlu Tindak Lanjut": "Ya" if i % 2 else "Tidak"})
+        sheets_server.before_request(sort, match="batchUpdate", once=True)
+        rep = run_cycle(s, now=now, register=office.register())
+        assert rep.problems == [], rep.problems
+        assert not [x for x in rep.log if x.startswith("dilewati")], rep.log
+    assert sheets_server.count("values.batchGet") > len(tickets), "writes were repaired"
+    rows = office.table(REGISTER_TAB)
+    head = rows[0]
+    seen = set()
+    for r in rows[1:]:
+        row = dict(zip(head, r, strict=False))
+        st = RowState.loads(row[C.STATE])
+        assert tanggal_pendek(st.received) == row[C.RECEIVED], row[C.TICKET]
+        want = "3. " if row["Perlu Tindak Lanjut"] == "Ya" else "2. "
+        assert row[C.STEP].startswith(want), (row[C.TICKET], row[C.STEP])
+        seen.add(row[C.TICKET])
+    assert seen == set(tickets)

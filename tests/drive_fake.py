@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 import secrets
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -157,6 +158,12 @@ def parse_q(q: str) -> list[tuple[str, tuple[str, ...]]]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _HTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle + delayed ACK
+        # cost 40 ms per request on loopback
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _any(self) -> None:
         n = int(self.headers.get("Content-Length") or 0)

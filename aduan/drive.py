@@ -453,7 +453,17 @@ class Drive:
                 file_id = ""  # deleted on Drive by someone: upload it anew
         if not file_id:
             self.manifest.pending(f, folder_id)
-            meta = self._upload(f, folder_id=folder_id)
+            try:
+                meta = self._upload(f, folder_id=folder_id)
+            except DriveError as e:
+                if e.status != 404:
+                    raise
+                # the ticket's folder was deleted on Drive: make it again (if the
+                # configured folder itself is gone, this raises the clear message)
+                self.manifest.forget_folder(f.folder)
+                folder_id, _ = self._folder(f.folder)
+                self.manifest.pending(f, folder_id)
+                meta = self._upload(f, folder_id=folder_id)
             res.created += 1
         fid = str(meta.get("id") or "")
         self.manifest.done(f, md5, fid, folder_id, file_url(fid) if _ID.match(fid) else "")

@@ -218,6 +218,20 @@ def test_file_deleted_on_drive_is_uploaded_anew(office, fake):
     assert [f.data for f in fake.by_name("01-formulir_aduan.docx")] == [b"satu lagi"]
 
 
+def test_ticket_folder_deleted_on_drive_is_made_again(office, fake):
+    s = office()
+    put(s, "2026/ADU-2026-11-0001/01-formulir_aduan.docx", b"satu")
+    sync(s, fake)
+    (folder,) = fake.by_name("ADU-2026-11-0001")
+    del fake.files[folder.id]  # deleted for good by a staff member
+    put(s, "2026/ADU-2026-11-0001/03-lembar_disposisi.docx", b"dua")
+    res, (links, folders) = sync(s, fake)
+    assert res.problems == [] and res.created == 1
+    (again,) = fake.by_name("ADU-2026-11-0001")
+    assert [f.name for f in fake.children(again.id)] == ["03-lembar_disposisi.docx"]
+    assert folders["ADU-2026-11-0001"].endswith(again.id)
+
+
 def test_big_attachment_goes_resumable(office, fake):
     s = office()
     big = hashlib.sha256(b"x").digest() * (MULTIPART_MAX // 32 + 10)

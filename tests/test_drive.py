@@ -410,3 +410,23 @@ def test_blitar_forwarding_documents_linked(backend, fake):
     assert fake.files[fid].name.endswith("formulir_penyaluran.docx")
     new = [d for d in RowState.loads(row[C.STATE]).docs if d not in before]
     assert new and fake.uploads() == len(new)  # exactly one upload per new document
+
+
+# ---------------------------------------------------------------- aduan check
+def test_check_names_the_identity_and_the_folder(office, fake):
+    shared = fake.create_shared_drive("Aduan Kantor", members=(SA,))
+    s = office(mode="service_account", root=shared, shared_drive=True)
+    d = drive_for(s, fake)
+    try:
+        line = d.check()
+    finally:
+        d.close()
+    assert (
+        line == f"folder Drive 'Aduan Kantor' (Shared Drive) dapat ditulis oleh akun layanan {SA}"
+    )
+    s = office(mode="service_account", root=fake.create_folder("Aduan", USER, shared_with=(SA,)))
+    d = drive_for(s, fake)
+    try:
+        assert "PERINGATAN: akun layanan tidak bisa mengunggah ke My Drive" in d.check()
+    finally:
+        d.close()

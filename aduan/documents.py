@@ -137,6 +137,24 @@ def make_waktu(tz_label: str):
 
 
 # --------------------------------------------------------------- renderer
+class _Env(SandboxedEnvironment):
+    """Compiles each distinct template source once. docxtpl hands every XML part
+    of every document to ``from_string`` again; with 500 documents in one cycle
+    the Jinja compile was 40% of the rendering time."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._compiled: dict[str, Any] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002 (jinja's name)
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        tpl = self._compiled.get(source)
+        if tpl is None:
+            tpl = self._compiled[source] = super().from_string(source)
+        return tpl
+
+
 class Documents:
     """Renders DocumentJobs into .docx files under the documents folder."""
 
@@ -145,7 +163,7 @@ class Documents:
         self.templates = settings.path(settings.templates)
         self.out = settings.path(settings.paths.documents)
         self._waktu = make_waktu(settings.tz_label)
-        self.env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+        self.env = _Env(autoescape=True, undefined=StrictUndefined)
         self.env.filters.update(tanggal=tanggal, waktu=self._waktu, hari=hari)
         self.logo = self._find_logo()
         self._forward_to, self._f_keys, self._columns = self._sop_facts()

@@ -26,7 +26,7 @@ from posixpath import basename, dirname, join, normpath
 from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-__all__ = ["LEVEL", "Unsupported", "XlsxPatch", "clean_text"]
+__all__ = ["LEVEL", "Sheet", "Unsupported", "XlsxPatch", "cell_xml", "clean_text", "rezip"]
 
 logger = logging.getLogger(__name__)
 

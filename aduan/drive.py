@@ -594,8 +594,9 @@ def document_cell(docs: list[str], links: dict[str, str], folder: str = "") -> s
 
 def link_documents(
     snap: Snapshot, writes: WriteSet, links: dict[str, str], folders: dict[str, str]
-) -> int:
-    """Put links into the *Dokumen* cells of ``writes``; returns rows changed.
+) -> tuple[int, int]:
+    """Put links into the *Dokumen* cells of ``writes``; returns (rows given new
+    links, engine updates dropped because the cell already held them).
 
     The engine writes document paths; a cell already holding the linked text for
     the same documents is left alone (so a steady cycle writes nothing), and a row
@@ -618,7 +619,7 @@ def link_documents(
 
     by_ticket = {r.get(C.TICKET): r for r in snap.rows if r.get(C.TICKET)}
     by_index = {r.index: r for r in snap.rows}
-    touched, changed = set(), 0
+    touched, changed, dropped = set(), 0, 0
     for upd in list(writes.updates):
         row = by_ticket.get(upd.ticket) if upd.ticket else by_index.get(upd.index)  # type: ignore[arg-type]
         ticket = upd.ticket or upd.values.get(C.TICKET, "")
@@ -632,6 +633,7 @@ def link_documents(
             upd.values.pop(C.DOCUMENTS, None)
             if not upd.values and not upd.staff:
                 writes.updates.remove(upd)
+                dropped += 1
         elif upd.values.get(C.DOCUMENTS) != cell:
             upd.values[C.DOCUMENTS] = cell
             changed += 1
@@ -647,7 +649,7 @@ def link_documents(
         if cell is not None and (row.values.get(C.DOCUMENTS) or "") != cell:
             writes.updates.append(RowUpdate(values={C.DOCUMENTS: cell}, ticket=ticket))
             changed += 1
-    return changed
+    return changed, dropped
 
 
 def sync_cycle(
@@ -669,7 +671,10 @@ def sync_cycle(
         rep.counts["drive_uploaded"] += res.created + res.updated
         rep.counts["drive_requests"] += res.requests
         docs, folders = drive.links()
-        rep.counts["drive_links"] += link_documents(snap, dec.writes, docs, folders)
+        changed, dropped = link_documents(snap, dec.writes, docs, folders)
+        rep.counts["drive_links"] += changed
+        # the engine counted those as updated rows; nothing is written for them
+        rep.counts["rows_updated"] = max(0, rep.counts["rows_updated"] - dropped)
     except sqlite3.Error as e:  # a broken manifest must not stop the run
         rep.problem(f"Drive: manifes lokal rusak ({e}); hapus state/drive.sqlite")
     finally:

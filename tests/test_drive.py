@@ -107,14 +107,14 @@ def test_link_documents_writes_once_then_nothing():
     # 1. the engine left the row alone (paths already there): links arrive -> one update
     snap = Snapshot(headers=list(row), rows=[Row(0, dict(row))])
     ws = WriteSet()
-    assert link_documents(snap, ws, links, folders) == 1
+    assert link_documents(snap, ws, links, folders) == (1, 0)
     assert ws.updates[0].ticket == "ADU/2026/11/0001"
     assert ws.updates[0].values == {C.DOCUMENTS: linked}
     # 2. steady: the cell holds the links; the engine wants its paths back -> dropped
     row[C.DOCUMENTS] = linked
     snap = Snapshot(headers=list(row), rows=[Row(0, dict(row))])
     ws = WriteSet(updates=[RowUpdate(values={C.DOCUMENTS: doc}, ticket="ADU/2026/11/0001")])
-    assert link_documents(snap, ws, links, folders) == 0 and ws.updates == []
+    assert link_documents(snap, ws, links, folders) == (0, 1) and ws.updates == []
     # 3. a state change keeps the other values, the Dokumen cell is left as it is
     ws = WriteSet(
         updates=[RowUpdate(values={C.DOCUMENTS: doc, C.STATUS: "Selesai"}, ticket=row[C.TICKET])]
@@ -384,8 +384,9 @@ def test_bpbd_documents_on_drive_end_to_end(backend, fake):
     assert len(fake.by_name("07-laporan_pelaksanaan.docx")) == 1
     before = o.reg.table(REGISTER_TAB)
     fake.reset_counts()
-    o.cycle(now + timedelta(seconds=20))
+    rep = o.cycle(now + timedelta(seconds=20))
     assert fake.count() == 0 and o.reg.table(REGISTER_TAB) == before
+    assert rep.counts["rows_updated"] == 0 and rep.counts["drive_links"] == 0
 
 
 def test_blitar_forwarding_documents_linked(backend, fake):

@@ -37,14 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from . import gauth
 from .errors import AduanError, ConfigError
 from .ids import safe_ticket
 from .layout import C
 
 if TYPE_CHECKING:
+    import requests
+
     from .config import Settings
     from .model import Snapshot, WriteSet
 
@@ -244,6 +244,8 @@ class Drive:
 
     def _call(self, method: str, url: str, what: str, **kw: Any) -> requests.Response:
         """One request with bounded backoff on 429/5xx; errors become DriveError."""
+        # imported here: requests costs 0.3 s at start-up, and most runs never call Drive
+        import requests
         from google.auth.exceptions import RefreshError, TransportError
 
         params = {"supportsAllDrives": "true", **kw.pop("params", {})}

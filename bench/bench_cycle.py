@@ -115,6 +115,8 @@ def cycle_500():
         return new_s, new_counts, docs_s, docs_counts
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec, so a child of
+# this (big) process would report the parent's peak; VmHWM starts afresh at exec
 _RSS_CHILD = """
 import resource, sys
 from datetime import datetime
@@ -122,7 +124,12 @@ from aduan.config import load_settings
 from aduan.cycle import run_cycle
 s = load_settings(sys.argv[1])
 rep = run_cycle(s, now=datetime.fromisoformat(sys.argv[2]))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rep.counts.get("rows", 0))
+try:
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+except OSError:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(kb, rep.counts.get("rows", 0))
 """
 
 
@@ -148,7 +155,7 @@ def peak_rss_10k() -> tuple[float, int]:
             check=True,
             cwd=REPO,
         ).stdout.split()
-        return int(out[0]) / 1024, int(out[1])  # ru_maxrss is in kB on Linux
+        return int(out[0]) / 1024, int(out[1])  # kB
 
 
 def startup() -> float:

@@ -105,9 +105,17 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
             return []
         return check_template(settings)
 
+    def replies() -> str:
+        cfg = getattr(settings, "replies", None)
+        if not cfg or not cfg.enabled:
+            return "tidak aktif"
+        cfg.keys(settings.file)  # raises ConfigError naming the key setting when unusable
+        return f"aktif; alamat balasan {settings.reply_address}"
+
     yield _guard("Templat dokumen", documents)
     yield _guard("Templat email", emails)
     yield _guard("Templat rekap", recap)
     yield _guard("Register", register)
     yield _guard("Kotak masuk", inbox)
     yield _guard("Pengiriman email", mail)
+    yield _guard("Keputusan lewat balasan email", replies)

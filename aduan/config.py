@@ -325,6 +325,7 @@ class Settings(_Strict):
         EscalationRung(at=3, to=["head"]),
     ]
     confidential_default: bool = False
+    digest: bool = False  # a daily summary email per person (ringkasan) at opening time
     sheet_url: str = ""
     inbox: MaildirInbox | ImapInbox = Field(discriminator="type")
     # "register" would shadow BaseModel.register (ABCMeta), hence the alias

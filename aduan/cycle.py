@@ -32,6 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from . import idfmt
+from .digest import queue_digests
 from .documents import Documents, require_templates
 from .drive import Drive
 from .drive import sync_cycle as sync_drive
@@ -198,6 +199,8 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
                 _mark_processed(inbox, dec, rep)
         else:
             spool.discard_staged()
+        # the optional daily digest per person (once per working day, at opening)
+        rep.counts["digests"] += queue_digests(settings, spool, sop, snap, now)
         # 8. send
         _send_due(settings, spool, sop, now, mailer, rep)
     finally:
@@ -273,9 +276,12 @@ def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
                 "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
                 "Pelaku": "Sistem",
                 "Keterangan": (
-                    f"{n.kind} kepada {to}; Message-ID {e.message_id}"
-                    if ok
-                    else f"{n.kind}: {e.last_error}"
+                    (
+                        f"{n.kind} kepada {to}; Message-ID {e.message_id}"
+                        if ok
+                        else f"{n.kind}: {e.last_error}"
+                    )
+                    + "".join(f"; ditolak: {a} ({why})" for a, why in e.refused.items())
                 )[:2000],
                 "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
             }

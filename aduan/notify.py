@@ -58,6 +58,8 @@ TICKET_KINDS = (
     "laporan",
     "balasan_pengadu",
     "pantulan",
+    "konfirmasi",
+    "ditolak",
 )
 #: Every kind: the ticket kinds and the daily digest (aduan.digest).
 KINDS = (*TICKET_KINDS, "ringkasan")
@@ -216,6 +218,19 @@ def _defaults() -> dict[str, Any]:
         "nomor": "",
         "date": None,
         "failed_kind": "",
+        "decision": {
+            "from": "",
+            "subject": "",
+            "text": "",
+            "date": None,
+            "command": "",
+            "values": {},
+        },
+        "refusal": "",
+        "reply_to": "",
+        "reply_token": "",
+        "reply_tag": "",
+        "reply_commands": [],
         "person": "",
         "items": [],
         "late_count": 0,
@@ -600,6 +615,25 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         "now": now,
         "source_message_id": "<abc@example.com>",
         "failed_kind": "tanda_terima" if kind == "pantulan" else "",
+        "decision": {
+            "from": "kalak@bpbd.example.go.id",
+            "subject": "Re: [ADU/2026/11/0007] Tugas tahap 4",
+            "text": "DISPOSISI: Tim segera tinjau lokasi.",
+            "date": now,
+            "command": "DISPOSISI",
+            "values": {"Disposisi": "Tim segera tinjau lokasi."},
+        },
+        "refusal": "token balasan tidak cocok" if kind == "ditolak" else "",
+        "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
+        "reply_token": "abcdefghijklmnop",
+        "reply_tag": "[balas:abcdefghijklmnop]",
+        "reply_commands": [
+            {
+                "command": "DISPOSISI",
+                "usage": "DISPOSISI: <arahan>",
+                "description": "arahan pimpinan kepada tim",
+            }
+        ],
         "person": "tim@bpbd.example.go.id" if kind == "ringkasan" else "",
         "items": [
             {

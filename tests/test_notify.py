@@ -206,6 +206,19 @@ EXPECT = {  # a value each kind's body must carry
     "laporan": "Penanganan selesai pukul 14.00.",
     "balasan_pengadu": "Airnya sekarang sudah setinggi lutut.",
     "pantulan": "550 5.1.1 mailbox unavailable",
+    "konfirmasi": "DISPOSISI: Tim segera ke tanggul",
+    "ditolak": "token balasan tidak cocok",
+}
+DECISION = {  # what the engine puts into konfirmasi/ditolak contexts
+    "decision": {
+        "from": "kalak@bpbd.example.go.id",
+        "subject": "Re: tugas",
+        "date": NOW,
+        "text": "DISPOSISI: Tim segera ke tanggul",
+        "command": "DISPOSISI",
+        "values": {"Disposisi": "DISPOSISI: Tim segera ke tanggul"},
+    },
+    "refusal": "token balasan tidak cocok",
 }
 
 
@@ -228,6 +241,8 @@ def notification(settings, kind: str, **extra) -> Notification:
         },
         **extra,
     )
+    if kind in ("konfirmasi", "ditolak"):
+        ctx.update(DECISION)
     return Notification(
         key=f"{TICKET}|{step}|{kind}|1",
         kind=kind,

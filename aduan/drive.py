@@ -302,7 +302,18 @@ class Drive:
                 status=code,
                 stop=True,
             )
-        if code in (401, 403):
+        if code == 401:  # AuthorizedSession already refreshed once and retried
+            return DriveError(
+                f"Google menolak kredensial {who} (HTTP 401: {msg}); "
+                + (
+                    "jalankan `aduan auth google` lagi"
+                    if self.settings.google.auth == "oauth_user"
+                    else "periksa kunci akun layanan"
+                ),
+                status=code,
+                stop=True,
+            )
+        if code == 403:
             return DriveError(
                 f"Drive menolak {what} (HTTP {code}: {msg}); bagikan folder {self.root} "
                 f"ke {who} sebagai Editor",

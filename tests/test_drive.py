@@ -431,3 +431,14 @@ def test_check_names_the_identity_and_the_folder(office, fake):
         assert "PERINGATAN: akun layanan tidak bisa mengunggah ke My Drive" in d.check()
     finally:
         d.close()
+
+
+def test_access_token_refused_after_refresh(office, fake):
+    s = office()
+    put(s, "2026/ADU-2026-11-0001/01-formulir_aduan.docx", b"a")
+    # google-auth refreshes and retries twice on 401; refused every time
+    fake.fail_next(401, n=3, match="files.list")
+    res, _ = sync(s, fake)
+    (msg,) = res.problems
+    assert "HTTP 401" in msg and "aduan auth google" in msg
+    assert fake.count("files.list") == 3 and fake.uploads() == 0

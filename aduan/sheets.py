@@ -562,6 +562,7 @@ class SheetsRegister:
         planned: list[_Planned] = []
         for upd, i in self._locate(ws.updates, table, result):
             cells = self._cells(upd.values, table, i)
+            cells.update(self._staff_cells(upd.staff, table, i))
             planned.append(_Planned(upd, i, cells))
             reqs += _row_requests(reg, i + 1, cells)
         new_rows = []
@@ -672,6 +673,21 @@ class SheetsRegister:
             if kind == "intake" and table.rows[i][c].strip():
                 continue
             out[c] = _text(v)
+        return out
+
+    def _staff_cells(self, staff: dict[str, str], table: _Table, i: int) -> dict[int, str]:
+        """A decision by email reply: staff cells written on a person's behalf, only
+        where the read found them empty (what staff typed always wins)."""
+        out: dict[int, str] = {}
+        for name, v in staff.items():
+            c = table.cols.get(name)
+            if c is None or self._kinds.get(name) != "staff":
+                logger.warning(
+                    "row %d: %r is not a staff column; decision value dropped", i + 2, name
+                )
+                continue
+            if not table.rows[i][c].strip():
+                out[c] = _text(v)
         return out
 
     def _new_row(self, values: dict[str, str], table: _Table) -> list[str]:

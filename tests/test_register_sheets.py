@@ -253,6 +253,20 @@ def test_staff_column_never_written_intake_only_when_empty(backend):
     assert r[C.NAME] == "Ditulis Staf" and r[C.TEXT] == "isi" and r[C.STATUS] == "Diproses"
 
 
+def test_decision_by_reply_fills_only_empty_staff_cells(backend):
+    backend.edit(lambda cell, *_: (cell(2, C.TICKET, "ADU/1"), cell(2, "Kategori", "Bencana")))
+    backend.reg.read()
+    upd = RowUpdate(
+        {C.STATUS: "Diproses"},
+        ticket="ADU/1",
+        staff={"Kategori": "Lainnya", "Disposisi": "Tim ke lokasi"},
+    )
+    assert backend.reg.write(WriteSet(updates=[upd])).updated == 1
+    r = backend.rows()[0]
+    assert r["Kategori"] == "Bencana", "what staff typed wins"
+    assert r["Disposisi"] == "Tim ke lokasi" and r[C.STATUS] == "Diproses"
+
+
 def test_append_of_a_row_already_there_is_skipped(backend):
     first = {C.TICKET: "ADU/1", C.SOURCE: "<a@x>", C.NAME: "Bu Sri"}
     backend.reg.write(WriteSet(appends=[first]))

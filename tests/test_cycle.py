@@ -280,7 +280,7 @@ def test_demo_month_leaves_both_offices_files(tmp_path):
         statuses = {row[C.STATUS] for row in tickets}
         assert {"Selesai", "Disalurkan", "Diproses"} <= statuses
         assert {row[C.LATE] for row in tickets} == {"Ya", "Tidak"}
-        assert {row[C.CHANNEL] for row in tickets} >= {"Email", "Telepon"}
+        assert {row[C.CHANNEL] for row in tickets} >= {"Email", "Telepon", "Formulir Online"}
         names = [p.name for p in (r.root / "outbox").glob("*.eml")]
         for kind in (
             "tanda_terima",

@@ -4,12 +4,14 @@
 #   libreoffice-writer-nogui, fonts-liberation - .docx -> PDF (documents.pdf, docs-preview);
 #                    Liberation Sans has Arial's metrics, so the templates' layout holds
 #   poppler-utils  - pdftotext / pdftoppm for the PDF tests and the PNG preview
+#   libreoffice-calc-nogui - the oracle that an xlsx Aduan patched opens in office software
 # When a package is missing and we are not root, say so; under CI=true that is an error.
 set -u
 need=()
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd dovecot-core)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui fonts-liberation)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Memasang paket sistem untuk pengujian: ${need[*]}"

@@ -126,17 +126,19 @@ class _locked:
     """The run lock as a context manager that raises RunLocked when held."""
 
     def __init__(self, settings) -> None:
-        from .cycle import lock
+        from .runlock import lock
 
         self.lk = lock(settings)
 
     def __enter__(self):
         from filelock import Timeout
 
+        from .runlock import busy
+
         try:
             self.lk.acquire()
         except Timeout:
-            raise RunLocked("run lain sedang berjalan; coba lagi sebentar lagi") from None
+            raise busy(self.lk) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -162,9 +164,12 @@ def run(ctx: click.Context, now_text: str | None) -> None:
         */5 * * * * cd /opt/aduan && .venv/bin/aduan run
     """
     try:
-        from .cycle import run_cycle
+        from .runlock import probe
 
         s = _settings(ctx)
+        probe(s)  # a second run exits here, before the heavy imports below
+        from .cycle import run_cycle
+
         rep = run_cycle(s, now=_parse_now(now_text, s))
     except AduanError as e:
         _fail(e, ctx.obj["verbose"])
@@ -271,10 +276,13 @@ def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str 
         aduan recap --month 2026-11 --send
         0 7 1 * * cd /opt/aduan && .venv/bin/aduan recap --send
     """
-    from .recap import parse_month, previous_month, run_recap
-
     try:
+        from .runlock import probe
+
         s = _settings(ctx)
+        probe(s)  # busy: say so before importing the recap (matplotlib is slow to load)
+        from .recap import parse_month, previous_month, run_recap
+
         now = _parse_now(now_text, s) or datetime.now(s.tz)
         if month_text:
             try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from . import idfmt
 from .digest import queue_digests
@@ -37,7 +37,7 @@ from .documents import Documents, require_templates
 from .drive import Drive
 from .drive import sync_cycle as sync_drive
 from .engine import Decision, EngineConfig, RowState, decide
-from .errors import AduanError, DocumentError, InboxError, MailError, RegisterError, RunLocked
+from .errors import AduanError, DocumentError, InboxError, MailError, RegisterError
 from .forms import KEY_PREFIX as FORM_KEY_PREFIX
 from .forms import form_mails
 from .inbox import Inbox, open_inbox
@@ -47,6 +47,7 @@ from .mailer import Mailer, open_mailer
 from .model import InboundMail, Snapshot
 from .notify import compose
 from .register import Register, open_register
+from .runlock import busy, lock
 from .spool import Spool, SpoolEntry
 from .worktime import WorkCalendar
 
@@ -102,14 +103,6 @@ class CycleReport:
         self.problems.append(text)
 
 
-def lock(settings) -> FileLock:
-    """The run lock; a second run raises RunLocked at once. The kernel releases
-    it when a killed run's process dies, so a stale lock never blocks."""
-    state = settings.path(settings.paths.state)
-    state.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(state / "aduan.lock"), timeout=0)
-
-
 def run_cycle(
     settings,
     *,
@@ -124,10 +117,7 @@ def run_cycle(
     try:
         lk.acquire()
     except Timeout:
-        raise RunLocked(
-            "run lain sedang berjalan (kunci: "
-            f"{lk.lock_file}); run ini berhenti tanpa mengubah apa pun"
-        ) from None
+        raise busy(lk) from None
     try:
         return _cycle(settings, now, register, inbox, mailer, drive)
     finally:

@@ -155,6 +155,19 @@ class _Env(SandboxedEnvironment):
         return tpl
 
 
+class _Template(DocxTemplate):
+    """docxtpl's XML clean-up (a dozen regexes over each part) done once per
+    distinct part: it is a pure function of the part's XML."""
+
+    patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml):
+        out = self.patched.get(src_xml)
+        if out is None:
+            out = self.patched[src_xml] = super().patch_xml(src_xml)
+        return out
+
+
 class Documents:
     """Renders DocumentJobs into .docx files under the documents folder."""
 
@@ -164,6 +177,7 @@ class Documents:
         self.out = settings.path(settings.paths.documents)
         self._waktu = make_waktu(settings.tz_label)
         self.env = _Env(autoescape=True, undefined=StrictUndefined)
+        self._patched: dict[str, str] = {}  # see _Template
         self.env.filters.update(tanggal=tanggal, waktu=self._waktu, hari=hari)
         self.logo = self._find_logo()
         self._forward_to, self._f_keys, self._columns = self._sop_facts()
@@ -348,7 +362,8 @@ class Documents:
     def _fill(self, name: str, template: Path, ctx: dict[str, Any], fh) -> None:
         """Render one template into a binary file object; errors name the template."""
         try:
-            tpl = DocxTemplate(str(template))
+            tpl = _Template(str(template))
+            tpl.patched = self._patched
             logo = InlineImage(tpl, str(self.logo), width=Mm(20)) if self.logo else ""
             tpl.render({**ctx, "logo": logo}, jinja_env=self.env, autoescape=True)
             tpl.save(fh)

@@ -458,7 +458,9 @@ def test_per_address_refusals_retry_only_the_address_still_owed(make_settings, s
     sent_rows = [h for h in o.history() if h["Peristiwa"] == "Email terkirim"]
     tugas_row = next(h for h in sent_rows if h["Keterangan"].startswith("tugas"))
     assert "petugas@" in tugas_row["Keterangan"] and "sibuk@" in tugas_row["Keterangan"]
-    assert "salah@" not in tugas_row["Keterangan"]
+    delivered_to, _, rest = tugas_row["Keterangan"].partition(";")
+    assert "salah@" not in delivered_to
+    assert "ditolak: salah@bpbd.example.go.id (550" in rest, "the refusal is on record"
 
 
 # ------------------------------------------------------------------ confidentiality

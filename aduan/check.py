@@ -112,6 +112,20 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
         cfg.keys(settings.file)  # raises ConfigError naming the key setting when unusable
         return f"aktif; alamat balasan {settings.reply_address}"
 
+    def google() -> str:
+        cfg = getattr(settings, "google", None)
+        uses = settings.register_.type == "google" or (cfg and cfg.drive_folder_id)
+        if not uses:
+            return "tidak dipakai"
+        from .gauth import identity
+
+        line = f"bertindak sebagai {identity(settings)}"
+        if cfg and cfg.drive_folder_id:
+            from .drive import Drive
+
+            line += f"; Drive: {Drive(settings).check()}"
+        return line
+
     yield _guard("Templat dokumen", documents)
     yield _guard("Templat email", emails)
     yield _guard("Templat rekap", recap)
@@ -119,3 +133,4 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
     yield _guard("Kotak masuk", inbox)
     yield _guard("Pengiriman email", mail)
     yield _guard("Keputusan lewat balasan email", replies)
+    yield _guard("Akun Google", google)

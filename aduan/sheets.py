@@ -276,6 +276,16 @@ class SheetsRegister:
         import gspread
         from google.oauth2.service_account import Credentials
 
+        google = getattr(self._settings, "google", None)
+        if google is not None and google.auth == "oauth_user":
+            # a plain @gmail.com office: the user's own OAuth token (aduan auth google)
+            from .gauth import SHEETS_SCOPE, identity
+            from .gauth import credentials as user_credentials
+
+            self._email = identity(self._settings)
+            self._client = gspread.Client(auth=user_credentials(self._settings, [SHEETS_SCOPE]))
+            self._client.http_client.set_timeout(self._settings.register_.timeout_s)
+            return self._client
         info = self._key_info()
         self._email = str(info.get("client_email") or "")
         try:

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest_plugins = ["tests.fixtures_imap", "tests.fixtures_smtp", "tests.sheets_server"]
+pytest_plugins = [
+    "tests.fixtures_imap",
+    "tests.fixtures_smtp",
+    "tests.sheets_server",
+    "tests.drive_fake",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ADUAN_SHARED", REPO.parent / "shared"))

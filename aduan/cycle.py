@@ -160,6 +160,8 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
         dec = decide(snap, mails, cfg, now)
         rep.counts.update(dec.counts)
         rep.log.extend(dec.log)
+        for p in dec.problems:
+            rep.problem(p)
         logged = spool.sent_unlogged()
         history = _history_of_sends(logged)
         # a run killed after the write but before spool.forget() logged these already

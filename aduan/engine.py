@@ -226,6 +226,8 @@ class Decision:
     #: inbox keys to mark processed once the register write succeeded
     consumed: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    #: things a person must look at (the run exits 1): e.g. an open complaint's row vanished
+    problems: list[str] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
 
 
@@ -756,7 +758,78 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
     for mail, ticket in decisions:
         _handle_decision(run, mail, ticket)
 
+    _track_open(run)
     return d
+
+
+OPEN_META = "open"  # the open tickets after the last write, range-encoded
+
+
+def encode_tickets(tickets: set[str], pattern: re.Pattern[str]) -> str:
+    """Tickets as compact ranges per month: "2026-11:1-5,7 2026-12:1". Values that
+    are not tickets of the office's format (typed by hand) are left out."""
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for t in tickets:
+        p = parse_ticket(pattern, t)
+        if p:
+            by_month.setdefault((p[0], p[1]), []).append(p[2])
+    parts = []
+    for (y, m), seqs in sorted(by_month.items()):
+        seqs.sort()
+        spans, start, prev = [], seqs[0], seqs[0]
+        for n in seqs[1:] + [None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            spans.append(f"{start}" if start == prev else f"{start}-{prev}")
+            if n is not None:
+                start = prev = n
+        parts.append(f"{y:04d}-{m:02d}:{','.join(spans)}")
+    return " ".join(parts)
+
+
+def decode_tickets(text: str, fmt: str, office: str = "") -> set[str]:
+    out: set[str] = set()
+    for part in (text or "").split():
+        month, sep, spans = part.partition(":")
+        if not sep or not re.fullmatch(r"\d{4}-\d{2}", month):
+            continue
+        y, m = int(month[:4]), int(month[5:])
+        for span in spans.split(","):
+            a, _, b = span.partition("-")
+            if not a.isdigit() or (b and not b.isdigit()):
+                continue
+            for n in range(int(a), int(b or a) + 1):
+                out.add(format_ticket(fmt, year=y, month=m, seq=n, office=office))
+    return out
+
+
+def _track_open(run: _Run) -> None:
+    """Say so when the row of a complaint still open disappears from the register
+    (staff deleted it): its SOP cannot go on, and nobody would notice otherwise."""
+    cfg = run.cfg
+    prev = decode_tickets(run.meta.get(OPEN_META, ""), cfg.ticket_format, cfg.office_code)
+    for ticket in sorted(prev - set(run.by_ticket)):
+        line = (
+            f"{ticket}: baris aduan yang masih berjalan hilang dari register (dihapus?); "
+            "SOP-nya tidak dapat dilanjutkan — pulihkan barisnya dari Riwayat atau riwayat "
+            "versi berkas"
+        )
+        logger.warning(line)
+        run.d.log.append(line)
+        run.d.problems.append(line)
+        run.event(
+            ticket,
+            "Baris aduan hilang",
+            "baris dihapus dari register saat aduan belum selesai",
+            key=f"{ticket}|hilang",
+        )
+    now_open = {t for t, st in run.states.items() if not st.closed}
+    text = encode_tickets(now_open, run.pattern)
+    if len(text) > 30_000:  # a cell holds 32,767 characters in xlsx
+        text = ""
+    if text != (run.meta.get(OPEN_META) or ""):
+        run.meta[OPEN_META] = run.d.writes.meta[OPEN_META] = text
 
 
 def _check_choices(run: _Run, ticket: str, row: Row) -> None:

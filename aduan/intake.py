@@ -452,6 +452,12 @@ def _parse_from(h: _Headers) -> tuple[str, str]:
     if not raw:
         raw = h.raw("sender") or h.raw("reply-to")
     addr = name = ""
+    # the <angle address> is the sender, even when the display name (an encoded word
+    # getaddresses cannot see into) holds an address of its own
+    angle = re.search(r"<\s*([^<>\s\"]+@[^<>\s\"]+?)\s*>\s*$", raw.strip())
+    if angle:
+        addr, name = angle.group(1), raw.strip()[: angle.start()].strip()
+        return _one_line(addr).lower(), _one_line(decode_header(name, h.charset)).strip("\"' ")
     try:
         for n, a in getaddresses([raw]):
             if "@" in a:

@@ -552,3 +552,26 @@ def test_bounce_of_our_acknowledgement_is_recorded_and_the_officer_told(office):
     assert len(mem.rows) == 1 and d.consumed == ["k2"]
     assert mem.history[-1]["Peristiwa"] == "Email tidak terkirim"
     assert "tidak.ada@contoh.invalid" in mem.history[-1]["Keterangan"]
+
+
+def test_open_tickets_round_trip_as_ranges():
+    from aduan.engine import decode_tickets, encode_tickets
+    from aduan.ids import ticket_regex
+
+    fmt = "ADU/{year}/{month:02d}/{seq:04d}"
+    tickets = {f"ADU/2026/11/{n:04d}" for n in (1, 2, 3, 7, 9, 10)} | {"ADU/2026/12/0001"}
+    text = encode_tickets(tickets | {"ketik manual"}, ticket_regex(fmt))
+    assert text == "2026-11:1-3,7,9-10 2026-12:1"
+    assert decode_tickets(text, fmt) == tickets
+
+
+def test_a_deleted_open_row_is_reported_once(office):
+    cfg, mem = office("bpbd")
+    step(mem, cfg, MON, [mail(1), mail(2, subject="Banjir")])
+    gone = mem.rows[0][C.TICKET]
+    del mem.rows[0]
+    d = step(mem, cfg, MON + timedelta(minutes=5))
+    assert [p for p in d.problems if gone in p] and mem.history[-1]["Peristiwa"] == (
+        "Baris aduan hilang"
+    )
+    assert decide(mem.snap(), [], cfg, MON + timedelta(minutes=9)).problems == []

@@ -559,14 +559,7 @@ MAIL_CASES = {
     "formula_injection": (m_formula, x_formula, ""),
     "attachment_names": (m_names, x_names, ""),
     "crlf_in_headers": (m_crlf, x_crlf, ""),
-    "at_sign_in_encoded_name": pytest.param(
-        (m_at_in_name, x_at_in_name, ""),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="intake._parse_from reads the raw header: an address inside an encoded "
-            "display name wins over the <angle address> (reported to intake's owner)",
-        ),
-    ),
+    "at_sign_in_encoded_name": (m_at_in_name, x_at_in_name, ""),
     "body_10mb": (m_big_body, x_big_body, ""),
     "attachment_50mb": (m_big_attachment, x_big_attachment, "MB melebihi 25 MB; tidak disalin"),
     "zip_bomb": (m_zip_bomb, x_zip_bomb, ""),
@@ -583,14 +576,7 @@ STAFF_CASES = {
     "date_wrong_format": (s_bad_date, x_bad_date, "Diterima 'kemarin sore jam 3' tidak terbaca"),
     "header_deleted": (s_delete_header, x_delete_header, "kolom 'Kewenangan' tidak ditemukan"),
     "tab_renamed": (s_rename_tab, x_rename_tab, "tab 'Register Aduan' tidak ditemukan"),
-    "row_deleted_mid_sop": pytest.param(
-        (s_delete_row, x_delete_row, ""),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="a ticket whose row staff deleted vanishes without a word: the engine "
-            "does not compare the register with the tickets it numbered (reported)",
-        ),
-    ),
+    "row_deleted_mid_sop": (s_delete_row, x_delete_row, "hilang dari register"),
     "formula_in_staff_cells": (s_formula_cells, x_formula_cells, ""),
 }
 

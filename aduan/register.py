@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError
-from .model import Snapshot, WriteSet
+from .model import RowUpdate, Snapshot, WriteSet, row_fingerprint
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -88,6 +88,76 @@ GUIDE_INTRO = [
     "perubahannya ke siklus berikutnya.",
     "Tab 'Riwayat' mencatat setiap peristiwa setiap aduan; jangan diubah.",
 ]
+
+
+class RowTable(Protocol):
+    """What :func:`locate_updates` needs of a backend's freshly read rows."""
+
+    rows: list
+
+    def blank(self, i: int) -> bool: ...
+
+    def ticket(self, i: int) -> str: ...
+
+    def values(self, i: int) -> dict[str, str]: ...
+
+
+def locate_updates(
+    updates: list[RowUpdate], table: RowTable, result: WriteResult
+) -> list[tuple[RowUpdate, int]]:
+    """Pair each update with the data row it belongs to now (both backends).
+
+    A ticketed update goes to the row holding its ticket, wherever staff moved it;
+    a row staff typed (no ticket yet) is found at its read-time index if its
+    fingerprint still matches, else as the one ticketless row with that
+    fingerprint; otherwise the update is skipped with a reason (the next cycle
+    sees the row again).
+    """
+    by_ticket: dict[str, int] = {}
+    by_print: dict[str, list[int]] = {}
+    prints: dict[int, str] = {}
+    for i in range(len(table.rows)):
+        if table.blank(i):
+            continue
+        t = table.ticket(i)
+        if t:
+            if t in by_ticket:
+                logger.warning(
+                    "ticket %s is on rows %d and %d; writing to the first",
+                    t,
+                    by_ticket[t] + 2,
+                    i + 2,
+                )
+            by_ticket.setdefault(t, i)
+        else:
+            prints[i] = row_fingerprint(table.values(i))
+            by_print.setdefault(prints[i], []).append(i)
+    out: list[tuple[RowUpdate, int]] = []
+    taken: set[int] = set()
+    for upd in updates:
+        if upd.ticket:
+            i = by_ticket.get(upd.ticket.strip())
+            if i is None:
+                result.skipped.append(f"{upd.ticket}: baris tidak ditemukan (dihapus?)")
+                continue
+        elif upd.fingerprint is not None:
+            i = upd.index if upd.index is not None else -1
+            if prints.get(i) != upd.fingerprint or i in taken:
+                cands = [j for j in by_print.get(upd.fingerprint, []) if j not in taken]
+                if len(cands) != 1:
+                    why = "diubah atau dihapus" if not cands else "ada beberapa baris yang sama"
+                    result.skipped.append(
+                        f"baris {(upd.index or 0) + 2} tanpa No. Aduan: {why} sejak dibaca; "
+                        "dicoba lagi pada siklus berikutnya"
+                    )
+                    continue
+                i = cands[0]
+            taken.add(i)
+        else:
+            result.skipped.append("pembaruan tanpa No. Aduan maupun sidik baris")
+            continue
+        out.append((upd, i))
+    return out
 
 
 def guide_rows(layout: Layout) -> list[list[str]]:

@@ -76,8 +76,8 @@ from .layout import (
     C,
     Layout,
 )
-from .model import Row, RowUpdate, Snapshot, WriteSet, row_fingerprint
-from .register import WriteResult, guide_rows
+from .model import Row, RowUpdate, Snapshot, WriteSet
+from .register import WriteResult, guide_rows, locate_updates
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -570,7 +570,7 @@ class SheetsRegister:
         reqs += tabs
         reg = ids[REGISTER_TAB]
         planned: list[_Planned] = []
-        for upd, i in self._locate(ws.updates, table, result):
+        for upd, i in locate_updates(ws.updates, table, result):
             cells = self._cells(upd.values, table, i)
             cells.update(self._staff_cells(upd.staff, table, i))
             planned.append(_Planned(upd, i, cells))
@@ -621,49 +621,6 @@ class SheetsRegister:
         for reason in result.skipped:
             logger.warning("register update skipped: %s", reason)
         return result
-
-    def _locate(
-        self, updates: list[RowUpdate], table: _Table, result: WriteResult
-    ) -> list[tuple[RowUpdate, int]]:
-        """Pair each update with its data row in the read (as the xlsx register does)."""
-        by_ticket: dict[str, int] = {}
-        by_print: dict[str, list[int]] = {}
-        prints: dict[int, str] = {}
-        for i in range(len(table.rows)):
-            if table.blank(i):
-                continue
-            t = table.ticket(i)
-            if t:
-                by_ticket.setdefault(t, i)
-            else:
-                prints[i] = row_fingerprint(table.values(i))
-                by_print.setdefault(prints[i], []).append(i)
-        out: list[tuple[RowUpdate, int]] = []
-        taken: set[int] = set()
-        for upd in updates:
-            if upd.ticket:
-                i = by_ticket.get(upd.ticket.strip())
-                if i is None:
-                    result.skipped.append(f"{upd.ticket}: baris tidak ditemukan (dihapus?)")
-                    continue
-            elif upd.fingerprint is not None:
-                i = upd.index if upd.index is not None else -1
-                if prints.get(i) != upd.fingerprint or i in taken:
-                    cands = [j for j in by_print.get(upd.fingerprint, []) if j not in taken]
-                    if len(cands) != 1:
-                        why = "diubah atau dihapus" if not cands else "ada beberapa baris yang sama"
-                        result.skipped.append(
-                            f"baris {(upd.index or 0) + 2} tanpa No. Aduan: {why} sejak dibaca; "
-                            "dicoba lagi pada siklus berikutnya"
-                        )
-                        continue
-                    i = cands[0]
-                taken.add(i)
-            else:
-                result.skipped.append("pembaruan tanpa No. Aduan maupun sidik baris")
-                continue
-            out.append((upd, i))
-        return out
 
     def _cells(self, values: dict[str, str], table: _Table, i: int) -> dict[int, str]:
         """The cells one update may write, by column: never staff columns, intake

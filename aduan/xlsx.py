@@ -40,8 +40,8 @@ from .layout import (
     C,
     Layout,
 )
-from .model import Row, RowUpdate, Snapshot, WriteSet, row_fingerprint
-from .register import WriteResult
+from .model import Row, Snapshot, WriteSet
+from .register import WriteResult, locate_updates
 from .xlsx_init import (
     META_HEADERS,
     cell_text,
@@ -342,7 +342,7 @@ class XlsxRegister:
     def _register_cells(self, ws: WriteSet, table: _Table, result: WriteResult) -> Cells:
         """The Register Aduan cells of the updates and appends, by sheet row."""
         cells: Cells = {}
-        for upd, i in self._locate(ws.updates, table, result):
+        for upd, i in locate_updates(ws.updates, table, result):
             cells.setdefault(i + 2, {}).update(self._row_cells(i + 2, upd.values, table, i))
             if upd.staff:
                 cells[i + 2].update(self._staff_cells(upd.staff, table, i))
@@ -356,56 +356,6 @@ class XlsxRegister:
             next_row += 1
             result.appended += 1
         return cells
-
-    def _locate(
-        self, updates: list[RowUpdate], table: _Table, result: WriteResult
-    ) -> list[tuple[RowUpdate, int]]:
-        """Pair each update with the data row it belongs to now."""
-        by_ticket: dict[str, int] = {}
-        by_print: dict[str, list[int]] = {}
-        prints: dict[int, str] = {}
-        for i in range(len(table.rows)):
-            if table.blank(i):
-                continue
-            t = table.ticket(i)
-            if t:
-                if t in by_ticket:
-                    logger.warning(
-                        "ticket %s is on rows %d and %d; writing to the first",
-                        t,
-                        by_ticket[t] + 2,
-                        i + 2,
-                    )
-                by_ticket.setdefault(t, i)
-            else:
-                prints[i] = row_fingerprint(table.values(i))
-                by_print.setdefault(prints[i], []).append(i)
-        out: list[tuple[RowUpdate, int]] = []
-        taken: set[int] = set()
-        for upd in updates:
-            if upd.ticket:
-                i = by_ticket.get(upd.ticket.strip())
-                if i is None:
-                    result.skipped.append(f"{upd.ticket}: baris tidak ditemukan (dihapus?)")
-                    continue
-            elif upd.fingerprint is not None:
-                i = upd.index if upd.index is not None else -1
-                if prints.get(i) != upd.fingerprint or i in taken:
-                    cands = [j for j in by_print.get(upd.fingerprint, []) if j not in taken]
-                    if len(cands) != 1:
-                        why = "diubah atau dihapus" if not cands else "ada beberapa baris yang sama"
-                        result.skipped.append(
-                            f"baris {(upd.index or 0) + 2} tanpa No. Aduan: {why} sejak dibaca; "
-                            "dicoba lagi pada siklus berikutnya"
-                        )
-                        continue
-                    i = cands[0]
-                taken.add(i)
-            else:
-                result.skipped.append("pembaruan tanpa No. Aduan maupun sidik baris")
-                continue
-            out.append((upd, i))
-        return out
 
     def _already_there(self, values: dict[str, str], table: _Table) -> str:
         """Why an append must not happen: a run killed after writing the register

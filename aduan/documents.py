@@ -44,7 +44,7 @@ from lxml import etree
 
 from . import idfmt
 from .errors import ConfigError, DocumentError
-from .model import DocumentJob
+from .model import DOC_KEYS, DocumentJob
 
 __all__ = ["REDACTED", "TEAM_DOCUMENTS", "TEMPLATES", "Documents", "convert_pdf", "sample_context"]
 
@@ -63,18 +63,7 @@ TEMPLATES = (
 #: confidential (Perpres 76/2013).
 TEAM_DOCUMENTS = frozenset({"lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan"})
 REDACTED = "(dirahasiakan)"
-F_KEYS = (
-    "disposisi",
-    "rencana",
-    "hasil",
-    "keputusan",
-    "laporan",
-    "tanggapan",
-    "instansi_tujuan",
-    "kewenangan",
-    "perlu_tindak_lanjut",
-    "diteruskan",
-)
+F_KEYS = DOC_KEYS  # the f.* keys a template may use (the engine fills every one)
 # Keys that change every run without changing the document: kept out of the hash.
 _VOLATILE = frozenset({"now"})
 _NAME_RE = re.compile(r"^[a-z0-9_]+$")

@@ -26,6 +26,7 @@ from . import idfmt
 from .ids import format_ticket, message_id, parse_ticket, safe_ticket, thread_id, ticket_regex
 from .layout import C, Layout
 from .model import (
+    DOC_KEYS,
     Attachment,
     DocumentJob,
     InboundMail,
@@ -65,18 +66,6 @@ OUTCOME_LABELS = {
     "ditindaklanjuti": "Selesai (ditindaklanjuti)",
     "disalurkan": "Disalurkan (bukan kewenangan)",
 }
-DOC_KEYS = (
-    "disposisi",
-    "rencana",
-    "hasil",
-    "keputusan",
-    "laporan",
-    "tanggapan",
-    "instansi_tujuan",
-    "kewenangan",
-    "perlu_tindak_lanjut",
-    "diteruskan",
-)
 #: documents that may go to the complainant; the others are internal to the office
 PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
 MAX_TEXT = 30_000  # a Sheets cell holds 50,000 characters, an xlsx cell 32,767

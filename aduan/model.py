@@ -19,7 +19,23 @@ __all__ = [
     "Snapshot",
     "WriteSet",
     "row_fingerprint",
+    "DOC_KEYS",
 ]
+
+#: The template keys of decision columns (an SOP column's ``key:``): documents and
+#: emails use ``f.<key>``; the engine fills every one ("" where the SOP has none).
+DOC_KEYS = (
+    "disposisi",
+    "rencana",
+    "hasil",
+    "keputusan",
+    "laporan",
+    "tanggapan",
+    "instansi_tujuan",
+    "kewenangan",
+    "perlu_tindak_lanjut",
+    "diteruskan",
+)
 
 
 # ---------------------------------------------------------------- inbox side

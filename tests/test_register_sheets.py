@@ -915,7 +915,9 @@ def test_key_from_env_var_holding_json_gives_the_identity(make_settings, layout,
 def test_write_tab_creates_and_replaces_report_tab(sheet):
     sheet.reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
     sheet.reg.write_tab("Rekap 2026-11", [["Bulan", "Jumlah"], ["2026-11", "12"], ["=1+1", "x"]])
+    sheet.server.reset_counts()
     sheet.reg.write_tab("Rekap 2026-11", [["Bulan", "Jumlah"], ["2026-11", "13"]])
+    assert sheet.server.count("write") == 1, "the recap tab is written in one request"
     assert sheet.server.cells(sheet.key, "Rekap 2026-11") == [
         ["Bulan", "Jumlah"],
         ["2026-11", "13"],

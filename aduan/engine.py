@@ -754,14 +754,18 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
 OPEN_META = "open"  # the open tickets after the last write, range-encoded
 
 
-def encode_tickets(tickets: set[str], pattern: re.Pattern[str]) -> str:
-    """Tickets as compact ranges per month: "2026-11:1-5,7 2026-12:1". Values that
-    are not tickets of the office's format (typed by hand) are left out."""
+def encode_tickets(tickets: set[str], pattern: re.Pattern[str], fmt: str, office: str = "") -> str:
+    """Tickets as compact ranges per month: "2026-11:1-5,7 2026-12:1". A ticket that
+    the office's format would not write back identically (typed by hand, or zero-
+    padded differently) is kept verbatim; one with white space is left out."""
     by_month: dict[tuple[int, int], list[int]] = {}
+    raw: list[str] = []
     for t in tickets:
         p = parse_ticket(pattern, t)
-        if p:
+        if p and format_ticket(fmt, year=p[0], month=p[1], seq=p[2], office=office) == t:
             by_month.setdefault((p[0], p[1]), []).append(p[2])
+        elif t and not any(ch.isspace() for ch in t):
+            raw.append(t)
     parts = []
     for (y, m), seqs in sorted(by_month.items()):
         seqs.sort()
@@ -774,7 +778,7 @@ def encode_tickets(tickets: set[str], pattern: re.Pattern[str]) -> str:
             if n is not None:
                 start = prev = n
         parts.append(f"{y:04d}-{m:02d}:{','.join(spans)}")
-    return " ".join(parts)
+    return " ".join(parts + sorted(raw))
 
 
 def decode_tickets(text: str, fmt: str, office: str = "") -> set[str]:
@@ -782,6 +786,7 @@ def decode_tickets(text: str, fmt: str, office: str = "") -> set[str]:
     for part in (text or "").split():
         month, sep, spans = part.partition(":")
         if not sep or not re.fullmatch(r"\d{4}-\d{2}", month):
+            out.add(part)  # a ticket kept verbatim
             continue
         y, m = int(month[:4]), int(month[5:])
         for span in spans.split(","):
@@ -814,7 +819,7 @@ def _track_open(run: _Run) -> None:
             key=f"{ticket}|hilang",
         )
     now_open = {t for t, st in run.states.items() if not st.closed}
-    text = encode_tickets(now_open, run.pattern)
+    text = encode_tickets(now_open, run.pattern, cfg.ticket_format, cfg.office_code)
     if len(text) > 30_000:  # a cell holds 32,767 characters in xlsx
         text = ""
     if text != (run.meta.get(OPEN_META) or ""):

@@ -536,7 +536,10 @@ class _Run:
             return
         step = self.sop.step(st.step)
         cal, allow = self.cfg.calendar, step.allowance
-        for i, (at, who) in enumerate(self.cfg.escalation, start=1):
+        ladder = self.cfg.escalation
+        if ladder and ladder[0][0] >= 1 and st.deadline and self.now < st.deadline:
+            return  # before the deadline no rung is due (the common case: no arithmetic)
+        for i, (at, who) in enumerate(ladder, start=1):
             roles: list[str] = []
             for w in who:
                 if w == "assignee":

@@ -11,7 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import ConfigError
+from .errors import ConfigError, RegisterError
+from .layout import REGISTER_TAB
 from .model import RowUpdate, Snapshot, WriteSet, row_fingerprint
 
 if TYPE_CHECKING:
@@ -158,6 +159,41 @@ def locate_updates(
             continue
         out.append((upd, i))
     return out
+
+
+def missing_message(where: object, names: list[str]) -> str:
+    """The message for headers renamed or deleted (named, never guessed)."""
+    quoted = ", ".join(f"'{n}'" for n in names)
+    return (
+        f"{where}: kolom {quoted} tidak ditemukan di baris judul tab '{REGISTER_TAB}' "
+        "(header not found: renamed or deleted?); kembalikan judul kolom persis seperti semula"
+    )
+
+
+def map_headers(
+    headers: list[str], layout: Layout, where: object
+) -> tuple[dict[str, int], list[str]]:
+    """Columns by header name (first of duplicates) and the problems found. A missing
+    system/intake/hidden header is a permanent RegisterError; a missing staff column
+    only a problem (its cells read as empty)."""
+    cols: dict[str, int] = {}
+    problems = []
+    for i, h in enumerate(headers):
+        if not h:
+            continue
+        if h in cols:
+            problems.append(f"judul kolom '{h}' ada dua kali; kolom pertama yang dipakai")
+        else:
+            cols[h] = i
+    missing = [n for n in layout.headers if n not in cols]
+    fatal = [n for n in missing if layout.kind(n) != "staff"]
+    if fatal:
+        raise RegisterError(missing_message(where, fatal), permanent=True)
+    for n in missing:
+        problems.append(
+            f"kolom '{n}' tidak ditemukan di tab '{REGISTER_TAB}'; isinya dianggap kosong"
+        )
+    return cols, problems
 
 
 def guide_rows(layout: Layout) -> list[list[str]]:

@@ -77,7 +77,7 @@ from .layout import (
     Layout,
 )
 from .model import Row, RowUpdate, Snapshot, WriteSet
-from .register import WriteResult, guide_rows, locate_updates
+from .register import WriteResult, guide_rows, locate_updates, map_headers, missing_message
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -185,35 +185,11 @@ def _scan(values: list[list[Any]], layout: Layout, where: str) -> _Table:
     """Find the layout's columns by header; a missing non-staff header is an error."""
     text = [["" if v is None else str(v) for v in r] for r in values]
     headers = [h.strip() for h in text[0]] if text else []
-    cols: dict[str, int] = {}
-    problems = []
-    for i, h in enumerate(headers):
-        if not h:
-            continue
-        if h in cols:
-            problems.append(f"judul kolom '{h}' ada dua kali; kolom pertama yang dipakai")
-        else:
-            cols[h] = i
-    missing = [n for n in layout.headers if n not in cols]
-    fatal = [n for n in missing if layout.kind(n) != "staff"]
-    if fatal:
-        raise RegisterError(_missing_message(where, fatal), permanent=True)
-    for n in missing:
-        problems.append(
-            f"kolom '{n}' tidak ditemukan di tab '{REGISTER_TAB}'; isinya dianggap kosong"
-        )
+    cols, problems = map_headers(headers, layout, where)
     width = max([len(headers), *(len(r) for r in text)]) if text else 0
     rows = [r + [""] * (width - len(r)) for r in text[1:]]
     found = {n: cols[n] for n in layout.headers if n in cols}
     return _Table(headers, found, rows, layout.headers, problems)
-
-
-def _missing_message(where: str, names: list[str]) -> str:
-    quoted = ", ".join(f"'{n}'" for n in names)
-    return (
-        f"{where}: kolom {quoted} tidak ditemukan di baris judul tab '{REGISTER_TAB}' "
-        "(header not found: renamed or deleted?); kembalikan judul kolom persis seperti semula"
-    )
 
 
 @dataclass
@@ -974,7 +950,7 @@ class SheetsRegister:
         missing = [n for n in self.layout.headers if n not in header]
         if missing:
             raise RegisterError(
-                _missing_message(f"Google Sheet {self.key}", missing), permanent=True
+                missing_message(f"Google Sheet {self.key}", missing), permanent=True
             )
         col = {n: header.index(n) for n in self.layout.headers}
         width = max(len(header), ncols)

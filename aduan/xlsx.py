@@ -41,12 +41,11 @@ from .layout import (
     Layout,
 )
 from .model import Row, Snapshot, WriteSet
-from .register import WriteResult, locate_updates
+from .register import WriteResult, locate_updates, map_headers
 from .xlsx_init import (
     META_HEADERS,
     cell_text,
     last_used_row,
-    missing_message,
     repair,
     set_text,
 )
@@ -106,23 +105,7 @@ def _scan(book: python_calamine.CalamineWorkbook, layout: Layout, path: Path) ->
     # (nearly all cells) skip the conversion call: read() stays near calamine speed
     text = [[v if type(v) is str else cell_text(v) for v in r] for r in data]
     headers = [h.strip() for h in text[0]] if text else []
-    cols: dict[str, int] = {}
-    problems = []
-    for i, h in enumerate(headers):
-        if not h:
-            continue
-        if h in cols:
-            problems.append(f"judul kolom '{h}' ada dua kali; kolom pertama yang dipakai")
-        else:
-            cols[h] = i
-    missing = [n for n in layout.headers if n not in cols]
-    fatal = [n for n in missing if layout.kind(n) != "staff"]
-    if fatal:
-        raise RegisterError(missing_message(path, fatal), permanent=True)
-    for n in missing:
-        problems.append(
-            f"kolom '{n}' tidak ditemukan di tab '{REGISTER_TAB}'; isinya dianggap kosong"
-        )
+    cols, problems = map_headers(headers, layout, path)
     return _Table(
         headers,
         {n: cols[n] for n in layout.headers if n in cols},

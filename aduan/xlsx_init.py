@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import RegisterError
 from .layout import GUIDE_TAB, HISTORY_HEADERS, HISTORY_TAB, META_TAB, REGISTER_TAB, C, Layout
-from .register import guide_rows
+from .register import guide_rows, missing_message
 from .xlsx_patch import clean_text
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "cell_text",
     "header_row",
     "last_used_row",
-    "missing_message",
     "repair",
     "set_text",
 ]
@@ -76,14 +75,6 @@ def cell_text(value: Any) -> str:
     if isinstance(value, timedelta):
         return str(value)
     return str(value)
-
-
-def missing_message(path: Path, names: list[str]) -> str:
-    quoted = ", ".join(f"'{n}'" for n in names)
-    return (
-        f"{path}: kolom {quoted} tidak ditemukan di baris judul tab '{REGISTER_TAB}' "
-        f"(header not found: renamed or deleted?); kembalikan judul kolom persis seperti semula"
-    )
 
 
 def set_text(cell: Any, value: Any) -> None:

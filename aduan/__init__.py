@@ -1,7 +1,14 @@
 """Aduan: runs an Indonesian government office's public-complaint SOP on an email
 inbox, a shared register (Google Sheet or .xlsx) and Word documents."""
 
-from .errors import AduanError, ConfigError, DocumentError, InboxError, MailError, RegisterError
+from aduan.errors import (
+    AduanError,
+    ConfigError,
+    DocumentError,
+    InboxError,
+    MailError,
+    RegisterError,
+)
 
 __all__ = [
     "AduanError",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from .errors import AduanError, ConfigError, RunLocked
+from aduan.errors import AduanError, ConfigError, RunLocked
 
 __all__ = ["main", "cli"]
 
@@ -88,7 +88,7 @@ def cli(ctx: click.Context, config_path: str, verbose: bool) -> None:
 
 
 def _settings(ctx: click.Context):
-    from .config import load_settings
+    from aduan.config import load_settings
 
     return load_settings(ctx.obj["config"])
 
@@ -105,8 +105,8 @@ def init(ctx: click.Context) -> None:
         aduan init
     """
     try:
-        from .layout import build_layout
-        from .register import open_register
+        from aduan.core.layout import build_layout
+        from aduan.register.base import open_register
 
         s = _settings(ctx)
         sop = s.load_sop()
@@ -126,14 +126,14 @@ class _locked:
     """The run lock as a context manager that raises RunLocked when held."""
 
     def __init__(self, settings) -> None:
-        from .runlock import lock
+        from aduan.run.lock import lock
 
         self.lk = lock(settings)
 
     def __enter__(self):
         from filelock import Timeout
 
-        from .runlock import busy
+        from aduan.run.lock import busy
 
         try:
             self.lk.acquire()
@@ -164,11 +164,11 @@ def run(ctx: click.Context, now_text: str | None) -> None:
         */5 * * * * cd /opt/aduan && .venv/bin/aduan run
     """
     try:
-        from .runlock import probe
+        from aduan.run.lock import probe
 
         s = _settings(ctx)
         probe(s)  # a second run exits here, before the heavy imports below
-        from .cycle import run_cycle
+        from aduan.run.cycle import run_cycle
 
         rep = run_cycle(s, now=_parse_now(now_text, s))
     except AduanError as e:
@@ -203,7 +203,7 @@ def check(ctx: click.Context, send_test: str) -> None:
         aduan check
         aduan check --send-test admin@kantor.go.id
     """
-    from .check import run_checks
+    from aduan.run.check import run_checks
 
     try:
         s = _settings(ctx)
@@ -239,7 +239,7 @@ def demo(ctx: click.Context, out_dir: str) -> None:
 
         aduan demo --dir var/demo
     """
-    from .demo import run_demo
+    from aduan.demo.run import run_demo
 
     try:
         run_demo(Path(out_dir))
@@ -277,11 +277,11 @@ def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str 
         0 7 1 * * cd /opt/aduan && .venv/bin/aduan recap --send
     """
     try:
-        from .runlock import probe
+        from aduan.run.lock import probe
 
         s = _settings(ctx)
         probe(s)  # busy: say so before importing the recap (matplotlib is slow to load)
-        from .recap import parse_month, previous_month, run_recap
+        from aduan.run.recap import parse_month, previous_month, run_recap
 
         now = _parse_now(now_text, s) or datetime.now(s.tz)
         if month_text:
@@ -346,7 +346,7 @@ def auth_google(ctx: click.Context, paste: bool, no_browser: bool, port: int, gm
         aduan auth google            # komputer dengan browser
         aduan auth google --paste    # server tanpa browser
     """
-    from . import gauth
+    from aduan.google import auth as gauth
 
     try:
         s = _settings(ctx)

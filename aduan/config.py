@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError
-from .replies import ReplyKeys
-from .sop import Sop, load_sop
+from aduan.core.replies import ReplyKeys
+from aduan.core.sop import Sop, load_sop
+from aduan.errors import ConfigError
 
 __all__ = ["Settings", "load_settings", "resolve_secret", "DEFAULT_CONFIG", "FORM_QUESTIONS"]
 

@@ -33,9 +33,9 @@ import openpyxl  # noqa: E402
 import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
-from aduan.cycle import run_cycle  # noqa: E402
-from aduan.layout import REGISTER_TAB, C, build_layout  # noqa: E402
-from aduan.register import open_register  # noqa: E402
+from aduan.core.layout import REGISTER_TAB, C, build_layout  # noqa: E402
+from aduan.register.base import open_register  # noqa: E402
+from aduan.run.cycle import run_cycle  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 
 N_NEW = 500
@@ -121,7 +121,7 @@ _RSS_CHILD = """
 import resource, sys
 from datetime import datetime
 from aduan.config import load_settings
-from aduan.cycle import run_cycle
+from aduan.run.cycle import run_cycle
 s = load_settings(sys.argv[1])
 rep = run_cycle(s, now=datetime.fromisoformat(sys.argv[2]))
 try:

@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from preview_documents import seed_settings  # noqa: E402
 
-from aduan.documents import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
-from aduan.model import DocumentJob  # noqa: E402
+from aduan.core.model import DocumentJob  # noqa: E402
+from aduan.documents.render import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
 
 ROUNDS = 5
 

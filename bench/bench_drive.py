@@ -28,9 +28,9 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 
-from aduan import gauth  # noqa: E402
 from aduan.config import load_settings  # noqa: E402
-from aduan.drive import Drive  # noqa: E402
+from aduan.google import auth as gauth  # noqa: E402
+from aduan.google.drive import Drive  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 from tests.drive_fake import DriveServer  # noqa: E402
 

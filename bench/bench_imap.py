@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aduan.config import ImapInbox as ImapConfig  # noqa: E402
-from aduan.imap import PROCESSED_FLAG, ImapInbox  # noqa: E402
-from aduan.intake import parse_message  # noqa: E402
+from aduan.inbox.imap import PROCESSED_FLAG, ImapInbox  # noqa: E402
+from aduan.inbox.parse import parse_message  # noqa: E402
 from tests.fixtures_imap import ImapAccount, run_dovecot  # noqa: E402
 
 N_IDLE = 20_000
@@ -124,7 +124,7 @@ def intake_run(account: ImapAccount, root: Path) -> str:
     import yaml
 
     from aduan.config import load_settings
-    from aduan.cycle import run_cycle
+    from aduan.run.cycle import run_cycle
     from tests.conftest import settings_dict
 
     os.environ["ADUAN_TEST_IMAP_PASSWORD"] = account.password
@@ -132,8 +132,8 @@ def intake_run(account: ImapAccount, root: Path) -> str:
     data = settings_dict(root, "bpbd", inbox=account.inbox_config())
     (root / "settings.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     settings = load_settings(root / "settings.yaml")
-    from aduan.layout import build_layout
-    from aduan.register import open_register
+    from aduan.core.layout import build_layout
+    from aduan.register.base import open_register
 
     reg = open_register(settings, build_layout(settings.load_sop(), settings.categories))
     reg.init()

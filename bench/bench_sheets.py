@@ -5,7 +5,7 @@ Prints one ``name: value unit`` line per figure, for registers of 100, 1,000 and
 
 * ``sheets_requests_steady_<n>``: API requests of one cycle's register work
   (read, then write a tenth of the rows changed, two new complaints, their
-  Riwayat events and a counter) through :class:`aduan.sheets.SheetsRegister`;
+  Riwayat events and a counter) through :class:`aduan.register.sheets.SheetsRegister`;
 * ``sheets_requests_naive_<n>``: the same changes made by a straightforward
   gspread script (open, ``get_all_values``, one ``update`` per changed row run,
   ``append_rows``, ``update_cell`` per meta key);
@@ -31,12 +31,12 @@ sys.path.insert(0, str(REPO))
 import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
-from aduan.cycle import run_cycle  # noqa: E402
-from aduan.engine import EngineConfig, decide  # noqa: E402
-from aduan.layout import HISTORY_TAB, META_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
-from aduan.model import InboundMail, RowUpdate, Snapshot, WriteSet  # noqa: E402
-from aduan.sheets import SheetsRegister  # noqa: E402
-from aduan.worktime import WorkCalendar  # noqa: E402
+from aduan.core.engine import EngineConfig, decide  # noqa: E402
+from aduan.core.layout import HISTORY_TAB, META_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
+from aduan.core.model import InboundMail, RowUpdate, Snapshot, WriteSet  # noqa: E402
+from aduan.core.worktime import WorkCalendar  # noqa: E402
+from aduan.register.sheets import SheetsRegister  # noqa: E402
+from aduan.run.cycle import run_cycle  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 from tests.sheets_server import SheetsServer  # noqa: E402
 

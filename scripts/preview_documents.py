@@ -22,9 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aduan.config import Settings  # noqa: E402
-from aduan.documents import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
+from aduan.core.model import DocumentJob  # noqa: E402
+from aduan.documents.render import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
 from aduan.errors import AduanError  # noqa: E402
-from aduan.model import DocumentJob  # noqa: E402
 
 BLITAR = {
     "office": {

@@ -1,6 +1,6 @@
 """A local Google Drive v3 + OAuth token server for the tests (issue 11).
 
-Google cannot be reached from here, so :mod:`aduan.drive` and :mod:`aduan.gauth` talk to
+Google cannot be reached from here, so :mod:`aduan.google.drive` and :mod:`aduan.google.auth` talk to
 this stdlib HTTP server on 127.0.0.1 (its own port; ``Drive(api_base=server.base_url)``,
 and ``token_uri`` in the key/token files points at ``server.token_uri``). It keeps real
 state (files, folders, shared drives, who may see what) and speaks the subset Aduan uses:

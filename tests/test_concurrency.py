@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from aduan.cycle import CRASH_ENV, lock, run_cycle
-from aduan.inbox import open_inbox
-from aduan.layout import build_layout
-from aduan.register import open_register
+from aduan.core.layout import build_layout
+from aduan.inbox.maildir import open_inbox
+from aduan.register.base import open_register
+from aduan.run.cycle import lock, run_cycle
+from aduan.support.crash import CRASH_ENV
 
 NOW = "2026-11-24T09:01"
 # the lock itself waits 0 s; the rest is interpreter start-up (0.4-0.8 s here),

@@ -37,10 +37,10 @@ import yaml
 from docx import Document
 
 from aduan.config import load_settings
-from aduan.cycle import CRASH_ENV
-from aduan.layout import REGISTER_TAB, C, build_layout
-from aduan.register import open_register
-from aduan.sheets import SheetsRegister, a1_col
+from aduan.core.layout import REGISTER_TAB, C, build_layout
+from aduan.register.base import open_register
+from aduan.register.sheets import SheetsRegister, a1_col
+from aduan.support.crash import CRASH_ENV
 from tests.conftest import settings_dict
 from tests.sheets_server import SheetsServer
 from tests.test_register_sheets import key_file

@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from aduan.cycle import run_cycle
-from aduan.engine import RowState
-from aduan.inbox import open_inbox
-from aduan.intake import parse_message
-from aduan.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.register import open_register
+from aduan.core.engine import RowState
+from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
+from aduan.inbox.maildir import open_inbox
+from aduan.inbox.parse import parse_message
+from aduan.register.base import open_register
+from aduan.run.cycle import run_cycle
 from tests.conftest import require_corpus
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -254,8 +254,8 @@ def test_every_corpus_email_goes_through_intake(make_settings):
 
 
 def test_second_concurrent_run_exits_at_once(make_settings):
-    from aduan.cycle import lock
     from aduan.errors import RunLocked
+    from aduan.run.cycle import lock
 
     s = setup_office(make_settings, "bpbd")
     held = lock(s)
@@ -269,7 +269,7 @@ def test_second_concurrent_run_exits_at_once(make_settings):
 
 
 def test_demo_month_leaves_both_offices_files(tmp_path):
-    from aduan.demo import run_demo
+    from aduan.demo.run import run_demo
 
     out: list[str] = []
     res = run_demo(tmp_path / "demo", echo=out.append)

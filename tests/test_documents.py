@@ -16,9 +16,9 @@ import yaml
 from docx.oxml.ns import qn
 
 from aduan.config import load_settings
-from aduan.documents import REDACTED, TEMPLATES, Documents, clean, hari, tanggal
+from aduan.core.model import DocumentJob
+from aduan.documents.render import REDACTED, TEMPLATES, Documents, clean, hari, tanggal
 from aduan.errors import DocumentError
-from aduan.model import DocumentJob
 from tests.conftest import OFFICES, REPO, settings_dict
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -449,8 +449,8 @@ class Register:
         self.headers, self.rows, self.meta = headers, [], {}
 
     def cycle(self, cfg, now: datetime, mails=()):
-        from aduan.engine import decide
-        from aduan.model import Row, Snapshot
+        from aduan.core.engine import decide
+        from aduan.core.model import Row, Snapshot
 
         snap = Snapshot(
             self.headers, [Row(i, dict(r)) for i, r in enumerate(self.rows)], dict(self.meta)
@@ -486,10 +486,10 @@ FULL_PATHS = {
 def test_engine_path_renders_exactly_the_documents_the_sop_names(
     settings_for, office, confidential
 ):
-    from aduan.engine import EngineConfig
-    from aduan.layout import build_layout
-    from aduan.model import InboundMail
-    from aduan.worktime import WorkCalendar
+    from aduan.core.engine import EngineConfig
+    from aduan.core.layout import build_layout
+    from aduan.core.model import InboundMail
+    from aduan.core.worktime import WorkCalendar
 
     s = settings_for(office, confidential_default=confidential)
     sop = s.load_sop()

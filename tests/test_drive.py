@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 
-from aduan import gauth
-from aduan.cycle import run_cycle
-from aduan.drive import MULTIPART_MAX, Drive, document_cell, link_documents
-from aduan.engine import RowState
-from aduan.layout import REGISTER_TAB, C, build_layout
-from aduan.model import Row, RowUpdate, Snapshot, WriteSet
+from aduan.core.engine import RowState
+from aduan.core.layout import REGISTER_TAB, C, build_layout
+from aduan.core.model import Row, RowUpdate, Snapshot, WriteSet
+from aduan.google import auth as gauth
+from aduan.google.drive import MULTIPART_MAX, Drive, document_cell, link_documents
+from aduan.run.cycle import run_cycle
 from tests.drive_fake import FOLDER, DriveServer
 from tests.test_e2e_sheets import MON, SheetsOffice, XlsxOffice, complaint, deliver
 

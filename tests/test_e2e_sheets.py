@@ -1,4 +1,4 @@
-"""Both SOPs end to end through the real cycle (``aduan.cycle.run_cycle``), on both
+"""Both SOPs end to end through the real cycle (``aduan.run.cycle.run_cycle``), on both
 register backends: a Maildir inbox, a file outbox, and the register as an .xlsx
 file or as a Google Sheet on the local Sheets API server. Staff fill their
 columns between cycles, as they would in Excel or in the browser."""
@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 import python_calamine
 
-from aduan.cycle import run_cycle
-from aduan.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.sheets import SheetsRegister, a1_col
-from aduan.xlsx import XlsxRegister
+from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
+from aduan.register.sheets import SheetsRegister, a1_col
+from aduan.register.xlsx import XlsxRegister
+from aduan.run.cycle import run_cycle
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)  # Monday 2 November 2026, office hours
@@ -257,8 +257,8 @@ def test_staff_sorting_during_every_write_never_mixes_complaints(sheets_server, 
     """Through the real cycle: staff re-sort the sheet right before each cycle's
     write lands. Every row keeps its own state: the Data Sistem of a row always
     belongs to the complaint on that row (its receipt time matches the row's)."""
-    from aduan.engine import RowState
-    from aduan.idfmt import tanggal_pendek
+    from aduan.core.engine import RowState
+    from aduan.core.idfmt import tanggal_pendek
 
     key = sheets_server.create_spreadsheet("Register", tabs=["Sheet1"])
     s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})

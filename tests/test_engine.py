@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aduan.engine import EngineConfig, RowState, decide
-from aduan.layout import C, build_layout
-from aduan.model import InboundMail, Row, Snapshot, WriteSet, row_fingerprint
-from aduan.worktime import WorkCalendar
+from aduan.core.engine import EngineConfig, RowState, decide
+from aduan.core.layout import C, build_layout
+from aduan.core.model import InboundMail, Row, Snapshot, WriteSet, row_fingerprint
+from aduan.core.worktime import WorkCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)  # Monday 2 November 2026, 08.00 WIB
@@ -532,7 +532,7 @@ def test_idempotent_under_any_sequence_of_staff_edits(office, name, data):
 
 
 def test_bounce_of_our_acknowledgement_is_recorded_and_the_officer_told(office):
-    from aduan.ids import message_id
+    from aduan.core.ids import message_id
 
     cfg, mem = office("bpbd")
     step(mem, cfg, MON, [mail(1, frm="tidak.ada@contoh.invalid")])
@@ -555,8 +555,8 @@ def test_bounce_of_our_acknowledgement_is_recorded_and_the_officer_told(office):
 
 
 def test_open_tickets_round_trip_as_ranges():
-    from aduan.engine import decode_tickets, encode_tickets
-    from aduan.ids import ticket_regex
+    from aduan.core.engine import decode_tickets, encode_tickets
+    from aduan.core.ids import ticket_regex
 
     fmt = "ADU/{year}/{month:02d}/{seq:04d}"
     tickets = {f"ADU/2026/11/{n:04d}" for n in (1, 2, 3, 7, 9, 10)} | {"ADU/2026/12/0001"}

@@ -14,9 +14,10 @@ import openpyxl
 import pytest
 
 from aduan.config import FORM_QUESTIONS, FormsCfg
-from aduan.cycle import CRASH_ENV, run_cycle
-from aduan.forms import map_columns, parse_time, response_id, responses_to_mails
-from aduan.layout import HISTORY_TAB, REGISTER_TAB, C
+from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C
+from aduan.inbox.forms import map_columns, parse_time, response_id, responses_to_mails
+from aduan.run.cycle import run_cycle
+from aduan.support.crash import CRASH_ENV
 from tests.test_cycle import FIRST_TASK, SCRIPTS, deliver, outbox, rows, setup_office, staff_edit
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -392,7 +393,7 @@ SHEET_ROWS = [
 
 
 def sheets_office(make_settings, tmp_path, server, forms_in_other: bool = False):
-    from aduan.layout import build_layout
+    from aduan.core.layout import build_layout
     from tests.test_register_sheets import key_file
 
     key = server.create_spreadsheet("Register", tabs=["Sheet1", TAB])
@@ -409,7 +410,7 @@ def sheets_office(make_settings, tmp_path, server, forms_in_other: bool = False)
     layout = build_layout(s.load_sop(), s.categories)
 
     def register():
-        from aduan.sheets import SheetsRegister
+        from aduan.register.sheets import SheetsRegister
 
         return SheetsRegister(s, layout, client=server.client(), backoff_s=0.001)
 
@@ -467,8 +468,8 @@ def test_missing_responses_tab_in_the_sheet_is_a_problem_not_a_failed_read(
 
 
 def test_extra_tab_read_with_the_register_costs_nothing_more(make_settings):
-    from aduan.forms import read_responses
-    from aduan.model import Snapshot
+    from aduan.core.model import Snapshot
+    from aduan.inbox.forms import read_responses
 
     s = make_settings("bpbd", forms={"tab": TAB, "file": "/nonexistent/never-read.xlsx"})
     snap = Snapshot(headers=[], rows=[], extra={TAB: SHEET_ROWS})

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request
 
-from aduan import gauth
 from aduan.errors import ConfigError
+from aduan.google import auth as gauth
 from tests.drive_fake import DriveServer
 
 SA = "aduan@kantor-123.iam.gserviceaccount.com"

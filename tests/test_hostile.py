@@ -8,7 +8,7 @@ the one exception is a renamed register tab, where the run refuses with the
 documented exit code 4 and touches nothing), and the ordinary complaint
 registered and acknowledged as usual.
 
-The runs are the real :func:`aduan.cycle.run_cycle` in-process (the crash and
+The runs are the real :func:`aduan.run.cycle.run_cycle` in-process (the crash and
 lock tests cover the CLI process); big inputs are generated in tmp_path.
 """
 
@@ -31,10 +31,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from aduan.cycle import run_cycle
+from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.errors import RegisterError
-from aduan.layout import REGISTER_TAB, C, build_layout
-from aduan.register import open_register
+from aduan.register.base import open_register
+from aduan.run.cycle import run_cycle
 
 NOW = datetime.fromisoformat("2026-11-24T09:10:00+07:00")  # a Tuesday, office hours
 LATER = datetime.fromisoformat("2026-11-24T09:20:00+07:00")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aduan.idfmt import durasi, hari_tanggal, parse_tanggal, tanggal, tanggal_pendek, waktu
+from aduan.core.idfmt import durasi, hari_tanggal, parse_tanggal, tanggal, tanggal_pendek, waktu
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aduan.config import ImapInbox as ImapConfig
+from aduan.core.layout import C
 from aduan.errors import ConfigError, InboxError
-from aduan.imap import PROCESSED_FLAG, QUARANTINE_FLAG, ImapInbox
-from aduan.inbox import open_inbox
-from aduan.intake import parse_message
-from aduan.layout import C
+from aduan.inbox.imap import PROCESSED_FLAG, QUARANTINE_FLAG, ImapInbox
+from aduan.inbox.maildir import open_inbox
+from aduan.inbox.parse import parse_message
 from tests.conftest import require_corpus
 
 
@@ -235,7 +235,7 @@ def test_uidvalidity_change_falls_back_to_keywords(imap_account, tmp_path, caplo
     c.append("Kotak", msg(3))
     c.logout()
     inbox = make_inbox(imap_account, tmp_path, folder="Kotak")
-    with caplog.at_level(logging.WARNING, logger="aduan.imap"):
+    with caplog.at_level(logging.WARNING, logger="aduan.inbox.imap"):
         got = inbox.poll()
     assert "UIDVALIDITY" in caplog.text
     assert [parse_message(m.data).message_id for m in got] == ["<m2@warga.id>", "<m3@warga.id>"]
@@ -398,8 +398,8 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Wednes
 
 
 def office(make_settings, account, name="bpbd", **inbox):
-    from aduan.layout import build_layout
-    from aduan.register import open_register
+    from aduan.core.layout import build_layout
+    from aduan.register.base import open_register
 
     s = make_settings(name, inbox=account.inbox_config(**inbox))
     reg = open_register(s, build_layout(s.load_sop(), s.categories))
@@ -409,8 +409,8 @@ def office(make_settings, account, name="bpbd", **inbox):
 
 
 def register_rows(s) -> list[dict[str, str]]:
-    from aduan.layout import build_layout
-    from aduan.register import open_register
+    from aduan.core.layout import build_layout
+    from aduan.register.base import open_register
 
     reg = open_register(s, build_layout(s.load_sop(), s.categories))
     try:
@@ -431,8 +431,8 @@ def complaint(n: int, sender: str = "", subject: str = "", **headers: str) -> by
 
 @pytest.mark.parametrize("name", ["bpbd", "blitar"])
 def test_both_sops_register_imap_mail_once(name, imap_account, make_settings):
-    from aduan.cycle import run_cycle
-    from aduan.layout import C
+    from aduan.core.layout import C
+    from aduan.run.cycle import run_cycle
 
     own = f"aduan@{name}.example.go.id"
     imap_account.append(
@@ -457,7 +457,7 @@ def test_both_sops_register_imap_mail_once(name, imap_account, make_settings):
 
 
 def test_run_killed_after_register_write_registers_nothing_twice(imap_account, make_settings):
-    from aduan.cycle import run_cycle
+    from aduan.run.cycle import run_cycle
 
     class DiesBeforeMarking(ImapInbox):
         def mark_processed(self, key: str) -> None:
@@ -479,8 +479,8 @@ def test_run_killed_after_register_write_registers_nothing_twice(imap_account, m
 
 
 def test_reply_from_complainant_threads_into_ticket(imap_account, make_settings):
-    from aduan.cycle import run_cycle
-    from aduan.layout import C
+    from aduan.core.layout import C
+    from aduan.run.cycle import run_cycle
 
     imap_account.append(complaint(1))
     s = office(make_settings, imap_account)
@@ -499,7 +499,7 @@ def test_reply_from_complainant_threads_into_ticket(imap_account, make_settings)
 
 
 def test_inbox_down_still_does_register_work(imap_account, make_settings, tmp_path):
-    from aduan.cycle import run_cycle
+    from aduan.run.cycle import run_cycle
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -544,7 +544,7 @@ def test_tls_refuses_an_untrusted_certificate(imap_server, imap_account, tmp_pat
 def test_every_corpus_email_through_dovecot_and_the_cycle(imap_account, make_settings, tmp_path):
     """Issue 4: each corpus email is registered once, or consumed as not a
     complaint (bounce, list, duplicate Message-ID); none is left behind."""
-    from aduan.cycle import run_cycle
+    from aduan.run.cycle import run_cycle
 
     root = require_corpus()
     files = sorted(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from aduan.errors import InboxError
-from aduan.inbox import MaildirInbox, open_inbox
+from aduan.inbox.maildir import MaildirInbox, open_inbox
 
 
 def deliver(root: Path, name: str, data: bytes, *, sub: str = "new", mtime: int = 0) -> Path:

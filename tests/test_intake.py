@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aduan.config import Limits
-from aduan.intake import (
+from aduan.inbox.parse import (
     find_ticket,
     html_to_text,
     parse_message,
@@ -649,7 +649,7 @@ def test_thousands_of_parts_are_capped():
 
 
 def test_giant_html_body_is_cut_not_stalled():
-    from aduan.intake import MAX_HTML
+    from aduan.inbox.parse import MAX_HTML
 
     html = "<p>awal</p>" + "<p>isi</p>" * (MAX_HTML // 5)
     text = html_to_text(html)

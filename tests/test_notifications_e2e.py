@@ -1,4 +1,4 @@
-"""Notifications end to end: real cycles (``aduan.cycle.run_cycle`` with an explicit
+"""Notifications end to end: real cycles (``aduan.run.cycle.run_cycle`` with an explicit
 ``now``) over a Maildir inbox and an xlsx register, sending through yagmail to an
 aiosmtpd server on loopback. Staff act by editing the register between cycles, as
 they would in a spreadsheet.
@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from aduan.cycle import CycleReport, run_cycle
-from aduan.ids import message_id, thread_id
-from aduan.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.register import open_register
-from aduan.spool import Spool
+from aduan.core.ids import message_id, thread_id
+from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
+from aduan.mail.spool import Spool
+from aduan.register.base import open_register
+from aduan.run.cycle import CycleReport, run_cycle
 
 from .fixtures_smtp import SmtpServer, free_port
 
@@ -517,7 +517,7 @@ class _DigestOn:
 
 
 def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server):
-    from aduan.digest import queue_digests
+    from aduan.core.digest import queue_digests
 
     o = Office(make_settings, smtp_server)
     o.complaint(at("2026-11-24 09:00"))
@@ -572,7 +572,7 @@ def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server
 
 
 def test_digest_is_off_unless_configured(make_settings, smtp_server):
-    from aduan.digest import queue_digests
+    from aduan.core.digest import queue_digests
 
     o = Office(make_settings, smtp_server)
     o.complaint(at("2026-11-24 09:00"))
@@ -590,7 +590,7 @@ def test_digest_is_off_unless_configured(make_settings, smtp_server):
 def test_a_complainant_address_that_keeps_answering_4xx_is_given_up_and_reported(
     make_settings, smtp_server, monkeypatch
 ):
-    monkeypatch.setattr("aduan.spool.MAX_ATTEMPTS", 3)  # 20 in production
+    monkeypatch.setattr("aduan.mail.spool.MAX_ATTEMPTS", 3)  # 20 in production
     o = Office(make_settings, smtp_server)
     smtp_server.refuse(COMPLAINANT, "452 4.2.2 Mailbox full")
     o.complaint(at("2026-11-25 08:00"))

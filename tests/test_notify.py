@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
+from aduan.core.model import Notification
 from aduan.errors import MailError
-from aduan.model import Notification
-from aduan.notify import (
+from aduan.mail.compose import (
     HIDDEN,
     TICKET_KINDS,
     check_templates,

@@ -24,11 +24,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from aduan import recap
+from aduan.core.layout import C, build_layout
+from aduan.core.model import Row, WriteSet
+from aduan.core.sop import load_sop
+from aduan.core.worktime import WorkCalendar
 from aduan.errors import RunLocked
-from aduan.layout import C, build_layout
-from aduan.model import Row, WriteSet
-from aduan.recap import (
+from aduan.register.xlsx import XlsxRegister
+from aduan.run import recap
+from aduan.run.recap import (
     SECTIONS,
     compute_recap,
     parse_month,
@@ -38,9 +41,6 @@ from aduan.recap import (
     run_recap,
     tab_title,
 )
-from aduan.sop import load_sop
-from aduan.worktime import WorkCalendar
-from aduan.xlsx import XlsxRegister
 from tests.conftest import REPO
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -401,7 +401,7 @@ def test_run_recap_writes_tab_report_and_email(make_settings):
 
 
 def test_run_recap_refuses_while_a_run_holds_the_lock(make_settings):
-    from aduan.cycle import lock
+    from aduan.run.cycle import lock
 
     settings = make_settings("bpbd")
     _register(settings)

@@ -15,8 +15,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from aduan.errors import ConfigError, RegisterError
-from aduan.layout import (
+from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
     HISTORY_TAB,
@@ -25,11 +24,12 @@ from aduan.layout import (
     C,
     build_layout,
 )
-from aduan.model import RowUpdate, WriteSet, row_fingerprint
-from aduan.register import WriteResult, guide_rows, open_register
-from aduan.sheets import MAX_CELL, SheetsRegister, a1_col, quote_tab
-from aduan.sop import load_sop
-from aduan.xlsx import XlsxRegister
+from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
+from aduan.core.sop import load_sop
+from aduan.errors import ConfigError, RegisterError
+from aduan.register.base import WriteResult, guide_rows, open_register
+from aduan.register.sheets import MAX_CELL, SheetsRegister, a1_col, quote_tab
+from aduan.register.xlsx import XlsxRegister
 from tests.sheets_server import Formula
 
 REPO = Path(__file__).resolve().parent.parent

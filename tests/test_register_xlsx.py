@@ -18,8 +18,7 @@ import pytest
 import python_calamine
 from lxml import etree
 
-from aduan.errors import RegisterError
-from aduan.layout import (
+from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
     HISTORY_TAB,
@@ -28,11 +27,12 @@ from aduan.layout import (
     C,
     build_layout,
 )
-from aduan.model import RowUpdate, WriteSet, row_fingerprint
-from aduan.register import WriteResult, guide_rows, open_register
-from aduan.sop import load_sop
-from aduan.xlsx import XlsxRegister, cell_text
-from aduan.xlsx_patch import Sheet, Unsupported, XlsxPatch, cell_xml, clean_text
+from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
+from aduan.core.sop import load_sop
+from aduan.errors import RegisterError
+from aduan.register.base import WriteResult, guide_rows, open_register
+from aduan.register.xlsx import XlsxRegister, cell_text
+from aduan.register.xlsx_patch import Sheet, Unsupported, XlsxPatch, cell_xml, clean_text
 
 REPO = Path(__file__).resolve().parent.parent
 

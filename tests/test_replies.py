@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 from aduan.config import load_settings
-from aduan.errors import ConfigError
-from aduan.model import InboundMail
-from aduan.replies import (
+from aduan.core.model import InboundMail
+from aduan.core.replies import (
     Command,
     ReplyKeys,
     auth_failures,
@@ -23,7 +22,8 @@ from aduan.replies import (
     reply_address,
     token_matches,
 )
-from aduan.sop import load_sop
+from aduan.core.sop import load_sop
+from aduan.errors import ConfigError
 
 from .conftest import REPO, settings_dict
 
@@ -449,8 +449,8 @@ def test_settings_keys_from_env_and_file(tmp_path, monkeypatch):
 def test_confirmation_and_refusal_templates_render(make_settings, show):
     from datetime import datetime
 
-    from aduan.model import Notification
-    from aduan.notify import compose, sample_context
+    from aduan.core.model import Notification
+    from aduan.mail.compose import compose, sample_context
 
     s = make_settings("bpbd")
     now = datetime(2026, 11, 25, 10, 0, tzinfo=s.tz)
@@ -491,7 +491,7 @@ def test_confirmation_and_refusal_templates_render(make_settings, show):
 
 
 def test_intake_exposes_recipients_and_authentication_results():
-    from aduan.intake import parse_message
+    from aduan.inbox.parse import parse_message
 
     raw = (
         b"From: Kalak <kalak@bpbd.go.id>\r\n"

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from aduan.cycle import CycleReport, run_cycle
-from aduan.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.register import open_register
+from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
+from aduan.register.base import open_register
+from aduan.run.cycle import CycleReport, run_cycle
 
 WIB = ZoneInfo("Asia/Jakarta")
 COMPLAINANT = "budi.santoso@desa.example.id"

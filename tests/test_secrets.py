@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aduan.config import load_settings
-from aduan.layout import REGISTER_TAB, C, build_layout
-from aduan.register import open_register
+from aduan.core.layout import REGISTER_TAB, C, build_layout
+from aduan.register.base import open_register
 from tests.conftest import settings_dict
 from tests.fixtures_smtp import free_port
 

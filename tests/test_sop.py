@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aduan.core.sop import Condition, Deadline, load_sop
 from aduan.errors import ConfigError
-from aduan.sop import Condition, Deadline, load_sop
 
 REPO = Path(__file__).resolve().parent.parent
 BPBD = REPO / "config/sop/bpbd-karanganyar.yaml"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aduan.sop import Deadline
-from aduan.worktime import CUTI_BERSAMA, WorkCalendar
+from aduan.core.sop import Deadline
+from aduan.core.worktime import CUTI_BERSAMA, WorkCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

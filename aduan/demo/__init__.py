@@ -1,0 +1,1 @@
+"""The embedded demo: two offices, one simulated month."""

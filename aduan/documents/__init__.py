@@ -1,0 +1,1 @@
+"""Edge: the Word documents each step outputs (docxtpl templates), optional PDF."""

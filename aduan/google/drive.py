@@ -1,0 +1,695 @@
+"""Documents and complaint attachments on Google Drive, linked from the register.
+
+Each run (``sync_cycle``, one call from :mod:`aduan.run.cycle`):
+
+1. scan the documents and attachments folders; a local manifest (SQLite in the
+   state folder) holds size, mtime and MD5 of what was uploaded, so a steady
+   cycle makes no Drive request at all (not even a token refresh);
+2. upload what is new or changed into ``google.drive_folder_id``, one subfolder
+   per ticket: new files with one multipart request (resumable above 5 MiB),
+   changed files as a new version of the same Drive file (never a second file).
+   Files and folders carry app properties (``aduan_doc``, ``aduan_folder``), so
+   a lost manifest or a run killed mid-upload finds them again instead of
+   duplicating them (Drive's ``md5Checksum`` tells whether the content is there);
+3. rewrite the register's *Dokumen* cells as one line per document,
+   ``Lembar Disposisi: https://drive.google.com/file/d/…/view``, plus the
+   ticket's folder (the evidence). Only Drive ids Aduan received become links,
+   written as plain text (RAW): nothing a complainant wrote is ever part of a
+   link or a formula.
+
+Failures are data: the service-account quota error, a folder not shared, or a
+Drive outage each give one clear problem line, the run goes on, the local file
+stays and is uploaded by a later run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import mimetypes
+import os
+import re
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aduan.core.ids import safe_ticket
+from aduan.core.layout import C
+from aduan.errors import AduanError, ConfigError
+from aduan.google import auth as gauth
+
+if TYPE_CHECKING:
+    import requests
+
+    from aduan.config import Settings
+    from aduan.core.model import Snapshot, WriteSet
+
+__all__ = [
+    "Drive",
+    "DriveError",
+    "SyncResult",
+    "document_cell",
+    "link_documents",
+    "sync_cycle",
+]
+
+logger = logging.getLogger(__name__)
+
+API = "https://www.googleapis.com"
+FOLDER_MIME = "application/vnd.google-apps.folder"
+MULTIPART_MAX = 5 * 1024 * 1024  # Google: multipart for 5 MB or less, resumable above
+RETRY_CODES = frozenset({429, 500, 502, 503, 504})
+RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+FILE_FIELDS = "id,webViewLink,md5Checksum"
+SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
+_ID = re.compile(r"^[A-Za-z0-9_-]{5,200}$")
+_MAX_PROP = 124  # bytes of key + value Drive allows per app property
+
+
+class DriveError(AduanError):
+    """A Drive request failed. ``stop``: every further upload this run would fail
+    the same way (quota, folder not shared, outage), so the run stops trying."""
+
+    def __init__(self, message: str, *, status: int = 0, stop: bool = False) -> None:
+        super().__init__(message, permanent=status not in RETRY_CODES)
+        self.status, self.stop = status, stop
+
+
+@dataclass
+class LocalFile:
+    """A file under the documents (``d:``) or attachments (``a:``) folder."""
+
+    key: str  # d:<rel> or a:<rel>
+    rel: str
+    path: str
+    folder: str  # the Drive subfolder: the ticket's folder name
+    name: str  # the Drive file name
+    size: int
+    mtime_ns: int
+
+    def md5(self) -> str:
+        h = hashlib.md5(usedforsecurity=False)
+        with open(self.path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+
+
+@dataclass
+class SyncResult:
+    """What one sync did; ``requests`` counts HTTP requests to Google."""
+
+    created: int = 0
+    updated: int = 0
+    found: int = 0  # already on Drive with the same content (a run killed mid-upload)
+    failed: int = 0
+    requests: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ manifest
+class _Manifest:
+    """What was uploaded where: SQLite, one committed row per upload, so a run
+    killed between two uploads loses at most the one in flight."""
+
+    def __init__(self, path: Path, root: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path)
+        # WAL: a commit per upload without an fsync of the whole file each time
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(
+            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, size INT, mtime_ns INT,"
+            " md5 TEXT, file_id TEXT, folder_id TEXT, url TEXT, state TEXT);"
+            "CREATE TABLE IF NOT EXISTS folders (name TEXT PRIMARY KEY, folder_id TEXT,"
+            " url TEXT, complete INT);"
+            "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);"
+        )
+        row = self.db.execute("SELECT v FROM meta WHERE k='root'").fetchone()
+        if row is None or row[0] != root:  # a new destination: everything goes there anew
+            with self.db:
+                self.db.execute("DELETE FROM files")
+                self.db.execute("DELETE FROM folders")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", (root,))
+
+    def files(self) -> dict[str, tuple]:
+        cur = self.db.execute(
+            "SELECT key, size, mtime_ns, md5, file_id, folder_id, state FROM files"
+        )
+        return {r[0]: r[1:] for r in cur}
+
+    def links(self) -> dict[str, str]:
+        cur = self.db.execute("SELECT key, url FROM files WHERE state='done' AND url != ''")
+        return dict(cur.fetchall())
+
+    def folders(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT name, url FROM folders WHERE url != ''").fetchall())
+
+    def folder(self, name: str) -> tuple[str, bool] | None:
+        r = self.db.execute(
+            "SELECT folder_id, complete FROM folders WHERE name=?", (name,)
+        ).fetchone()
+        return (r[0], bool(r[1])) if r else None
+
+    def put_folder(self, name: str, folder_id: str, url: str, complete: bool) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO folders VALUES (?,?,?,?)",
+                (name, folder_id, url, int(complete)),
+            )
+
+    def forget_folder(self, name: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM folders WHERE name=?", (name,))
+
+    def pending(self, f: LocalFile, folder_id: str) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
+                (f.key, 0, 0, "", "", folder_id, "", "pending"),
+            )
+
+    def done(self, f: LocalFile, md5: str, file_id: str, folder_id: str, url: str) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
+                (f.key, f.size, f.mtime_ns, md5, file_id, folder_id, url, "done"),
+            )
+
+    def touch(self, f: LocalFile) -> None:
+        with self.db:
+            self.db.execute(
+                "UPDATE files SET size=?, mtime_ns=? WHERE key=?", (f.size, f.mtime_ns, f.key)
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _prop(key: str) -> str:
+    """An app property value within Drive's 124-byte limit (long paths hashed)."""
+    if len(("aduan_doc" + key).encode()) <= _MAX_PROP:
+        return key
+    return "h:" + hashlib.sha1(key.encode()).hexdigest()
+
+
+def _q(text: str) -> str:
+    """A string literal for a Drive query."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def file_url(file_id: str) -> str:
+    return f"https://drive.google.com/file/d/{file_id}/view"
+
+
+def folder_url(folder_id: str) -> str:
+    return f"https://drive.google.com/drive/folders/{folder_id}"
+
+
+# --------------------------------------------------------------------- drive
+class Drive:
+    """Uploads to one Drive folder. ``api_base`` and ``credentials`` are the test
+    seams (the local fake Drive server); a real office passes neither."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        api_base: str = API,
+        credentials: Any = None,
+        backoff_s: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.root = settings.google.drive_folder_id
+        self.api = api_base.rstrip("/")
+        self.backoff_s = backoff_s
+        self.retries = settings.google.retries
+        self._creds = credentials
+        self._http: Any = None
+        self.requests = 0
+        self.manifest = _Manifest(settings.path(settings.paths.state) / "drive.sqlite", self.root)
+
+    # ------------------------------------------------------------ the edge
+    def _session(self) -> Any:
+        if self._http is None:
+            from google.auth.transport.requests import AuthorizedSession
+
+            creds = self._creds or gauth.credentials(self.settings)
+            self._http = AuthorizedSession(creds)
+        return self._http
+
+    def _call(self, method: str, url: str, what: str, **kw: Any) -> requests.Response:
+        """One request with bounded backoff on 429/5xx; errors become DriveError."""
+        # imported here: requests costs 0.3 s at start-up, and most runs never call Drive
+        import requests
+        from google.auth.exceptions import RefreshError, TransportError
+
+        params = {"supportsAllDrives": "true", **kw.pop("params", {})}
+        for attempt in range(1, self.retries + 1):
+            self.requests += 1
+            try:
+                r = self._session().request(
+                    method, url, params=params, timeout=self.settings.google.timeout_s, **kw
+                )
+            except RefreshError as e:
+                raise gauth.auth_error(self.settings, e) from None
+            except (requests.ConnectionError, requests.Timeout, TransportError) as e:
+                err = DriveError(
+                    f"Google Drive tidak dapat dihubungi ({type(e).__name__})", stop=True
+                )
+                err.status = 503
+            else:
+                if r.status_code < 400:
+                    return r
+                err = self._error(r, what)
+                if err.status not in RETRY_CODES:
+                    raise err
+            if attempt < self.retries:
+                logger.warning("Drive %s: %s; retry %d", what, err, attempt)
+                time.sleep(min(self.backoff_s * 2 ** (attempt - 1), 30))
+        raise DriveError(
+            f"Google Drive sedang terganggu saat {what} ({err}) setelah {self.retries} "
+            "percobaan; diunggah lagi pada run berikutnya (berkas tetap tersimpan di server)",
+            status=err.status,
+            stop=True,
+        )
+
+    def _error(self, r: requests.Response, what: str) -> DriveError:
+        try:
+            body = r.json().get("error") or {}
+        except ValueError:
+            body = {}
+        reasons = {e.get("reason", "") for e in body.get("errors") or [] if isinstance(e, dict)}
+        msg = str(body.get("message") or r.reason or "")[:200]
+        who = gauth.identity(self.settings)
+        code = r.status_code
+        if code == 403 and reasons & RATE_REASONS:
+            return DriveError(f"batas laju Drive ({msg})", status=429)
+        if code == 403 and "storageQuotaExceeded" in reasons:
+            fix = (
+                "akun layanan tidak punya ruang simpan Drive: pakai google.auth: oauth_user "
+                "(akun Google kantor, `aduan auth google`) atau folder di Shared Drive "
+                "(google.shared_drive: true)"
+                if self.settings.google.auth == "service_account"
+                else "ruang simpan akun Google kantor penuh: kosongkan atau tambah kuota"
+            )
+            return DriveError(
+                f"Drive menolak unggahan (storageQuotaExceeded: {msg}); {fix}",
+                status=code,
+                stop=True,
+            )
+        if code == 401:  # AuthorizedSession already refreshed once and retried
+            return DriveError(
+                f"Google menolak kredensial {who} (HTTP 401: {msg}); "
+                + (
+                    "jalankan `aduan auth google` lagi"
+                    if self.settings.google.auth == "oauth_user"
+                    else "periksa kunci akun layanan"
+                ),
+                status=code,
+                stop=True,
+            )
+        if code == 403:
+            return DriveError(
+                f"Drive menolak {what} (HTTP {code}: {msg}); bagikan folder {self.root} "
+                f"ke {who} sebagai Editor",
+                status=code,
+                stop=True,
+            )
+        if code == 404:
+            return DriveError(
+                f"folder Drive {self.root} tidak ditemukan atau belum dibagikan ke {who} "
+                f"({msg}); periksa google.drive_folder_id, bagikan folder sebagai Editor"
+                + (
+                    ""
+                    if self.settings.google.shared_drive
+                    else ", dan untuk Shared Drive isi google.shared_drive: true"
+                ),
+                status=code,
+                stop=True,
+            )
+        return DriveError(f"Drive menolak {what} (HTTP {code}: {msg})", status=code)
+
+    def _list(self, q: str, what: str) -> list[dict]:
+        params = {"q": q, "fields": "files(id,webViewLink,md5Checksum)", "pageSize": "10"}
+        if self.settings.google.shared_drive:
+            params.update(includeItemsFromAllDrives="true", corpora="allDrives")
+        r = self._call("GET", f"{self.api}/drive/v3/files", what, params=params)
+        return list(r.json().get("files") or [])
+
+    # ----------------------------------------------------------- folders
+    def _folder(self, name: str) -> tuple[str, bool]:
+        """The ticket's subfolder: (id, complete); complete when this manifest made
+        it, so every file in it is known here and no search is needed."""
+        got = self.manifest.folder(name)
+        if got:
+            return got
+        q = (
+            f"appProperties has {{ key='aduan_folder' and value={_q(name)} }} and "
+            f"{_q(self.root)} in parents and mimeType='{FOLDER_MIME}' and trashed=false"
+        )
+        found = self._list(q, f"mencari folder {name}")
+        if found and _ID.match(found[0]["id"]):
+            fid, complete = found[0]["id"], False
+        else:
+            meta = {
+                "name": name,
+                "mimeType": FOLDER_MIME,
+                "parents": [self.root],
+                "appProperties": {"aduan_folder": name},
+            }
+            r = self._call(
+                "POST",
+                f"{self.api}/drive/v3/files",
+                f"membuat folder {name}",
+                params={"fields": "id"},
+                json=meta,
+            )
+            fid, complete = r.json()["id"], True
+        self.manifest.put_folder(name, fid, folder_url(fid) if _ID.match(fid) else "", complete)
+        return fid, complete
+
+    # ------------------------------------------------------------- files
+    def _upload(self, f: LocalFile, *, folder_id: str = "", file_id: str = "") -> dict:
+        """Create (``folder_id``) or new version of (``file_id``) one file."""
+        mime = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+        with open(f.path, "rb") as fh:
+            data = fh.read()
+        base = f"{self.api}/upload/drive/v3/files" + (f"/{file_id}" if file_id else "")
+        method = "PATCH" if file_id else "POST"
+        meta: dict[str, Any] = {}
+        if not file_id:
+            meta = {
+                "name": f.name,
+                "parents": [folder_id],
+                "appProperties": {"aduan_doc": _prop(f.key)},
+            }
+        what = f"mengunggah {f.rel}"
+        if len(data) > MULTIPART_MAX:
+            r = self._call(
+                method,
+                base,
+                what,
+                params={"uploadType": "resumable"},
+                json=meta,
+                headers={"X-Upload-Content-Type": mime, "X-Upload-Content-Length": str(len(data))},
+            )
+            where = r.headers.get("Location", "")
+            r = self._call(
+                "PUT",
+                where,
+                what,
+                params={"fields": FILE_FIELDS},
+                data=data,
+                headers={"Content-Type": mime},
+            )
+            return r.json()
+        if file_id:
+            r = self._call(
+                method,
+                base,
+                what,
+                params={"uploadType": "media", "fields": FILE_FIELDS},
+                data=data,
+                headers={"Content-Type": mime},
+            )
+            return r.json()
+        boundary = "aduan_" + secrets.token_hex(16)
+        while boundary.encode() in data:  # a random 32-hex boundary in a file: vanishingly rare
+            boundary = "aduan_" + secrets.token_hex(16)
+        body = (
+            (
+                f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n"
+                f"{json.dumps(meta, ensure_ascii=False)}\r\n--{boundary}\r\nContent-Type: {mime}\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        r = self._call(
+            method,
+            base,
+            what,
+            params={"uploadType": "multipart", "fields": FILE_FIELDS},
+            data=body,
+            headers={"Content-Type": f"multipart/related; boundary={boundary}"},
+        )
+        return r.json()
+
+    def _one(self, f: LocalFile, row: tuple | None, res: SyncResult) -> None:
+        md5 = f.md5()
+        folder_id, complete = self._folder(f.folder)
+        file_id = row[3] if row and row[4] == folder_id and row[3] else ""
+        pending = bool(row and row[5] == "pending")
+        if not file_id and (pending or not complete):
+            q = (
+                f"appProperties has {{ key='aduan_doc' and value={_q(_prop(f.key))} }} and "
+                f"{_q(folder_id)} in parents and trashed=false"
+            )
+            found = self._list(q, f"mencari {f.rel}")
+            if found and _ID.match(found[0]["id"]):
+                file_id = found[0]["id"]
+                if found[0].get("md5Checksum") == md5:
+                    self.manifest.done(f, md5, file_id, folder_id, file_url(file_id))
+                    res.found += 1
+                    return
+        if file_id:
+            try:
+                meta = self._upload(f, file_id=file_id)
+                res.updated += 1
+            except DriveError as e:
+                if e.status != 404:
+                    raise
+                file_id = ""  # deleted on Drive by someone: upload it anew
+        if not file_id:
+            self.manifest.pending(f, folder_id)
+            try:
+                meta = self._upload(f, folder_id=folder_id)
+            except DriveError as e:
+                if e.status != 404:
+                    raise
+                # the ticket's folder was deleted on Drive: make it again (if the
+                # configured folder itself is gone, this raises the clear message)
+                self.manifest.forget_folder(f.folder)
+                folder_id, _ = self._folder(f.folder)
+                self.manifest.pending(f, folder_id)
+                meta = self._upload(f, folder_id=folder_id)
+            res.created += 1
+        fid = str(meta.get("id") or "")
+        self.manifest.done(f, md5, fid, folder_id, file_url(fid) if _ID.match(fid) else "")
+
+    # ------------------------------------------------------------ public
+    def scan(self) -> list[LocalFile]:
+        """Every document and attachment on disk (temporary and lock files, symlinks
+        and the raw email skipped). os.scandir and plain strings: a steady cycle
+        looks at thousands of files, and pathlib costs ten times more per file."""
+        s = self.settings
+        out: list[LocalFile] = []
+        for prefix, root in (("d", s.path(s.paths.documents)), ("a", s.path(s.paths.attachments))):
+            if root.is_dir():
+                self._walk(prefix, str(root), "", out)
+        return out
+
+    def _walk(self, prefix: str, root: str, rel: str, out: list[LocalFile]) -> None:
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return
+        for e in entries:
+            n = e.name
+            if n.startswith((".", "~$")) or n in SKIP_NAMES:
+                continue
+            r = f"{rel}/{n}" if rel else n
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    self._walk(prefix, root, r, out)
+                    continue
+                if not e.is_file(follow_symlinks=False):
+                    continue
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            folder = rel.rpartition("/")[2] or "Aduan"
+            name = n if prefix == "d" else f"Lampiran - {n}"
+            out.append(
+                LocalFile(f"{prefix}:{r}", r, e.path, folder, name, st.st_size, st.st_mtime_ns)
+            )
+
+    def sync(self) -> SyncResult:
+        """Upload what is new or changed; no request at all when nothing is."""
+        res = SyncResult()
+        rows = self.manifest.files()
+        todo = []
+        for f in self.scan():
+            row = rows.get(f.key)
+            if row and row[5] == "done" and row[0] == f.size and row[1] == f.mtime_ns:
+                continue
+            if row and row[5] == "done" and row[2] == f.md5():
+                self.manifest.touch(f)  # touched, same content (e.g. a copy restored)
+                continue
+            todo.append((f, row))
+        for i, (f, row) in enumerate(todo):
+            try:
+                self._one(f, row, res)
+            except DriveError as e:
+                if e.stop:
+                    res.problems.append(f"Drive: {e}")
+                    res.failed += len(todo) - i
+                    break
+                res.problems.append(f"Drive: {f.rel} tidak terunggah: {e}")
+                res.failed += 1
+            except ConfigError as e:
+                res.problems.append(f"Drive: {e}")
+                res.failed += len(todo) - i
+                break
+            except OSError as e:
+                res.problems.append(f"Drive: {f.rel} tidak terbaca ({e.strerror})")
+                res.failed += 1
+        res.requests = self.requests
+        return res
+
+    def links(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(document path -> file link, ticket folder name -> folder link)."""
+        docs = {k[2:]: u for k, u in self.manifest.links().items() if k.startswith("d:")}
+        return docs, self.manifest.folders()
+
+    def check(self) -> str:
+        """One line for ``aduan check``: who we are and whether the folder is writable."""
+        r = self._call(
+            "GET",
+            f"{self.api}/drive/v3/files/{self.root}",
+            "memeriksa folder",
+            params={"fields": "id,name,driveId,capabilities(canAddChildren)"},
+        )
+        meta = r.json()
+        who = gauth.identity(self.settings)
+        if not (meta.get("capabilities") or {}).get("canAddChildren", True):
+            raise DriveError(
+                f"{who} hanya bisa melihat folder '{meta.get('name')}': bagikan sebagai Editor",
+                status=403,
+                stop=True,
+            )
+        where = "Shared Drive" if meta.get("driveId") else "My Drive"
+        note = ""
+        if where == "My Drive" and self.settings.google.auth == "service_account":
+            note = (
+                "; PERINGATAN: akun layanan tidak bisa mengunggah ke My Drive "
+                "(storageQuotaExceeded): pakai Shared Drive atau oauth_user"
+            )
+        return f"folder Drive '{meta.get('name')}' ({where}) dapat ditulis oleh {who}{note}"
+
+    def close(self) -> None:
+        self.manifest.close()
+        if self._http is not None:
+            self._http.close()
+
+
+# ------------------------------------------------------------- the register
+def _label(path: str) -> str:
+    """``2026/ADU-…/03-lembar_disposisi.docx`` -> ``Lembar Disposisi``."""
+    stem = Path(path).stem
+    stem = re.sub(r"^\d+-", "", stem)
+    return stem.replace("_", " ").strip().title() or Path(path).name
+
+
+def document_cell(docs: list[str], links: dict[str, str], folder: str = "") -> str:
+    """The *Dokumen* cell: a link per uploaded document (its path until then), then
+    the ticket's Drive folder. Without links it is what the engine writes."""
+    lines = [f"{_label(d)}: {links[d]}" if d in links else d for d in docs]
+    if folder:
+        lines.append(f"Folder Drive (dokumen & lampiran): {folder}")
+    return "\n".join(lines)
+
+
+def link_documents(
+    snap: Snapshot, writes: WriteSet, links: dict[str, str], folders: dict[str, str]
+) -> tuple[int, int]:
+    """Put links into the *Dokumen* cells of ``writes``; returns (rows given new
+    links, engine updates dropped because the cell already held them).
+
+    The engine writes document paths; a cell already holding the linked text for
+    the same documents is left alone (so a steady cycle writes nothing), and a row
+    the engine did not touch gets an update when its links changed (an upload
+    that succeeded only now)."""
+    from aduan.core.engine import RowState
+    from aduan.core.model import RowUpdate
+
+    def docs_of(state: str) -> list[str] | None:
+        try:
+            return RowState.loads(state).docs
+        except ValueError:
+            return None
+
+    def want(ticket: str, state: str) -> str | None:
+        docs = docs_of(state)
+        if docs is None:
+            return None
+        return document_cell(docs, links, folders.get(safe_ticket(ticket), "") if ticket else "")
+
+    by_ticket = {r.get(C.TICKET): r for r in snap.rows if r.get(C.TICKET)}
+    by_index = {r.index: r for r in snap.rows}
+    touched, changed, dropped = set(), 0, 0
+    for upd in list(writes.updates):
+        row = by_ticket.get(upd.ticket) if upd.ticket else by_index.get(upd.index)  # type: ignore[arg-type]
+        ticket = upd.ticket or upd.values.get(C.TICKET, "")
+        touched.add(ticket)
+        state = upd.values.get(C.STATE) or (row.get(C.STATE) if row else "")
+        cell = want(ticket, state)
+        if cell is None:
+            continue
+        current = (row.values.get(C.DOCUMENTS) or "") if row and upd.ticket else None
+        if current is not None and current == cell:
+            upd.values.pop(C.DOCUMENTS, None)
+            if not upd.values and not upd.staff:
+                writes.updates.remove(upd)
+                dropped += 1
+        elif upd.values.get(C.DOCUMENTS) != cell:
+            upd.values[C.DOCUMENTS] = cell
+            changed += 1
+    for values in writes.appends:
+        cell = want(values.get(C.TICKET, ""), values.get(C.STATE, ""))
+        if cell is not None and values.get(C.DOCUMENTS, "") != cell:
+            values[C.DOCUMENTS] = cell
+            changed += 1
+    for ticket, row in by_ticket.items():
+        if ticket in touched:
+            continue
+        cell = want(ticket, row.get(C.STATE))
+        if cell is not None and (row.values.get(C.DOCUMENTS) or "") != cell:
+            writes.updates.append(RowUpdate(values={C.DOCUMENTS: cell}, ticket=ticket))
+            changed += 1
+    return changed, dropped
+
+
+def sync_cycle(
+    settings: Settings, snap: Snapshot, dec: Any, rep: Any, drive: Drive | None = None
+) -> None:
+    """The cycle's one call: upload, then link. A no-op without ``drive_folder_id``."""
+    if drive is None and not settings.google.drive_folder_id:
+        return
+    own = drive is None
+    try:
+        drive = drive or Drive(settings)
+    except (AduanError, sqlite3.Error) as e:
+        rep.problem(f"Drive: {e}")
+        return
+    try:
+        res = drive.sync()
+        for p in res.problems:
+            rep.problem(p)
+        rep.counts["drive_uploaded"] += res.created + res.updated
+        rep.counts["drive_requests"] += res.requests
+        docs, folders = drive.links()
+        changed, dropped = link_documents(snap, dec.writes, docs, folders)
+        rep.counts["drive_links"] += changed
+        # the engine counted those as updated rows; nothing is written for them
+        rep.counts["rows_updated"] = max(0, rep.counts["rows_updated"] - dropped)
+    except sqlite3.Error as e:  # a broken manifest must not stop the run
+        rep.problem(f"Drive: manifes lokal rusak ({e}); hapus state/drive.sqlite")
+    finally:
+        if own:
+            drive.close()

@@ -1,0 +1,1 @@
+"""Edge: outgoing mail: composing from templates, the on-disk spool, sending."""

@@ -1,0 +1,677 @@
+"""Compose the emails Aduan sends, from editable Jinja templates in ``templates/email/``.
+
+Each notification kind has three templates: ``<kind>-subject.txt``, ``<kind>-body.txt``
+and ``<kind>-body.html``. :func:`compose` turns a :class:`~aduan.core.model.Notification`
+into a ready :class:`email.message.EmailMessage` with a deterministic Message-ID
+(a resend after a crash is recognisable) and threading headers that keep every mail
+about one ticket together. Sending is :mod:`aduan.mail.send`'s job.
+
+A broken template never crashes a run: composing raises ``MailError(permanent=True)``
+naming the template, and :func:`check_templates` finds the problem at ``aduan check``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from aduan.core.ids import message_id, thread_id
+from aduan.core.model import Notification
+from aduan.errors import MailError
+
+__all__ = [
+    "COMPLAINANT_KINDS",
+    "KINDS",
+    "HIDDEN",
+    "TICKET_KINDS",
+    "check_templates",
+    "compose",
+    "format_duration",
+    "format_when",
+    "message_id",
+    "thread_id",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The kinds about one ticket, in the order a complaint meets them.
+TICKET_KINDS = (
+    "tanda_terima",
+    "tugas",
+    "pengingat",
+    "eskalasi",
+    "jawaban_langsung",
+    "hasil",
+    "penyaluran",
+    "laporan",
+    "balasan_pengadu",
+    "pantulan",
+    "konfirmasi",
+    "ditolak",
+)
+#: Every kind: the ticket kinds and the daily digest (aduan.core.digest).
+KINDS = (*TICKET_KINDS, "ringkasan")
+#: Kinds addressed to the complainant (the others go to staff roles).
+COMPLAINANT_KINDS = frozenset({"tanda_terima", "jawaban_langsung", "hasil", "penyaluran"})
+_STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
+#: What replaces an identifying value when the identity is kept confidential.
+HIDDEN = "(dirahasiakan)"
+
+_DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+_MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+_ADDR_RE = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[A-Za-z0-9-]+$")
+_MSGID_RE = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII without '<' '>'
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Indonesian phone numbers: 0 / +62 / 62 prefix, then 8-14 digits (a date like
+# 01-02-2026 has too few), single spaces, dots or hyphens between them
+_PHONE_IN_TEXT = re.compile(r"(?<![\w/])(?:\+62|62|0)[\s.-]?\d(?:[\s.-]?\d){7,13}(?![\w/])")
+_NIK_IN_TEXT = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_HONORIFICS = {
+    "bapak",
+    "ibu",
+    "pak",
+    "bu",
+    "sdr",
+    "sdri",
+    "saudara",
+    "saudari",
+    "dr",
+    "ir",
+    "hj",
+    "drs",
+    "mas",
+    "mbak",
+    "kak",
+    "bin",
+    "binti",
+}
+# Context keys that never carry the complainant's identity (scrubbing them could only
+# damage them, e.g. a name token "Adu" inside a ticket number).
+_STRUCTURAL = {
+    "ticket",
+    "received",
+    "channel",
+    "category",
+    "confidential",
+    "sop_name",
+    "sop_number",
+    "step",
+    "steps_ahead",
+    "outcome",
+    "rung",
+    "late_minutes",
+    "now",
+    "source_message_id",
+    "doc",
+    "nomor",
+    "date",
+    "failed_kind",
+}
+
+
+# ------------------------------------------------------------------ identifiers
+# message_id() and thread_id() live in aduan.core.ids: the engine maps replies and
+# bounces back to tickets with the very same functions.
+
+
+# ------------------------------------------------------------ Indonesian text
+def format_when(dt: datetime | None, tz: Any = None, tz_label: str = "") -> str:
+    """``Senin, 24 November 2026 pukul 10.30 WIB`` (in ``tz`` when given)."""
+    if dt is None:
+        return "-"
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    text = f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} pukul {dt:%H.%M}"
+    return f"{text} {tz_label}".rstrip()
+
+
+def format_date(dt: datetime | None, tz: Any = None) -> str:
+    """``24 November 2026``."""
+    if dt is None:
+        return "-"
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year}"
+
+
+def format_duration(minutes: int | float | None) -> str:
+    """``1 jam 5 menit``, ``2 hari 3 jam``, ``45 menit``."""
+    m = max(0, int(minutes or 0))
+    days, rest = divmod(m, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} hari"] if days else []
+    if hours:
+        parts.append(f"{hours} jam")
+    if mins and not days:
+        parts.append(f"{mins} menit")
+    return " ".join(parts) or "0 menit"
+
+
+def _header_safe(text: Any, limit: int = 250) -> str:
+    """One line of text for a header: control, format and line-separator characters
+    become spaces, so a complainant's "Banjir\\r\\nBcc: x" cannot add a header."""
+    s = "".join(
+        " " if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" else ch
+        for ch in str(text or "")
+    )
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _safe_filename(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "lampiran"
+    return stem[-120:]
+
+
+# ------------------------------------------------------------------ context
+def _defaults() -> dict[str, Any]:
+    """Every key a template may use, so a context the engine leaves short still renders."""
+    return {
+        "ticket": "",
+        "received": None,
+        "channel": "",
+        "name": "",
+        "contact": "",
+        "subject": "",
+        "text": "",
+        "attachments": "",
+        "category": "",
+        "fields": {},
+        "f": {},
+        "confidential": False,
+        "sop_name": "",
+        "sop_number": "",
+        "step": None,
+        "steps_ahead": [],
+        "outcome": None,
+        "rung": 0,
+        "late_minutes": 0,
+        "reply": {"from": "", "subject": "", "text": "", "date": None},
+        "now": None,
+        "source_message_id": "",
+        "doc": "",
+        "nomor": "",
+        "date": None,
+        "failed_kind": "",
+        "decision": {
+            "from": "",
+            "subject": "",
+            "text": "",
+            "date": None,
+            "command": "",
+            "values": {},
+        },
+        "refusal": "",
+        "reply_to": "",
+        "reply_token": "",
+        "reply_tag": "",
+        "reply_commands": [],
+        "person": "",
+        "items": [],
+        "late_count": 0,
+    }
+
+
+def _identifiers(ctx: dict[str, Any]) -> list[str]:
+    """The values that identify the complainant: name, its words, contact, and any
+    email address, phone number or NIK written in the complaint."""
+    found: list[str] = []
+    name = str(ctx.get("name") or "").strip()
+    if name:
+        found.append(name)
+        found += [w for w in re.findall(r"[^\W\d_]{3,}", name) if w.casefold() not in _HONORIFICS]
+    contact = str(ctx.get("contact") or "").strip()
+    if contact:
+        found.append(contact)
+    reply = ctx.get("reply") or {}
+    blob = " ".join(
+        str(x)
+        for x in (
+            contact,
+            ctx.get("subject"),
+            ctx.get("text"),
+            reply.get("from"),
+            reply.get("text"),
+        )
+        if x
+    )
+    for rx in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT, _NIK_IN_TEXT):
+        found += rx.findall(blob)
+    # longest first, so "Budi Santoso" goes before "Budi"
+    return sorted({f for f in found if f.strip()}, key=len, reverse=True)
+
+
+def _words_rx(idents: Sequence[str]) -> re.Pattern[str] | None:
+    """Whole words only: the name "Siti" must not match inside "Disposition"."""
+    if not idents:
+        return None
+    words = "|".join(re.escape(i) for i in idents)
+    return re.compile(r"(?<!\w)(?:" + words + r")(?!\w)", re.IGNORECASE)
+
+
+def _scrubber(idents: Sequence[str]):
+    rx = _words_rx(idents)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            if rx is not None:
+                value = rx.sub(HIDDEN, value)
+            for pat in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT, _NIK_IN_TEXT):
+                value = pat.sub(HIDDEN, value)
+            return value
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(scrub(v) for v in value)
+        return value
+
+    return scrub
+
+
+def _hide_identity(ctx: dict[str, Any], idents: Sequence[str]) -> dict[str, Any]:
+    scrub = _scrubber(idents)
+    out = {k: (v if k in _STRUCTURAL else scrub(v)) for k, v in ctx.items()}
+    out["name"] = HIDDEN if ctx.get("name") else ""
+    out["contact"] = HIDDEN if ctx.get("contact") else ""
+    out["attachments"] = HIDDEN if ctx.get("attachments") else ""
+    out["source_message_id"] = ""
+    return out
+
+
+def _file_text(data: bytes) -> str:
+    """The text an attachment carries (a .docx's XML without tags), for the identity check."""
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                xml = " ".join(
+                    z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
+                )
+            # Word splits text into runs: joining them keeps a name in one piece, while
+            # paragraph, cell and line ends must stay word breaks ("Nama" / "Siti")
+            xml = re.sub(r"</w:p>|</w:tc>|<w:br\s*/>|<w:tab\s*/>|<w:cr\s*/>", "\n", xml)
+            return re.sub(r"<[^>]+>", "", xml)
+        except zipfile.BadZipFile:
+            pass
+    return data.decode("utf-8", "replace")
+
+
+def _reveals(path: Path, data: bytes, idents: Sequence[str]) -> bool:
+    """Whether a file may identify the complainant. Only files whose text can be read
+    (.docx, .txt) can be cleared; a photo or a PDF might show an identity card."""
+    if path.suffix.lower() not in _CHECKABLE:
+        return True
+    text = _file_text(data)
+    rx = _words_rx(idents)
+    return bool((rx and rx.search(text)) or _NIK_IN_TEXT.search(text))
+
+
+# ------------------------------------------------------------------ templates
+_CHECKABLE = {".docx", ".txt", ".csv"}
+_ENVS: dict[tuple[str, str], jinja2.Environment] = {}
+_SOPS: dict[str, Any] = {}
+
+
+def _sop(settings: Any) -> Any:
+    """The office's SOP, loaded once per process (one run)."""
+    key = str(settings.path(settings.sop))
+    if key not in _SOPS:
+        _SOPS[key] = settings.load_sop()
+    return _SOPS[key]
+
+
+def _env(settings: Any) -> jinja2.Environment:
+    folder = str(settings.path(settings.templates) / "email")
+    key = (folder, settings.timezone)
+    env = _ENVS.get(key)
+    if env is None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(folder),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html",), default_for_string=False
+            ),
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        tz, label = settings.tz, settings.tz_label
+        env.filters["waktu"] = lambda d: format_when(d, tz, label)
+        env.filters["tanggal"] = lambda d: format_date(d, tz)
+        env.filters["durasi"] = format_duration
+        _ENVS[key] = env
+    return env
+
+
+def _render(env: jinja2.Environment, name: str, ctx: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(ctx)
+    except jinja2.TemplateNotFound as e:
+        raise MailError(
+            f"email template {e.name or name} not found in {env.loader.searchpath}",  # type: ignore[union-attr]
+            permanent=True,
+        ) from None
+    except jinja2.TemplateSyntaxError as e:
+        raise MailError(
+            f"email template {e.name or name} line {e.lineno}: {e.message}", permanent=True
+        ) from None
+    except Exception as e:  # a template may fail in many ways; none may stop a run
+        raise MailError(f"email template {name}: {type(e).__name__}: {e}", permanent=True) from None
+
+
+def _columns_to_fill(settings: Any, step_id: str | None) -> list[dict[str, Any]]:
+    """The register columns whose filling completes the step, with their choices."""
+    if not step_id:
+        return []
+    try:
+        step = _sop(settings).step(step_id)
+    except Exception:  # the engine already validated the SOP; a mismatch only loses a hint
+        logger.warning("cannot find step %s in the SOP for the task email", step_id)
+        return []
+    defs = {c.name: c for c in _sop(settings).staff_columns()}
+    out: list[dict[str, Any]] = []
+    for t in step.transitions:
+        for col in _ordered_columns(t.when):
+            if col not in [o["name"] for o in out]:
+                d = defs.get(col)
+                out.append(
+                    {
+                        "name": col,
+                        "choices": list(d.choices) if d else [],
+                        "help": d.help if d else "",
+                    }
+                )
+    return out
+
+
+def _ordered_columns(cond: Any) -> list[str]:
+    cols = [cond.column] if cond.column else []
+    for sub in (cond.all or []) + (cond.any or []):
+        cols += _ordered_columns(sub)
+    return cols
+
+
+def _template_context(
+    n: Notification,
+    settings: Any,
+    show_identity: bool,
+    attachment_names: list[str],
+    idents: Sequence[str],
+) -> dict[str, Any]:
+    ctx = _defaults()
+    # a None where a mapping or list is expected (e.g. reply=None) keeps the empty default
+    ctx.update(
+        {
+            k: v
+            for k, v in n.context.items()
+            if not (v is None and isinstance(ctx.get(k), dict | list))
+        }
+    )
+    if not show_identity:
+        ctx = _hide_identity(ctx, idents)
+    try:
+        role_label = _sop(settings).role_label
+    except Exception:  # labels are a courtesy; the role id still tells who is meant
+        role_label = str
+    ctx.update(
+        kind=n.kind,
+        office=settings.office,
+        sheet_url=settings.sheet_url,
+        show_identity=show_identity,
+        attached=attachment_names,
+        recipients=[role_label(r) for r in n.to_roles],
+        to_complainant=n.to_complainant or n.kind in COMPLAINANT_KINDS,
+        fill=_columns_to_fill(settings, n.step_id) if n.kind in _STEP_KINDS else [],
+        tz_label=settings.tz_label,
+    )
+    return ctx
+
+
+# ------------------------------------------------------------------ compose
+def compose(
+    n: Notification,
+    to: list[str],
+    settings: Any,
+    *,
+    attachments: Iterable[Path] = (),
+    show_identity: bool = True,
+    when: datetime | None = None,
+) -> EmailMessage:
+    """Build the email for one notification, dated ``when`` (the send time; default
+    the decision time). Raises MailError(permanent=True) when a template is broken or
+    no recipient address is usable."""
+    recipients = [a.strip() for a in to if a and _ADDR_RE.match(a.strip())]
+    for bad in [a for a in to if a and not _ADDR_RE.match(a.strip())]:
+        logger.warning("%s: dropping unusable recipient address %r", n.key, _header_safe(bad, 80))
+    if not recipients:
+        raise MailError(f"{n.key}: no usable recipient address", permanent=True)
+
+    idents = [] if show_identity else _identifiers({**_defaults(), **n.context})
+
+    files: list[tuple[bytes, str]] = []
+    listed: list[str] = []
+    for p in map(Path, attachments):
+        safe = _safe_filename(p.name)
+        try:
+            data = p.read_bytes()
+        except OSError as e:  # transient: the next run may find the document rendered
+            raise MailError(f"{n.key}: cannot read attachment {safe} ({e.strerror})") from None
+        if not show_identity and _reveals(p, data, idents):
+            logger.info("%s: withholding %s, it identifies the complainant", n.key, safe)
+            listed.append(f"{safe} (tidak dilampirkan: memuat identitas pengadu)")
+            continue
+        files.append((data, safe))
+        listed.append(safe)
+
+    env = _env(settings)
+    ctx = _template_context(n, settings, show_identity, listed, idents)
+    subject = _header_safe(_render(env, f"{n.kind}-subject.txt", ctx), 200)
+    # template logic leaves runs of blank lines; one is enough in a plain-text mail
+    text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", _render(env, f"{n.kind}-body.txt", ctx))
+    text = text.strip() + "\n"
+    html = _render(env, f"{n.kind}-body.html", ctx)
+
+    ticket = _header_safe(n.ticket, 80)
+    if ticket and f"[{ticket}]" not in subject:
+        subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
+
+    try:
+        return _build(n, settings, recipients, subject, text, html, files, show_identity, when)
+    except (ValueError, TypeError) as e:  # a header the email package refuses
+        raise MailError(f"{n.key}: cannot build the email: {e}", permanent=True) from None
+
+
+def _build(
+    n: Notification,
+    settings: Any,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    html: str,
+    files: list[tuple[bytes, str]],
+    show_identity: bool,
+    when: datetime | None = None,
+) -> EmailMessage:
+    ident = settings.mail_identity
+    domain = ident.from_address.rsplit("@", 1)[1]
+    ticket = _header_safe(n.ticket, 80)
+    # a task queued overnight is dated when it goes out, not when it was decided:
+    # clients sort by Date, and a stale one looks like spam
+    now = when or n.context.get("now") or datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    msg = EmailMessage()
+    msg["From"] = formataddr((_header_safe(ident.from_name, 100), ident.from_address))
+    # a task email's own Reply-To carries the token its role decides with (aduan.core.replies)
+    reply_to = str(n.context.get("reply_to") or "") or ident.reply_to
+    if reply_to and _ADDR_RE.match(reply_to):
+        msg["Reply-To"] = reply_to
+    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id(n.key, domain)
+    root = thread_id(n.ticket, domain)
+    refs = [root]
+    source = str(n.context.get("source_message_id") or "").strip()
+    if n.kind == "tanda_terima" and show_identity and _MSGID_RE.match(source):
+        refs = [source, root]  # threads under the complainant's own mail in their client
+    msg["In-Reply-To"] = refs[0]
+    msg["References"] = " ".join(refs)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies from Exchange
+    msg["X-Aduan-Ticket"] = ticket
+    msg["X-Aduan-Kind"] = _header_safe(n.kind, 40)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for data, safe in files:
+        ctype = mimetypes.guess_type(safe)[0] or "application/octet-stream"
+        maintype, subtype = ctype.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=safe)
+    return msg
+
+
+# ------------------------------------------------------------------ check
+def sample_context(kind: str, now: datetime) -> dict[str, Any]:
+    """Realistic data for every key, used by :func:`check_templates` and the tests."""
+    started = now - timedelta(minutes=20)
+    return {
+        **_defaults(),
+        "ticket": "ADU/2026/11/0007",
+        "received": started,
+        "channel": "Email",
+        "name": "Budi Santoso",
+        "contact": "budi.santoso@example.com",
+        "subject": "Jalan berlubang di Desa Ngargoyoso",
+        "text": "Jalan di depan SD Negeri 1 berlubang besar dan membahayakan pengendara.",
+        "attachments": "foto-jalan.jpg",
+        "category": "Infrastruktur",
+        "fields": {"Kategori": "Infrastruktur", "Disposisi": "Segera ditinjau tim."},
+        "f": {
+            "disposisi": "Segera ditinjau tim.",
+            "rencana": "Peninjauan lokasi.",
+            "hasil": "Jalan telah ditambal.",
+            "keputusan": "Perbaikan jalan.",
+            "laporan": "Penambalan selesai.",
+            "tanggapan": "Terima kasih, sudah kami catat.",
+            "instansi_tujuan": "Dinas PUPR Kab. Karanganyar",
+            "kewenangan": "",
+            "perlu_tindak_lanjut": "Ya",
+            "diteruskan": "",
+        },
+        "sop_name": "SOP Pengelolaan Aduan Publik",
+        "sop_number": "SOP / / I / 2024/ BPBD",
+        "step": {
+            "id": "rapat",
+            "number": 5,
+            "label": "Tim melakukan rapat.",
+            "role": "TIM",
+            "role_id": "tim",
+            "output": "Rencana tindaklanjut",
+            "requirements": "",
+            "standard_minutes": 10,
+            "allowance": "10 menit",
+            "started": started,
+            "deadline": started + timedelta(minutes=10),
+        },
+        "steps_ahead": [
+            {
+                "number": 1,
+                "label": "Menerima aduan.",
+                "role": "Petugas Layanan",
+                "allowance": "5 menit",
+            }
+        ],
+        "outcome": "ditindaklanjuti",
+        "rung": 2,
+        "late_minutes": 65,
+        "reply": {
+            "from": "budi.santoso@example.com",
+            "subject": "Re: aduan",
+            "text": "Lubangnya makin besar.",
+            "date": now,
+        },
+        "now": now,
+        "source_message_id": "<abc@example.com>",
+        "failed_kind": "tanda_terima" if kind == "pantulan" else "",
+        "decision": {
+            "from": "kalak@bpbd.example.go.id",
+            "subject": "Re: [ADU/2026/11/0007] Tugas tahap 4",
+            "text": "DISPOSISI: Tim segera tinjau lokasi.",
+            "date": now,
+            "command": "DISPOSISI",
+            "values": {"Disposisi": "Tim segera tinjau lokasi."},
+        },
+        "refusal": "token balasan tidak cocok" if kind == "ditolak" else "",
+        "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
+        "reply_token": "abcdefghijklmnop",
+        "reply_tag": "[balas:abcdefghijklmnop]",
+        "reply_commands": [
+            {
+                "command": "DISPOSISI",
+                "usage": "DISPOSISI: <arahan>",
+                "description": "arahan pimpinan kepada tim",
+            }
+        ],
+        "person": "tim@bpbd.example.go.id" if kind == "ringkasan" else "",
+        "items": [
+            {
+                "ticket": "ADU/2026/11/0007",
+                "subject": "Jalan berlubang di Desa Ngargoyoso",
+                "category": "Infrastruktur",
+                "step_number": 5,
+                "step_label": "Tim melakukan rapat.",
+                "role": "TIM",
+                "started": started,
+                "deadline": started + timedelta(minutes=10),
+                "late": True,
+                "late_minutes": 10,
+            }
+        ]
+        if kind == "ringkasan"
+        else [],
+        "late_count": 1 if kind == "ringkasan" else 0,
+    }
+
+
+def check_templates(settings: Any) -> list[str]:
+    """Render every email template with sample data; return one line per problem."""
+    now = datetime(2026, 11, 24, 10, 30, tzinfo=settings.tz)
+    problems: list[str] = []
+    for kind in KINDS:
+        n = Notification(
+            key=f"ADU/2026/11/0007|rapat|{kind}|1",
+            kind=kind,
+            ticket="ADU/2026/11/0007",
+            step_id=None,
+            to_roles=("petugas",),
+            context=sample_context(kind, now),
+        )
+        for show in (True, False):
+            try:
+                compose(n, ["cek@example.com"], settings, show_identity=show)
+            except MailError as e:
+                if str(e) not in problems:
+                    problems.append(str(e))
+    return problems

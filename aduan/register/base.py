@@ -1,0 +1,233 @@
+"""The register interface: one read and one write per cycle, whatever the backend.
+
+Backends: :class:`aduan.register.xlsx.XlsxRegister` (a local .xlsx file, the embedded
+default) and a Google Sheet (added separately). Both find columns by header
+name, return every cell as text and write every value as text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from aduan.core.layout import REGISTER_TAB
+from aduan.core.model import RowUpdate, Snapshot, WriteSet, row_fingerprint
+from aduan.errors import ConfigError, RegisterError
+
+if TYPE_CHECKING:
+    from aduan.config import Settings
+    from aduan.core.layout import Layout
+
+__all__ = ["Register", "WriteResult", "guide_rows", "open_register"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WriteResult:
+    """What one write did. ``skipped`` holds one human-readable reason per
+    update that could not be placed (its row was edited, moved away or deleted);
+    the next cycle reads the row again and retries."""
+
+    updated: int = 0
+    appended: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+class Register(Protocol):
+    """A complaint register: the *Register Aduan* tab plus Riwayat and meta."""
+
+    def init(self) -> list[str]:
+        """Create or repair tabs, headers, dropdowns and formatting.
+
+        Returns one Indonesian line per change made; an empty list means the
+        register was already complete and was not touched."""
+        ...
+
+    def read(self) -> Snapshot:
+        """Read the register rows and the hidden meta tab in one go."""
+        ...
+
+    def write(self, ws: WriteSet) -> WriteResult:
+        """Apply all changes of a cycle in one write (nothing at all if empty)."""
+        ...
+
+    def write_tab(self, title: str, rows: list[list[str]]) -> None:
+        """Create or replace a whole tab's values (as text) in one write.
+
+        For Aduan's report tabs (e.g. *Rekap 2026-11*); the register's own
+        tabs are refused."""
+        ...
+
+    def close(self) -> None:
+        """Release connections or handles (a no-op for files)."""
+        ...
+
+
+# ------------------------------------------------ the Petunjuk tab (any backend)
+KIND_LABEL = {
+    "system": "Sistem (jangan diubah)",
+    "intake": "Sistem untuk aduan email; petugas untuk aduan yang diketik sendiri",
+    "staff": "Petugas",
+    "hidden": "Sistem (kolom tersembunyi, jangan diubah)",
+}
+GUIDE_INTRO = [
+    "Setiap baris tab 'Register Aduan' adalah satu aduan. Sistem Aduan membaca dan "
+    "memperbarui register ini setiap beberapa menit.",
+    "Aduan yang masuk lewat email dicatat otomatis. Aduan dari WhatsApp, SMS, telepon atau "
+    "yang datang langsung: tambahkan baris baru di bawah, isi Saluran, Nama Pengadu, "
+    "Kontak Pengadu, Perihal dan Isi Aduan, dan biarkan No. Aduan kosong; sistem memberi "
+    "nomor pada siklus berikutnya.",
+    "Judul kolom hijau diisi petugas sesuai tahap SOP; judul biru diisi sistem untuk aduan "
+    "email; judul abu-abu diisi sistem dan jangan diubah.",
+    "Judul kolom jangan diubah: sistem mencari kolom berdasarkan judulnya.",
+    "Baris boleh diurutkan, disaring, disisipkan atau dihapus; sistem selalu menulis ke "
+    "baris dengan No. Aduan yang sama.",
+    "Baris merah: tahap sudah melewati tenggat. Baris abu-abu: aduan selesai atau disalurkan.",
+    "Simpan lalu tutup berkas setelah mengedit: selama berkas terbuka, sistem menunda "
+    "perubahannya ke siklus berikutnya.",
+    "Tab 'Riwayat' mencatat setiap peristiwa setiap aduan; jangan diubah.",
+]
+
+
+class RowTable(Protocol):
+    """What :func:`locate_updates` needs of a backend's freshly read rows."""
+
+    rows: list
+
+    def blank(self, i: int) -> bool: ...
+
+    def ticket(self, i: int) -> str: ...
+
+    def values(self, i: int) -> dict[str, str]: ...
+
+
+def locate_updates(
+    updates: list[RowUpdate], table: RowTable, result: WriteResult
+) -> list[tuple[RowUpdate, int]]:
+    """Pair each update with the data row it belongs to now (both backends).
+
+    A ticketed update goes to the row holding its ticket, wherever staff moved it;
+    a row staff typed (no ticket yet) is found at its read-time index if its
+    fingerprint still matches, else as the one ticketless row with that
+    fingerprint; otherwise the update is skipped with a reason (the next cycle
+    sees the row again).
+    """
+    by_ticket: dict[str, int] = {}
+    by_print: dict[str, list[int]] = {}
+    prints: dict[int, str] = {}
+    for i in range(len(table.rows)):
+        if table.blank(i):
+            continue
+        t = table.ticket(i)
+        if t:
+            if t in by_ticket:
+                logger.warning(
+                    "ticket %s is on rows %d and %d; writing to the first",
+                    t,
+                    by_ticket[t] + 2,
+                    i + 2,
+                )
+            by_ticket.setdefault(t, i)
+        else:
+            prints[i] = row_fingerprint(table.values(i))
+            by_print.setdefault(prints[i], []).append(i)
+    out: list[tuple[RowUpdate, int]] = []
+    taken: set[int] = set()
+    for upd in updates:
+        if upd.ticket:
+            i = by_ticket.get(upd.ticket.strip())
+            if i is None:
+                result.skipped.append(f"{upd.ticket}: baris tidak ditemukan (dihapus?)")
+                continue
+        elif upd.fingerprint is not None:
+            i = upd.index if upd.index is not None else -1
+            if prints.get(i) != upd.fingerprint or i in taken:
+                cands = [j for j in by_print.get(upd.fingerprint, []) if j not in taken]
+                if len(cands) != 1:
+                    why = "diubah atau dihapus" if not cands else "ada beberapa baris yang sama"
+                    result.skipped.append(
+                        f"baris {(upd.index or 0) + 2} tanpa No. Aduan: {why} sejak dibaca; "
+                        "dicoba lagi pada siklus berikutnya"
+                    )
+                    continue
+                i = cands[0]
+            taken.add(i)
+        else:
+            result.skipped.append("pembaruan tanpa No. Aduan maupun sidik baris")
+            continue
+        out.append((upd, i))
+    return out
+
+
+def missing_message(where: object, names: list[str]) -> str:
+    """The message for headers renamed or deleted (named, never guessed)."""
+    quoted = ", ".join(f"'{n}'" for n in names)
+    return (
+        f"{where}: kolom {quoted} tidak ditemukan di baris judul tab '{REGISTER_TAB}' "
+        "(header not found: renamed or deleted?); kembalikan judul kolom persis seperti semula"
+    )
+
+
+def map_headers(
+    headers: list[str], layout: Layout, where: object
+) -> tuple[dict[str, int], list[str]]:
+    """Columns by header name (first of duplicates) and the problems found. A missing
+    system/intake/hidden header is a permanent RegisterError; a missing staff column
+    only a problem (its cells read as empty)."""
+    cols: dict[str, int] = {}
+    problems = []
+    for i, h in enumerate(headers):
+        if not h:
+            continue
+        if h in cols:
+            problems.append(f"judul kolom '{h}' ada dua kali; kolom pertama yang dipakai")
+        else:
+            cols[h] = i
+    missing = [n for n in layout.headers if n not in cols]
+    fatal = [n for n in missing if layout.kind(n) != "staff"]
+    if fatal:
+        raise RegisterError(missing_message(where, fatal), permanent=True)
+    for n in missing:
+        problems.append(
+            f"kolom '{n}' tidak ditemukan di tab '{REGISTER_TAB}'; isinya dianggap kosong"
+        )
+    return cols, problems
+
+
+def guide_rows(layout: Layout) -> list[list[str]]:
+    """The *Petunjuk* tab's cells: how to use the register, then one row per
+    column (name, who fills it, choices, help). Indonesian, for staff."""
+    rows = [["Petunjuk Register Aduan"], []]
+    rows += [[line] for line in GUIDE_INTRO]
+    rows += [[], ["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]]
+    for c in layout.columns:
+        rows.append(
+            [
+                c.name,
+                KIND_LABEL.get(c.kind, c.kind),
+                ", ".join(c.choices),
+                c.help,
+            ]
+        )
+    return rows
+
+
+def open_register(settings: Settings, layout: Layout) -> Register:
+    """The register backend the settings ask for."""
+    conf = settings.register_
+    if conf.type == "xlsx":
+        from aduan.register.xlsx import XlsxRegister
+
+        return XlsxRegister(settings.path(conf.path), layout)
+    if conf.type == "google":
+        from aduan.register.sheets import SheetsRegister
+
+        return SheetsRegister(settings, layout)
+    raise ConfigError(
+        f"register type {conf.type!r} belum didukung (not supported yet)",
+        file=settings.file or None,
+        key="register.type",
+        fix="use type: xlsx for now",
+    )

@@ -1,0 +1,136 @@
+"""`aduan check`: everything an admin should know before adding the cron line.
+
+Each check returns (name, ok, detail) and never raises: one broken part must
+not hide the state of the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from aduan.errors import AduanError
+
+__all__ = ["run_checks"]
+
+logger = logging.getLogger(__name__)
+
+Check = tuple[str, bool, str]
+
+
+def _guard(name: str, fn: Callable[[], str | list[str]]) -> Check:
+    """Run one check: a string is success, a non-empty list is problems."""
+    try:
+        out = fn()
+    except AduanError as e:
+        return name, False, str(e)
+    except Exception as e:  # a check must report, never crash the others
+        logger.exception("check %s", name)
+        return name, False, f"{type(e).__name__}: {e}"
+    if isinstance(out, list):
+        return (name, True, "baik") if not out else (name, False, "; ".join(out))
+    return name, True, out
+
+
+def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
+    """Configuration, SOP, templates, register, inbox, mail — in that order."""
+    from aduan.core.layout import build_layout
+
+    yield "Pengaturan", True, f"{settings.file} ({settings.office.display})"
+    sop_holder: dict[str, Any] = {}
+
+    def sop() -> str:
+        s = settings.load_sop()
+        sop_holder["sop"] = s
+        return f"{s.name}: {len(s.steps)} tahap, peran {', '.join(s.roles)}"
+
+    yield _guard("SOP", sop)
+    if "sop" not in sop_holder:
+        return
+    layout = build_layout(sop_holder["sop"], settings.categories)
+
+    def documents() -> list[str]:
+        from aduan.documents.render import Documents
+
+        return Documents(settings).check()
+
+    def emails() -> list[str]:
+        from aduan.mail.compose import check_templates
+
+        return check_templates(settings)
+
+    def register() -> str:
+        from aduan.register.base import open_register
+
+        reg = open_register(settings, layout)
+        try:
+            checker = getattr(reg, "check", None)
+            if checker:
+                return checker()
+            snap = reg.read()
+            extra = (
+                f"; {len(snap.problems)} catatan: {'; '.join(snap.problems)}"
+                if (snap.problems)
+                else ""
+            )
+            return f"{len(snap.rows)} baris terbaca{extra}"
+        finally:
+            reg.close()
+
+    def inbox() -> str:
+        from aduan.inbox.maildir import open_inbox
+
+        box = open_inbox(settings)
+        try:
+            checker = getattr(box, "check", None)
+            return checker() if checker else f"{len(box.poll())} email baru menunggu"
+        finally:
+            box.close()
+
+    def mail() -> list[str] | str:
+        from aduan.mail.send import check_mailer
+
+        problems = check_mailer(settings, send_test_to)
+        if problems:
+            return problems
+        kind = settings.mail.type
+        done = f"; email uji dikirim ke {send_test_to}" if send_test_to else ""
+        return f"pengiriman {kind} siap{done}"
+
+    def recap() -> list[str]:
+        try:
+            from aduan.run.recap import check_template
+        except ImportError:
+            return []
+        return check_template(settings)
+
+    def replies() -> str:
+        cfg = getattr(settings, "replies", None)
+        if not cfg or not cfg.enabled:
+            return "tidak aktif"
+        cfg.keys(settings.file)  # raises ConfigError naming the key setting when unusable
+        return f"aktif; alamat balasan {settings.reply_address}"
+
+    def google() -> str:
+        cfg = getattr(settings, "google", None)
+        uses = settings.register_.type == "google" or (cfg and cfg.drive_folder_id)
+        if not uses:
+            return "tidak dipakai"
+        from aduan.google.auth import identity
+
+        line = f"bertindak sebagai {identity(settings)}"
+        if cfg and cfg.drive_folder_id:
+            from aduan.google.drive import Drive
+
+            line += f"; Drive: {Drive(settings).check()}"
+        return line
+
+    yield _guard("Templat dokumen", documents)
+    yield _guard("Templat email", emails)
+    yield _guard("Templat rekap", recap)
+    yield _guard("Register", register)
+    yield _guard("Kotak masuk", inbox)
+    yield _guard("Pengiriman email", mail)
+    yield _guard("Keputusan lewat balasan email", replies)
+    yield _guard("Akun Google", google)

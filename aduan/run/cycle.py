@@ -1,0 +1,483 @@
+"""One run, as cron starts it: lock -> poll -> read -> decide -> write -> send.
+
+The order is what makes a run safe to kill anywhere:
+
+1. poll the inbox (nothing is marked yet);
+2. read the register (one read);
+3. the engine decides (pure);
+4. save attachments and render documents (files written atomically under
+   deterministic names: doing it again is harmless);
+5. stage the new emails in the spool;
+6. write the register (one write) — the commit point: complaints, step changes
+   and "this email was emitted" land together;
+7. commit the staged emails, then mark the consumed mails processed (a mail is
+   marked only after its row is written; if the run dies before, the next run
+   finds its Message-ID in the register and only marks it);
+8. send the emails that are due (office hours for staff), each recorded in
+   the spool as sent, and in *Riwayat* by the next write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from filelock import Timeout
+
+from aduan.core import idfmt
+from aduan.core.digest import queue_digests
+from aduan.core.engine import Decision, EngineConfig, RowState, decide
+from aduan.core.layout import C, build_layout
+from aduan.core.model import InboundMail, Snapshot
+from aduan.core.worktime import WorkCalendar
+from aduan.documents.render import Documents, require_templates
+from aduan.errors import AduanError, DocumentError, InboxError, MailError, RegisterError
+from aduan.google.drive import Drive
+from aduan.google.drive import sync_cycle as sync_drive
+from aduan.inbox.forms import KEY_PREFIX as FORM_KEY_PREFIX
+from aduan.inbox.forms import form_mails
+from aduan.inbox.maildir import Inbox, open_inbox
+from aduan.inbox.parse import parse_message, safe_filename
+from aduan.mail.compose import compose
+from aduan.mail.send import Mailer, open_mailer
+from aduan.mail.spool import Spool, SpoolEntry
+from aduan.register.base import Register, open_register
+from aduan.run.lock import busy, lock
+from aduan.support.crash import crashpoint
+
+__all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1  # the run did its work but a part failed (inbox, a write, a send)
+
+
+@dataclass
+class CycleReport:
+    """What one run did, for the terminal summary and the exit code."""
+
+    started: datetime
+    counts: Counter = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_PARTIAL if self.problems else EXIT_OK
+
+    def problem(self, text: str) -> None:
+        logger.error(text)
+        self.problems.append(text)
+
+
+def run_cycle(
+    settings,
+    *,
+    now: datetime | None = None,
+    register: Register | None = None,
+    inbox: Inbox | None = None,
+    mailer: Mailer | None = None,
+    drive: Drive | None = None,
+) -> CycleReport:
+    """Run one cycle under the lock and return its report."""
+    lk = lock(settings)
+    try:
+        lk.acquire()
+    except Timeout:
+        raise busy(lk) from None
+    try:
+        return _cycle(settings, now, register, inbox, mailer, drive)
+    finally:
+        lk.release()
+
+
+def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
+    t0 = time.perf_counter()
+    now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
+    rep = CycleReport(started=now)
+    sop = settings.load_sop()
+    require_templates(settings, sop)
+    layout = build_layout(sop, settings.categories)
+    cal = WorkCalendar.from_settings(settings)
+    cfg = EngineConfig.from_settings(settings, sop, layout, cal)
+    spool = Spool(settings.path(settings.paths.state) / "spool")
+    own_reg = register is None
+    reg = register or open_register(settings, layout)
+    own_inbox = inbox is None
+    try:
+        # 1. poll
+        mails: list[InboundMail] = []
+        try:
+            inbox = inbox or open_inbox(settings)
+            mails = _poll(settings, inbox, rep)
+            crashpoint("after_poll")
+        except InboxError as e:
+            rep.problem(f"kotak masuk: {e}")
+            inbox = None
+        # 2. read
+        snap = reg.read()
+        rep.counts["rows"] = len(snap.rows)
+        for p in snap.problems:
+            rep.problem(f"register: {p}")
+        mails += form_mails(settings, snap, now, rep, reg)  # online form responses (issue 12)
+        if spool.counts()["staged"]:
+            kept, dropped = spool.recover(_confirmed_keys(snap))
+            rep.counts["spool_recovered"] += kept
+        # 3. decide
+        dec = decide(snap, mails, cfg, now)
+        rep.counts.update(dec.counts)
+        rep.log.extend(dec.log)
+        for p in dec.problems:
+            rep.problem(p)
+        logged = spool.sent_unlogged()
+        history = _history_of_sends(logged)
+        # a run killed after the write but before spool.forget() logged these already
+        done = set(snap.meta.get(LOGGED_META, "").split())
+        if done:
+            spool.forget([e for e, h in zip(logged, history, strict=True) if _h(h) in done])
+            keep = [(e, h) for e, h in zip(logged, history, strict=True) if _h(h) not in done]
+            logged, history = [e for e, _ in keep], [h for _, h in keep]
+        if history:
+            dec.writes.history.extend(history)
+            dec.writes.meta[LOGGED_META] = " ".join(_h(h) for h in history)
+        # 4. files
+        _save_attachments(settings, dec, rep)
+        _render_documents(settings, dec, rep)
+        # to Drive when configured: new/changed files only, links into Dokumen (issue 11)
+        sync_drive(settings, snap, dec, rep, drive)
+        # 5-7. stage, write, commit, mark
+        spool.stage(dec.notifications)
+        crashpoint("before_write")
+        written = _write(reg, dec, rep)
+        crashpoint("after_write")
+        if written:
+            spool.commit()
+            spool.forget(logged)
+            crashpoint("before_mark")
+            if inbox is not None:
+                _mark_processed(inbox, dec, rep)
+        else:
+            spool.discard_staged()
+        # the optional daily digest per person (once per working day, at opening)
+        rep.counts["digests"] += queue_digests(settings, spool, sop, snap, now)
+        # 8. send
+        _send_due(settings, spool, sop, now, mailer, rep)
+    finally:
+        if own_reg:
+            reg.close()
+        if own_inbox and inbox is not None:
+            inbox.close()
+    rep.seconds = time.perf_counter() - t0
+    return rep
+
+
+def _poll(settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
+    own = {settings.mail_identity.from_address.lower()}
+    if settings.mail_identity.reply_to:
+        own.add(settings.mail_identity.reply_to.lower())
+    out = []
+    for raw in inbox.poll():
+        try:
+            mail = parse_message(raw.data, raw.key, limits=settings.limits, own_addresses=own)
+        except Exception as e:  # parse_message promises not to raise; never trust a promise here
+            logger.exception("cannot parse message %s", raw.key)
+            try:
+                inbox.quarantine(raw.key, f"email tidak dapat diurai: {type(e).__name__}: {e}")
+                rep.counts["mail_quarantined"] += 1
+            except InboxError as qe:
+                rep.problem(f"karantina {raw.key} gagal: {qe}")
+            continue
+        if mail.kind == "unparseable":
+            # a MIME bomb or worse: a person must look at it, never a silent "processed"
+            try:
+                inbox.quarantine(raw.key, f"email tidak dapat diurai: {mail.reason}")
+                rep.counts["mail_quarantined"] += 1
+            except InboxError as qe:
+                rep.problem(f"karantina {raw.key} gagal: {qe}")
+            continue
+        out.append(mail)
+    rep.counts["mail_polled"] = len(out)
+    return out
+
+
+def _confirmed_keys(snap: Snapshot) -> set[str]:
+    keys: set[str] = set()
+    for row in snap.rows:
+        ticket = row.get(C.TICKET)
+        if not ticket:
+            continue
+        try:
+            st = RowState.loads(row.get(C.STATE))
+        except ValueError:
+            continue
+        keys.update(f"{ticket}|{s}" for s in st.sent)
+    return keys
+
+
+LOGGED_META = "riwayat_kirim_terakhir"  # the send records the last write put in Riwayat
+
+
+def _h(history_row: dict[str, str]) -> str:
+    """A short hash of a Riwayat row's key (the meta cell stays small at 1,000s of sends)."""
+    return hashlib.sha1(history_row["Kunci"].encode()).hexdigest()[:10]
+
+
+def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
+    rows = []
+    for e in entries:
+        n = e.notification
+        ok = e.sent_at is not None
+        to = ", ".join(e.recipients) or "-"
+        rows.append(
+            {
+                "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
+                "No. Aduan": n.ticket,
+                "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
+                "Pelaku": "Sistem",
+                "Keterangan": (
+                    (
+                        f"{n.kind} kepada {to}; Message-ID {e.message_id}"
+                        if ok
+                        else f"{n.kind}: {e.last_error}"
+                    )
+                    + "".join(f"; ditolak: {a} ({why})" for a, why in e.refused.items())
+                )[:2000],
+                "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
+            }
+        )
+    return rows
+
+
+def _save_attachments(settings, dec: Decision, rep: CycleReport) -> None:
+    root = settings.path(settings.paths.attachments)
+    for folder, atts in dec.attachments:
+        target = (root / folder).resolve()
+        if not str(target).startswith(str(root.resolve())):
+            rep.problem(f"folder lampiran ditolak: {folder}")
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        for a in atts:
+            name = safe_filename(a.filename, "lampiran")
+            p = target / name
+            tmp = p.with_name(f".tmp-{name}")
+            try:
+                tmp.write_bytes(a.data)
+                tmp.replace(p)
+                rep.counts["attachments_saved"] += 1
+            except OSError as e:
+                rep.problem(f"lampiran {name} tidak tersimpan: {e.strerror}")
+
+
+def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
+    if not dec.documents:
+        return
+    # render_many: one bad template does not stop the others, and PDFs (when on)
+    # are made in one LibreOffice run
+    crashpoint("before_documents")
+    for job, out in zip(dec.documents, Documents(settings).render_many(dec.documents), strict=True):
+        if isinstance(out, DocumentError):
+            rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {out}")
+        else:
+            rep.counts["documents_rendered"] += 1
+
+
+def _write(reg: Register, dec: Decision, rep: CycleReport) -> bool:
+    if dec.writes.is_empty():
+        return True
+    try:
+        res = reg.write(dec.writes)
+    except RegisterError as e:
+        rep.problem(f"register tidak ditulis: {e}")
+        return False
+    rep.counts["rows_written"] = res.updated
+    rep.counts["rows_appended"] = res.appended
+    for s in res.skipped:
+        rep.log.append(f"dilewati: {s}")
+    return True
+
+
+def _mark_processed(inbox: Inbox, dec: Decision, rep: CycleReport) -> None:
+    for key in dec.consumed:
+        if key.startswith(FORM_KEY_PREFIX):
+            continue  # a form response: the register's ID Sumber is its only record
+        try:
+            inbox.mark_processed(key)
+        except InboxError as e:
+            rep.problem(f"email {key} belum ditandai diproses: {e}")
+
+
+def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bool]]:
+    """[(addresses, show_identity)] for an entry: per role, identity hidden from roles
+    other than the officer and the head when the complaint is confidential."""
+    n = entry.notification
+    confidential = bool(n.context.get("confidential"))
+    if n.kind == "ringkasan":  # a daily digest is for one person (aduan.core.digest)
+        person = n.context.get("person") or ""
+        return [([person], True)] if person else []
+    if n.to_complainant:
+        from aduan.core.engine import _EMAIL_RE
+
+        m = _EMAIL_RE.search(n.context.get("contact") or "")
+        return [([m.group(0)], True)] if m else []
+    out = []
+    privileged = {sop.first.role, sop.head_role}
+    for role in n.to_roles:
+        addrs = list(settings.roles.get(role, []))
+        if addrs:
+            out.append((addrs, not confidential or role in privileged))
+    return out
+
+
+def _send_due(
+    settings, spool: Spool, sop, now: datetime, mailer: Mailer | None, rep: CycleReport
+) -> None:
+    """Send the pending emails whose time has come (office hours for staff).
+
+    Delivery is tracked per address, not per message: the addresses that accepted
+    an email are kept in its spool entry (``recipients``) and those refused for good
+    (5xx) in ``refused``, so a retry goes only to the addresses still owed it and
+    never repeats one. A complainant's email that fails for good is logged to
+    *Riwayat* by the next write (the failed entry) and the officer is told.
+    """
+    due = spool.due(now)
+    if not due:
+        return
+    own_mailer = mailer is None
+    try:
+        mailer = mailer or open_mailer(settings)
+    except MailError as e:
+        rep.problem(f"pengiriman email: {e}")
+        return
+    try:
+        for entry in due:
+            try:
+                down = _send_entry(settings, spool, sop, now, mailer, entry, rep)
+            except AduanError as e:  # a bug-shaped failure of one entry must not stop the rest
+                spool.mark_failed(entry, str(e), permanent=True)
+                rep.problem(
+                    f"{entry.notification.ticket}: email {entry.notification.kind} gagal: {e}"
+                )
+                down = False
+            if entry.state == "failed" and entry.notification.to_complainant:
+                _tell_officer(settings, spool, sop, now, entry, rep)
+            if down:
+                break  # the server is down: the rest waits for the next run
+    finally:
+        if own_mailer and mailer is not None:
+            mailer.close()
+
+
+def _send_entry(settings, spool: Spool, sop, now: datetime, mailer: Mailer, entry, rep) -> bool:
+    """Send one entry to the addresses still owed it; True when the server is down."""
+    from email.utils import getaddresses
+
+    from aduan.mail.send import RecipientsRefused
+
+    n = entry.notification
+    targets = recipients_for(settings, sop, entry)
+    if not targets:
+        spool.mark_failed(entry, "tidak ada alamat penerima", permanent=True)
+        return False
+    docs_root = settings.path(settings.paths.documents)
+    atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
+    done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
+    error: MailError | None = None
+    down = False
+    for addrs, show in targets:
+        todo = [a for a in dict.fromkeys(addrs) if a.lower() not in done]
+        if not todo:
+            continue
+        try:
+            msg = compose(n, todo, settings, attachments=atts, show_identity=show, when=now)
+        except MailError as e:
+            error = e
+            if e.permanent:  # a broken template: no retry helps
+                for a in todo:
+                    entry.refused.setdefault(a, str(e))
+            continue  # else e.g. a document not readable yet: the next run tries again
+        took = {a.lower() for _, a in getaddresses([str(msg["To"])])}
+        for a in todo:
+            if a.lower() not in took:  # compose dropped it: not an address
+                entry.refused[a] = "alamat tidak valid"
+        todo = [a for a in todo if a.lower() in took]
+        entry.message_id = str(msg["Message-ID"])
+        try:
+            crashpoint("mid_send")
+            mailer.send(msg)
+        except RecipientsRefused as e:
+            entry.recipients += e.delivered
+            for a, reply in e.refused.items():
+                if reply[:1] == "5":
+                    entry.refused[a] = reply
+            error = e
+        except MailError as e:
+            error = e
+            if not e.permanent:
+                down = True
+                break
+            for a in todo:  # e.g. 554 after DATA: refused for every recipient
+                entry.refused.setdefault(a, str(e))
+        else:
+            entry.recipients += todo
+        done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
+    crashpoint("after_send")
+    owed = [a for addrs, _ in targets for a in addrs if a.lower() not in done]
+    if not owed and entry.recipients:
+        spool.mark_sent(entry, now, entry.message_id, entry.recipients)
+        rep.counts["emails_sent"] += 1
+        if entry.refused:
+            rep.problem(
+                f"{n.ticket}: email {n.kind} ditolak untuk "
+                + "; ".join(f"{a} ({r})" for a, r in entry.refused.items())
+            )
+        return False
+    text = str(error) if error else "tidak terkirim"
+    if entry.recipients:
+        text = f"sudah terkirim ke {', '.join(entry.recipients)}; {text}"
+    spool.mark_failed(entry, text, permanent=not owed)
+    rep.problem(f"{n.ticket}: email {n.kind} gagal: {text}")
+    return down
+
+
+def _tell_officer(settings, spool: Spool, sop, now: datetime, entry: SpoolEntry, rep) -> None:
+    """Queue a ``pantulan`` notice for the officer: a complainant's email failed for good.
+
+    It goes straight to ``pending`` (no register write decides it) under a key derived
+    from the failed email's, so a repeat of this moment can never queue it twice.
+    """
+    import hashlib
+
+    from aduan.core.model import Notification
+
+    n = entry.notification
+    officer = sop.first.role
+    tag = hashlib.sha1(n.key.encode("utf-8")).hexdigest()[:10]
+    ctx = dict(n.context)
+    ctx.update(
+        now=now,
+        failed_kind=n.kind,
+        reply={"from": "", "subject": "", "text": entry.last_error, "date": now},
+    )
+    notice = Notification(
+        key=f"{n.ticket}|{n.step_id or '-'}|pantulan|smtp-{tag}|{officer}",
+        kind="pantulan",
+        ticket=n.ticket,
+        step_id=n.step_id,
+        to_roles=(officer,),
+        not_before=WorkCalendar.from_settings(settings).next_open(now),
+        context=ctx,
+    )
+    if spool.stage([notice]):
+        spool.commit([notice.key])
+        rep.counts["emails_bounced"] += 1
+
+
+def state_dir(settings) -> Path:
+    return settings.path(settings.paths.state)

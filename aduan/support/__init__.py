@@ -1,0 +1,1 @@
+"""Small shared helpers every edge may use: atomic writes, the retry policy, crash points."""

@@ -11,11 +11,23 @@ __all__ = [
     "AduanError",
     "ConfigError",
     "DocumentError",
+    "DriveError",
     "InboxError",
     "MailError",
     "RegisterError",
     "RunLocked",
+    "TRANSIENT_HTTP",
+    "permanent_http",
 ]
+
+# HTTP answers worth retrying: rate limit, server errors, gateway pages. A status of
+# 0 means no answer at all (connection refused, reset, timed out): also transient.
+TRANSIENT_HTTP = frozenset({0, 408, 429, 500, 502, 503, 504})
+
+
+def permanent_http(status: int) -> bool:
+    """Whether an HTTP status means retrying cannot help (the one rule for Google)."""
+    return status not in TRANSIENT_HTTP
 
 
 class AduanError(Exception):
@@ -65,6 +77,25 @@ class InboxError(AduanError):
 
 class RegisterError(AduanError):
     """The register (xlsx file or Google Sheet) could not be read or written."""
+
+
+class DriveError(AduanError):
+    """A Google Drive request failed. ``status`` is the HTTP status (0: no answer);
+    ``stop``: every further upload this run would fail the same way (quota, folder
+    not shared, outage), so the run stops trying."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        stop: bool = False,
+        permanent: bool | None = None,
+    ) -> None:
+        super().__init__(
+            message, permanent=permanent_http(status) if permanent is None else permanent
+        )
+        self.status, self.stop = status, stop
 
 
 class MailError(AduanError):

@@ -26,7 +26,6 @@ import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
-from aduan.core.worktime import WorkCalendar  # noqa: E402
 from aduan.register.xlsx import XlsxRegister  # noqa: E402
 from aduan.run.recap import compute_recap, run_recap  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
@@ -47,7 +46,7 @@ def states(settings, n: int, seed: int = 7) -> list[dict[str, str]]:
     """Register rows whose Data Sistem is what the engine would have written."""
     rnd = random.Random(seed)
     sop = settings.load_sop()
-    cal = WorkCalendar.from_settings(settings)
+    cal = settings.calendar()
     tz = settings.tz
     first = datetime(2026, 10, 1, tzinfo=tz)
     span = (datetime(2027, 1, 1, tzinfo=tz) - first).total_seconds()
@@ -128,7 +127,7 @@ def main() -> None:
             build_layout(settings.load_sop(), settings.categories),
         )
         snap = reg.read()
-        cal = WorkCalendar.from_settings(settings)
+        cal = settings.calendar()
         sop = settings.load_sop()
         runs = []
         for _ in range(3):

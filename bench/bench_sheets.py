@@ -34,7 +34,6 @@ from aduan.config import load_settings  # noqa: E402
 from aduan.core.engine import EngineConfig, decide  # noqa: E402
 from aduan.core.layout import HISTORY_TAB, META_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
 from aduan.core.model import InboundMail, RowUpdate, Snapshot, WriteSet  # noqa: E402
-from aduan.core.worktime import WorkCalendar  # noqa: E402
 from aduan.register.sheets import SheetsRegister  # noqa: E402
 from aduan.run.cycle import run_cycle  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
@@ -72,7 +71,7 @@ def engine_rows(settings, layout, n: int) -> tuple[list[dict[str, str]], dict[st
     """``n`` complaints as the engine itself writes them (step 2, waiting for the
     officer): one decided for real, then copied under new numbers."""
     sop = settings.load_sop()
-    cfg = EngineConfig.from_settings(settings, sop, layout, WorkCalendar.from_settings(settings))
+    cfg = EngineConfig.from_settings(settings, sop, layout, settings.calendar())
     d = decide(Snapshot(layout.headers, [], {}), [mail(1, MON)], cfg, MON)
     template = d.writes.appends[0]
     t1, src1 = template[C.TICKET], template[C.SOURCE]

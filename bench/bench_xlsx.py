@@ -26,10 +26,9 @@ import openpyxl  # noqa: E402
 import yaml  # noqa: E402
 
 import aduan.register.xlsx  # noqa: E402
-from aduan.config import load_settings  # noqa: E402
+from aduan.config import load_settings, load_sop  # noqa: E402
 from aduan.core.layout import C, Column, build_layout  # noqa: E402
 from aduan.core.model import RowUpdate, WriteSet  # noqa: E402
-from aduan.core.sop import load_sop  # noqa: E402
 from aduan.register.xlsx import XlsxRegister  # noqa: E402
 from aduan.register.xlsx_patch import Unsupported  # noqa: E402
 from aduan.run.cycle import run_cycle  # noqa: E402

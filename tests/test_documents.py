@@ -489,12 +489,11 @@ def test_engine_path_renders_exactly_the_documents_the_sop_names(
     from aduan.core.engine import EngineConfig
     from aduan.core.layout import build_layout
     from aduan.core.model import InboundMail
-    from aduan.core.worktime import WorkCalendar
 
     s = settings_for(office, confidential_default=confidential)
     sop = s.load_sop()
     layout = build_layout(sop, s.categories)
-    cfg = EngineConfig.from_settings(s, sop, layout, WorkCalendar.from_settings(s))
+    cfg = EngineConfig.from_settings(s, sop, layout, s.calendar())
     reg = Register(layout.headers)
     monday = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)
     complaint = InboundMail(

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from aduan.core.engine import EngineConfig, RowState, decide
 from aduan.core.layout import C, build_layout
 from aduan.core.model import InboundMail, Row, Snapshot, WriteSet, row_fingerprint
-from aduan.core.worktime import WorkCalendar
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)  # Monday 2 November 2026, 08.00 WIB
@@ -59,7 +58,7 @@ def office(make_settings):
         s = make_settings(name, **overrides)
         sop = s.load_sop()
         layout = build_layout(sop, s.categories)
-        cfg = EngineConfig.from_settings(s, sop, layout, WorkCalendar.from_settings(s))
+        cfg = EngineConfig.from_settings(s, sop, layout, s.calendar())
         return cfg, Mem(layout.headers)
 
     return make

@@ -24,9 +24,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from aduan.config import load_sop
 from aduan.core.layout import C, build_layout
 from aduan.core.model import Row, WriteSet
-from aduan.core.sop import load_sop
 from aduan.core.worktime import WorkCalendar
 from aduan.errors import RunLocked
 from aduan.register.xlsx import XlsxRegister

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import python_calamine
 
+from aduan.config import load_sop
 from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -25,7 +26,6 @@ from aduan.core.layout import (
     build_layout,
 )
 from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
-from aduan.core.sop import load_sop
 from aduan.errors import ConfigError, RegisterError
 from aduan.register.base import WriteResult, guide_rows, open_register
 from aduan.register.sheets import MAX_CELL, SheetsRegister, a1_col, quote_tab

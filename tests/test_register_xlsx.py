@@ -18,6 +18,7 @@ import pytest
 import python_calamine
 from lxml import etree
 
+from aduan.config import load_sop
 from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -28,7 +29,6 @@ from aduan.core.layout import (
     build_layout,
 )
 from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
-from aduan.core.sop import load_sop
 from aduan.errors import RegisterError
 from aduan.register.base import WriteResult, guide_rows, open_register
 from aduan.register.xlsx import XlsxRegister, cell_text

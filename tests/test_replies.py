@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aduan.config import load_settings
+from aduan.config import load_settings, load_sop
 from aduan.core.model import InboundMail
 from aduan.core.replies import (
     Command,
@@ -22,7 +22,6 @@ from aduan.core.replies import (
     reply_address,
     token_matches,
 )
-from aduan.core.sop import load_sop
 from aduan.errors import ConfigError
 
 from .conftest import REPO, settings_dict

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aduan.core.sop import Condition, Deadline, load_sop
+from aduan.config import load_sop
+from aduan.core.sop import Condition, Deadline
 from aduan.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -267,7 +267,7 @@ def test_from_settings_takes_zone_hours_and_cuti_bersama(make_settings):
         cuti_bersama=["2026-11-24"],
         extra_working_days=["2026-11-28"],
     )
-    cal = WorkCalendar.from_settings(settings)
+    cal = settings.calendar()
     assert cal.tz == WITA
     assert cal.holiday_name(date(2026, 11, 24)) == CUTI_BERSAMA
     assert cal.is_working_day(date(2026, 11, 28))

@@ -120,7 +120,7 @@ def queue_digests(settings: Any, spool: Spool, sop: Any, snap: Snapshot, now: da
     """Queue today's digests once, at the first open-office cycle; the number queued."""
     if not getattr(settings, "digest", False):
         return 0
-    cal = WorkCalendar.from_settings(settings)
+    cal = settings.calendar()
     if not cal.is_open(now):
         return 0
     day = cal.local(now).date().isoformat()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_month_names
 
-from aduan.config import TZ_ALIASES
+from aduan.core.worktime import TZ_ALIASES
 
 __all__ = [
     "durasi",

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aduan.errors import ConfigError
@@ -27,7 +25,6 @@ __all__ = [
     "Sop",
     "Step",
     "Transition",
-    "load_sop",
 ]
 
 logger = logging.getLogger(__name__)
@@ -406,62 +403,22 @@ def _check_replies(s: Step, key: str, known_cols: set[str], bad: Any) -> None:
             )
 
 
-_CACHE: dict[tuple[str, int, int], Sop] = {}
-# libyaml's loader when the wheel has it: the pure-Python one takes ~60 ms per SOP file
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def load_sop(path: str | Path) -> Sop:
-    """Read and check an SOP file; every problem is a ConfigError naming file and key.
-
-    A file already loaded and unchanged (same size and mtime) is not parsed again.
-    """
-    p = Path(path)
-    try:
-        stat = p.stat()
-    except OSError:
-        stat = None
-    ckey = (str(p.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
-    if ckey and ckey in _CACHE:
-        return _CACHE[ckey]
-    sop = _load_sop(p)
-    if ckey:
-        _CACHE[ckey] = sop
-    return sop
-
-
-def _load_sop(p: Path) -> Sop:
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER)
-    except FileNotFoundError:
-        raise ConfigError(
-            "SOP file not found", file=str(p), fix="check the 'sop' setting"
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read SOP file ({e})", file=str(p)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise ConfigError(
-            f"not valid YAML ({getattr(e, 'problem', e)})",
-            file=str(p),
-            key=where,
-            fix="fix the indentation or quoting there",
-        ) from None
+def parse_sop(data: Any, source: str) -> Sop:
+    """Check an SOP read from its file; every problem is a ConfigError naming file and key."""
     if not isinstance(data, dict):
-        raise ConfigError("an SOP file must be a mapping (id, name, roles, steps)", file=str(p))
+        raise ConfigError("an SOP file must be a mapping (id, name, roles, steps)", file=source)
     try:
-        sop = Sop.model_validate({**data, "source": str(p)})
+        sop = Sop.model_validate({**data, "source": source})
     except ValidationError as e:
         err = e.errors()[0]
         key = ".".join(str(x) for x in err["loc"]) or "(top)"
         raise ConfigError(
             err["msg"],
-            file=str(p),
+            file=source,
             key=key,
             fix="see config/sop/bpbd-karanganyar.yaml for a working example",
         ) from None
     if not sop.steps:
-        raise ConfigError("no steps", file=str(p), key="steps", fix="list the SOP's steps")
-    _check_graph(sop, str(p))
+        raise ConfigError("no steps", file=source, key="steps", fix="list the SOP's steps")
+    _check_graph(sop, source)
     return sop

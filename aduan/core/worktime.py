@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING
 import holidays
 
 if TYPE_CHECKING:
-    from aduan.config import Settings
     from aduan.core.sop import Deadline
 
 __all__ = ["CUTI_BERSAMA", "WorkCalendar"]
 
 logger = logging.getLogger(__name__)
+
+# Indonesia's three time zones by the names offices use
+TZ_ALIASES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+TZ_NAMES = {v: k for k, v in TZ_ALIASES.items()}
 
 CUTI_BERSAMA = "Cuti bersama"
 # The `holidays` package files the SKB cuti bersama under "government"; a
@@ -79,22 +82,6 @@ class WorkCalendar:
         self._categories = tuple(holiday_categories)
         self._holidays: dict[int, dict[date, str]] = {}
         self._cum: dict[int, list[timedelta]] = {}
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WorkCalendar:
-        """The calendar an office configured (time zone, hours, cuti bersama)."""
-        both = set(settings.cuti_bersama) & set(settings.extra_working_days)
-        if both:
-            logger.warning(
-                "dates in both cuti_bersama and extra_working_days count as working days: %s",
-                ", ".join(sorted(d.isoformat() for d in both)),
-            )
-        return cls(
-            settings.tz,
-            settings.opening_hours(),
-            settings.cuti_bersama,
-            settings.extra_working_days,
-        )
 
     # ------------------------------------------------------------ days
     def _year_holidays(self, year: int) -> dict[date, str]:

@@ -26,7 +26,6 @@ import yaml
 from aduan.config import load_settings
 from aduan.core.engine import RowState
 from aduan.core.layout import REGISTER_TAB, C, build_layout
-from aduan.core.worktime import WorkCalendar
 from aduan.demo.data import OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.register.base import open_register
@@ -147,7 +146,7 @@ class _Sim:
         self.root, self.office_id, self.spec = root, office_id, spec
         self.settings = load_settings(root / "settings.yaml")
         self.sop = self.settings.load_sop()
-        self.cal = WorkCalendar.from_settings(self.settings)
+        self.cal = self.settings.calendar()
         self.layout = build_layout(self.sop, self.settings.categories)
         self.register_path = self.settings.path(self.settings.register_.path)
         self.maildir = self.settings.path(self.settings.inbox.path)

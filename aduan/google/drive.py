@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from aduan.core.ids import safe_ticket
 from aduan.core.layout import C
-from aduan.errors import AduanError, ConfigError
+from aduan.errors import AduanError, ConfigError, DriveError
 from aduan.google import auth as gauth
 
 if TYPE_CHECKING:
@@ -68,15 +68,6 @@ FILE_FIELDS = "id,webViewLink,md5Checksum"
 SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
 _ID = re.compile(r"^[A-Za-z0-9_-]{5,200}$")
 _MAX_PROP = 124  # bytes of key + value Drive allows per app property
-
-
-class DriveError(AduanError):
-    """A Drive request failed. ``stop``: every further upload this run would fail
-    the same way (quota, folder not shared, outage), so the run stops trying."""
-
-    def __init__(self, message: str, *, status: int = 0, stop: bool = False) -> None:
-        super().__init__(message, permanent=status not in RETRY_CODES)
-        self.status, self.stop = status, stop
 
 
 @dataclass
@@ -258,15 +249,15 @@ class Drive:
             except RefreshError as e:
                 raise gauth.auth_error(self.settings, e) from None
             except (requests.ConnectionError, requests.Timeout, TransportError) as e:
+                # no answer (status 0): transient, retried like a 5xx
                 err = DriveError(
                     f"Google Drive tidak dapat dihubungi ({type(e).__name__})", stop=True
                 )
-                err.status = 503
             else:
                 if r.status_code < 400:
                     return r
                 err = self._error(r, what)
-                if err.status not in RETRY_CODES:
+                if err.permanent:
                     raise err
             if attempt < self.retries:
                 logger.warning("Drive %s: %s; retry %d", what, err, attempt)

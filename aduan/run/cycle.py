@@ -34,7 +34,6 @@ from aduan.core.digest import queue_digests
 from aduan.core.engine import Decision, EngineConfig, RowState, decide
 from aduan.core.layout import C, build_layout
 from aduan.core.model import InboundMail, Snapshot
-from aduan.core.worktime import WorkCalendar
 from aduan.documents.render import Documents, require_templates
 from aduan.errors import AduanError, DocumentError, InboxError, MailError, RegisterError
 from aduan.google.drive import Drive
@@ -105,7 +104,7 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     sop = settings.load_sop()
     require_templates(settings, sop)
     layout = build_layout(sop, settings.categories)
-    cal = WorkCalendar.from_settings(settings)
+    cal = settings.calendar()
     cfg = EngineConfig.from_settings(settings, sop, layout, cal)
     spool = Spool(settings.path(settings.paths.state) / "spool")
     own_reg = register is None
@@ -471,7 +470,7 @@ def _tell_officer(settings, spool: Spool, sop, now: datetime, entry: SpoolEntry,
         ticket=n.ticket,
         step_id=n.step_id,
         to_roles=(officer,),
-        not_before=WorkCalendar.from_settings(settings).next_open(now),
+        not_before=settings.calendar().next_open(now),
         context=ctx,
     )
     if spool.stage([notice]):

@@ -754,13 +754,10 @@ def render_report(settings: Any, rc: Recap, *, now: datetime) -> Path:
 def check_template(settings: Any) -> list[str]:
     """Render the report template with an empty month; one line per problem (for
     ``aduan check``: Documents.check() does not look at this template)."""
-    from aduan.core.worktime import WorkCalendar
     from aduan.documents.render import Documents
 
     try:
-        rc = compute_recap(
-            [], settings.load_sop(), WorkCalendar.from_settings(settings), (2026, 11), settings.tz
-        )
+        rc = compute_recap([], settings.load_sop(), settings.calendar(), (2026, 11), settings.tz)
         _fill(Documents(settings), rc, rc.end)
     except (DocumentError, ConfigError) as e:
         return [str(e)]
@@ -822,7 +819,6 @@ def run_recap(
     from filelock import Timeout
 
     from aduan.core.layout import build_layout
-    from aduan.core.worktime import WorkCalendar
     from aduan.documents.render import Documents
     from aduan.register.base import open_register
     from aduan.run.cycle import lock
@@ -835,7 +831,7 @@ def run_recap(
         raise RunLocked("run lain sedang berjalan; coba lagi sebentar lagi") from None
     try:
         sop = settings.load_sop()
-        cal = WorkCalendar.from_settings(settings)
+        cal = settings.calendar()
         reg = register or open_register(settings, build_layout(sop, settings.categories))
         try:
             snap = reg.read()

@@ -15,18 +15,39 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aduan.config.sopfile import load_sop
 from aduan.core.replies import ReplyKeys
-from aduan.core.sop import Sop, load_sop
+from aduan.core.sop import Sop
+from aduan.core.worktime import TZ_ALIASES, TZ_NAMES, WorkCalendar
 from aduan.errors import ConfigError
 
-__all__ = ["Settings", "load_settings", "resolve_secret", "DEFAULT_CONFIG", "FORM_QUESTIONS"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "FORM_QUESTIONS",
+    "DocumentsCfg",
+    "FileMail",
+    "FormsCfg",
+    "GoogleCfg",
+    "GoogleRegister",
+    "ImapInbox",
+    "Limits",
+    "MailIdentity",
+    "MaildirInbox",
+    "Office",
+    "Official",
+    "Paths",
+    "RepliesCfg",
+    "Settings",
+    "SmtpMail",
+    "XlsxRegister",
+    "load_settings",
+    "resolve_secret",
+]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "config/settings.yaml"
 
-TZ_ALIASES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-TZ_NAMES = {v: k for k, v in TZ_ALIASES.items()}
 DAYS = ["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
 _HOURS_RE = re.compile(r"^\s*(\d{1,2})[.:](\d{2})\s*-\s*(\d{1,2})[.:](\d{2})\s*$")
 _EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -419,6 +440,18 @@ class Settings(_Strict):
         """Resolve a path from the settings against ``base``."""
         q = Path(os.path.expanduser(p))
         return q if q.is_absolute() else Path(self.base) / q
+
+    def calendar(self) -> WorkCalendar:
+        """The working calendar this office configured (time zone, hours, cuti bersama)."""
+        both = set(self.cuti_bersama) & set(self.extra_working_days)
+        if both:
+            logger.warning(
+                "dates in both cuti_bersama and extra_working_days count as working days: %s",
+                ", ".join(sorted(d.isoformat() for d in both)),
+            )
+        return WorkCalendar(
+            self.tz, self.opening_hours(), self.cuti_bersama, self.extra_working_days
+        )
 
     def load_sop(self) -> Sop:
         return load_sop(self.path(self.sop))

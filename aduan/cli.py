@@ -106,7 +106,7 @@ def init(ctx: click.Context) -> None:
     """
     try:
         from aduan.core.layout import build_layout
-        from aduan.register.base import open_register
+        from aduan.run.wiring import open_register
 
         s = _settings(ctx)
         sop = s.load_sop()

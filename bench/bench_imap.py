@@ -133,7 +133,7 @@ def intake_run(account: ImapAccount, root: Path) -> str:
     (root / "settings.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     settings = load_settings(root / "settings.yaml")
     from aduan.core.layout import build_layout
-    from aduan.register.base import open_register
+    from aduan.run.wiring import open_register
 
     reg = open_register(settings, build_layout(settings.load_sop(), settings.categories))
     reg.init()

@@ -118,7 +118,7 @@ def _unreadable_password(s, sop, root):
 
     from aduan.config import load_settings
     from aduan.core.layout import build_layout
-    from aduan.register.base import open_register
+    from aduan.run.wiring import open_register
 
     (root / "ok.yaml").write_text(yaml.safe_dump(s, allow_unicode=True))
     ok = load_settings(root / "ok.yaml")

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from aduan.core.layout import build_layout
-from aduan.inbox.maildir import open_inbox
-from aduan.register.base import open_register
 from aduan.run.cycle import lock, run_cycle
+from aduan.run.wiring import open_inbox, open_register
 from aduan.support.crash import CRASH_ENV
 
 NOW = "2026-11-24T09:01"

@@ -38,8 +38,8 @@ from docx import Document
 
 from aduan.config import load_settings
 from aduan.core.layout import REGISTER_TAB, C, build_layout
-from aduan.register.base import open_register
 from aduan.register.sheets import SheetsRegister, a1_col
+from aduan.run.wiring import open_register
 from aduan.support.crash import CRASH_ENV
 from tests.conftest import settings_dict
 from tests.sheets_server import SheetsServer

@@ -16,10 +16,9 @@ from python_calamine import CalamineWorkbook
 
 from aduan.core.engine import RowState
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.inbox.maildir import open_inbox
 from aduan.inbox.parse import parse_message
-from aduan.register.base import open_register
 from aduan.run.cycle import run_cycle
+from aduan.run.wiring import open_inbox, open_register
 from tests.conftest import require_corpus
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -33,8 +33,8 @@ import pytest
 
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.errors import RegisterError
-from aduan.register.base import open_register
 from aduan.run.cycle import run_cycle
+from aduan.run.wiring import open_register
 
 NOW = datetime.fromisoformat("2026-11-24T09:10:00+07:00")  # a Tuesday, office hours
 LATER = datetime.fromisoformat("2026-11-24T09:20:00+07:00")

@@ -16,8 +16,8 @@ from aduan.config import ImapInbox as ImapConfig
 from aduan.core.layout import C
 from aduan.errors import ConfigError, InboxError
 from aduan.inbox.imap import PROCESSED_FLAG, QUARANTINE_FLAG, ImapInbox
-from aduan.inbox.maildir import open_inbox
 from aduan.inbox.parse import parse_message
+from aduan.run.wiring import open_inbox
 from tests.conftest import require_corpus
 
 
@@ -399,7 +399,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))  # a Wednes
 
 def office(make_settings, account, name="bpbd", **inbox):
     from aduan.core.layout import build_layout
-    from aduan.register.base import open_register
+    from aduan.run.wiring import open_register
 
     s = make_settings(name, inbox=account.inbox_config(**inbox))
     reg = open_register(s, build_layout(s.load_sop(), s.categories))
@@ -410,7 +410,7 @@ def office(make_settings, account, name="bpbd", **inbox):
 
 def register_rows(s) -> list[dict[str, str]]:
     from aduan.core.layout import build_layout
-    from aduan.register.base import open_register
+    from aduan.run.wiring import open_register
 
     reg = open_register(s, build_layout(s.load_sop(), s.categories))
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aduan.errors import InboxError
-from aduan.inbox.maildir import MaildirInbox, open_inbox
+from aduan.inbox.maildir import MaildirInbox
+from aduan.run.wiring import open_inbox
 
 
 def deliver(root: Path, name: str, data: bytes, *, sub: str = "new", mtime: int = 0) -> Path:

@@ -16,7 +16,8 @@ import pytest
 from aduan.core.model import Notification
 from aduan.errors import MailError
 from aduan.mail.compose import compose, sample_context, thread_id
-from aduan.mail.send import FileOutbox, RecipientsRefused, SmtpMailer, open_mailer
+from aduan.mail.send import FileOutbox, RecipientsRefused, SmtpMailer
+from aduan.run.wiring import open_mailer
 from tests.fixtures_smtp import free_port
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
@@ -294,7 +295,7 @@ def test_open_mailer_without_secret_names_the_setting(make_settings, smtp_server
 
 # ------------------------------------------------------------ aduan check
 def test_check_mailer_logs_in_and_sends_a_test_email(make_settings, smtp_server, monkeypatch):
-    from aduan.mail.send import check_mailer
+    from aduan.run.check import check_mailer
 
     monkeypatch.setenv("ADUAN_TEST_SMTP_PW", smtp_server.password)
     settings = smtp_settings(
@@ -310,7 +311,7 @@ def test_check_mailer_logs_in_and_sends_a_test_email(make_settings, smtp_server,
 
 
 def test_check_mailer_reports_bad_password_in_one_line(make_settings, smtp_server, monkeypatch):
-    from aduan.mail.send import check_mailer
+    from aduan.run.check import check_mailer
 
     monkeypatch.setenv("ADUAN_TEST_SMTP_PW", "keliru-123")
     settings = smtp_settings(
@@ -321,7 +322,7 @@ def test_check_mailer_reports_bad_password_in_one_line(make_settings, smtp_serve
 
 
 def test_check_mailer_file_outbox(make_settings, tmp_path):
-    from aduan.mail.send import check_mailer
+    from aduan.run.check import check_mailer
 
     settings = make_settings("bpbd")
     assert check_mailer(settings) == []

@@ -27,8 +27,8 @@ import pytest
 from aduan.core.ids import message_id, thread_id
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
 from aduan.mail.spool import Spool
-from aduan.register.base import open_register
 from aduan.run.cycle import CycleReport, run_cycle
+from aduan.run.wiring import open_register
 
 from .fixtures_smtp import SmtpServer, free_port
 

@@ -27,9 +27,10 @@ from aduan.core.layout import (
 )
 from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
 from aduan.errors import ConfigError, RegisterError
-from aduan.register.base import WriteResult, guide_rows, open_register
+from aduan.register.base import WriteResult, guide_rows
 from aduan.register.sheets import MAX_CELL, SheetsRegister, a1_col, quote_tab
 from aduan.register.xlsx import XlsxRegister
+from aduan.run.wiring import open_register
 from tests.sheets_server import Formula
 
 REPO = Path(__file__).resolve().parent.parent

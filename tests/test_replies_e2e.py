@@ -21,8 +21,8 @@ import openpyxl
 import pytest
 
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
-from aduan.register.base import open_register
 from aduan.run.cycle import CycleReport, run_cycle
+from aduan.run.wiring import open_register
 
 WIB = ZoneInfo("Asia/Jakarta")
 COMPLAINANT = "budi.santoso@desa.example.id"

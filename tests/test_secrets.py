@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aduan.config import load_settings
 from aduan.core.layout import REGISTER_TAB, C, build_layout
-from aduan.register.base import open_register
+from aduan.run.wiring import open_register
 from tests.conftest import settings_dict
 from tests.fixtures_smtp import free_port
 

@@ -28,8 +28,8 @@ from aduan.core.engine import RowState
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.demo.data import OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
-from aduan.register.base import open_register
 from aduan.run.cycle import run_cycle
+from aduan.run.wiring import open_register
 
 __all__ = ["run_demo", "DemoOffice"]
 

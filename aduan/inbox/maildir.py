@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from aduan.core.model import RawMessage
-from aduan.errors import ConfigError, InboxError
+from aduan.errors import InboxError
 
 if TYPE_CHECKING:
-    from aduan.config import Settings
+    pass
 
-__all__ = ["Inbox", "MaildirInbox", "open_inbox", "PROCESSED_FOLDER", "QUARANTINE_FOLDER"]
+__all__ = ["Inbox", "MaildirInbox", "PROCESSED_FOLDER", "QUARANTINE_FOLDER"]
 
 logger = logging.getLogger(__name__)
 
@@ -232,20 +232,3 @@ def _info(name: str) -> str:
 def _check_key(key: str) -> None:
     if not key or "/" in key or "\0" in key or key.startswith("."):
         raise InboxError(f"maildir: invalid message key {key!r}", permanent=True)
-
-
-def open_inbox(settings: Settings) -> Inbox:
-    """The inbox the settings describe (Maildir or IMAP)."""
-    cfg = settings.inbox
-    if cfg.type == "maildir":
-        return MaildirInbox(settings.path(cfg.path))
-    try:
-        from aduan.inbox.imap import ImapInbox
-    except ImportError:
-        raise ConfigError(
-            "IMAP inbox is not yet supported",
-            file=settings.file,
-            key="inbox.type",
-            fix="use type: maildir for now",
-        ) from None
-    return ImapInbox.from_settings(settings)

@@ -26,22 +26,18 @@ import re
 import smtplib
 import ssl
 import tempfile
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from aduan.config import resolve_secret
-from aduan.errors import AduanError, MailError
+from aduan.errors import MailError
 
 __all__ = [
     "FileOutbox",
     "Mailer",
     "RecipientsRefused",
     "SmtpMailer",
-    "check_mailer",
-    "open_mailer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -313,72 +309,3 @@ def _list(bad: dict[str, str]) -> str:
 
 def _oserror(e: BaseException) -> str:
     return getattr(e, "strerror", None) or str(e) or type(e).__name__
-
-
-def open_mailer(settings: Any) -> Mailer:
-    """The mailer the settings ask for: file outbox or SMTP."""
-    m = settings.mail
-    if m.type == "file":
-        return FileOutbox(settings.path(m.outbox))
-    password = ""
-    if m.user and not getattr(m, "oauth2_file", ""):
-        password = resolve_secret(
-            m.password_env, m.password_file, what="mail.password_env", settings_file=settings.file
-        )
-    return SmtpMailer(
-        host=m.host,
-        port=m.port,
-        security=m.security,
-        user=m.user,
-        password=password,
-        from_address=parseaddr(settings.mail_identity.from_address)[1],
-        timeout=m.timeout_s,
-        oauth2_file=getattr(m, "oauth2_file", ""),
-        ca_file=getattr(m, "ca_file", ""),
-    )
-
-
-def check_mailer(
-    settings: Any, send_test_to: str = "", *, now: datetime | None = None
-) -> list[str]:
-    """For ``aduan check``: can we send? Connects (and logs in) to SMTP or writes to the
-    outbox folder; with ``send_test_to`` also sends a short test email. One line per problem."""
-    from aduan.mail.compose import message_id
-
-    now = now or datetime.now(UTC)
-    try:
-        mailer = open_mailer(settings)
-    except AduanError as e:
-        return [str(e)]
-    try:
-        if isinstance(mailer, SmtpMailer):
-            mailer.connect()
-        elif not send_test_to:
-            folder = mailer.folder  # type: ignore[attr-defined]
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
-                pass
-        if send_test_to:
-            ident = settings.mail_identity
-            msg = EmailMessage()
-            msg["From"] = formataddr((ident.from_name, ident.from_address))
-            msg["To"] = send_test_to
-            msg["Subject"] = f"Email uji Aduan — {settings.office.display}"
-            msg["Date"] = format_datetime(now)
-            msg["Message-ID"] = message_id(
-                f"test|{now.isoformat()}", ident.from_address.split("@")[1]
-            )
-            msg["Auto-Submitted"] = "auto-generated"
-            msg["X-Aduan-Kind"] = "uji"
-            msg.set_content(
-                "Ini email uji dari sistem pengelolaan pengaduan Aduan.\n"
-                "Bila Anda menerimanya, pengiriman email sudah berfungsi. Tidak perlu dibalas.\n"
-            )
-            mailer.send(msg)
-    except AduanError as e:
-        return [str(e)]
-    except OSError as e:
-        return [f"cannot write to outbox: {e.strerror or e}"]
-    finally:
-        mailer.close()
-    return []

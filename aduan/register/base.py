@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from aduan.core.layout import REGISTER_TAB
 from aduan.core.model import RowUpdate, Snapshot, WriteSet, row_fingerprint
-from aduan.errors import ConfigError, RegisterError
+from aduan.errors import RegisterError
 
 if TYPE_CHECKING:
-    from aduan.config import Settings
     from aduan.core.layout import Layout
 
-__all__ = ["Register", "WriteResult", "guide_rows", "open_register"]
+__all__ = ["Register", "WriteResult", "guide_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -212,22 +211,3 @@ def guide_rows(layout: Layout) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def open_register(settings: Settings, layout: Layout) -> Register:
-    """The register backend the settings ask for."""
-    conf = settings.register_
-    if conf.type == "xlsx":
-        from aduan.register.xlsx import XlsxRegister
-
-        return XlsxRegister(settings.path(conf.path), layout)
-    if conf.type == "google":
-        from aduan.register.sheets import SheetsRegister
-
-        return SheetsRegister(settings, layout)
-    raise ConfigError(
-        f"register type {conf.type!r} belum didukung (not supported yet)",
-        file=settings.file or None,
-        key="register.type",
-        fix="use type: xlsx for now",
-    )

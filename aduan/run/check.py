@@ -7,10 +7,18 @@ not hide the state of the others.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
 from typing import Any
 
+from aduan.config import Settings
+from aduan.core.ids import message_id
 from aduan.errors import AduanError
+from aduan.mail.send import SmtpMailer
+from aduan.run.wiring import open_mailer
 
 __all__ = ["run_checks"]
 
@@ -61,7 +69,7 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
         return check_templates(settings)
 
     def register() -> str:
-        from aduan.register.base import open_register
+        from aduan.run.wiring import open_register
 
         reg = open_register(settings, layout)
         try:
@@ -79,7 +87,7 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
             reg.close()
 
     def inbox() -> str:
-        from aduan.inbox.maildir import open_inbox
+        from aduan.run.wiring import open_inbox
 
         box = open_inbox(settings)
         try:
@@ -89,7 +97,6 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
             box.close()
 
     def mail() -> list[str] | str:
-        from aduan.mail.send import check_mailer
 
         problems = check_mailer(settings, send_test_to)
         if problems:
@@ -134,3 +141,47 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
     yield _guard("Pengiriman email", mail)
     yield _guard("Keputusan lewat balasan email", replies)
     yield _guard("Akun Google", google)
+
+
+def check_mailer(
+    settings: Settings, send_test_to: str = "", *, now: datetime | None = None
+) -> list[str]:
+    """For ``aduan check``: can we send? Connects (and logs in) to SMTP or writes to the
+    outbox folder; with ``send_test_to`` also sends a short test email. One line per problem."""
+    now = now or datetime.now(UTC)
+    try:
+        mailer = open_mailer(settings)
+    except AduanError as e:
+        return [str(e)]
+    try:
+        if isinstance(mailer, SmtpMailer):
+            mailer.connect()
+        elif not send_test_to:
+            folder = mailer.folder  # type: ignore[attr-defined]
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        if send_test_to:
+            ident = settings.mail_identity
+            msg = EmailMessage()
+            msg["From"] = formataddr((ident.from_name, ident.from_address))
+            msg["To"] = send_test_to
+            msg["Subject"] = f"Email uji Aduan — {settings.office.display}"
+            msg["Date"] = format_datetime(now)
+            msg["Message-ID"] = message_id(
+                f"test|{now.isoformat()}", ident.from_address.split("@")[1]
+            )
+            msg["Auto-Submitted"] = "auto-generated"
+            msg["X-Aduan-Kind"] = "uji"
+            msg.set_content(
+                "Ini email uji dari sistem pengelolaan pengaduan Aduan.\n"
+                "Bila Anda menerimanya, pengiriman email sudah berfungsi. Tidak perlu dibalas.\n"
+            )
+            mailer.send(msg)
+    except AduanError as e:
+        return [str(e)]
+    except OSError as e:
+        return [f"cannot write to outbox: {e.strerror or e}"]
+    finally:
+        mailer.close()
+    return []

@@ -40,13 +40,14 @@ from aduan.google.drive import Drive
 from aduan.google.drive import sync_cycle as sync_drive
 from aduan.inbox.forms import KEY_PREFIX as FORM_KEY_PREFIX
 from aduan.inbox.forms import form_mails
-from aduan.inbox.maildir import Inbox, open_inbox
+from aduan.inbox.maildir import Inbox
 from aduan.inbox.parse import parse_message, safe_filename
 from aduan.mail.compose import compose
-from aduan.mail.send import Mailer, open_mailer
+from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
-from aduan.register.base import Register, open_register
+from aduan.register.base import Register
 from aduan.run.lock import busy, lock
+from aduan.run.wiring import open_inbox, open_mailer, open_register
 from aduan.support.crash import crashpoint
 
 __all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]

@@ -779,7 +779,7 @@ class RecapReport:
 def _send(settings: Any, sop: Sop, rc: Recap, path: Path, now: datetime, mailer: Any) -> list[str]:
     from aduan.core.model import Notification
     from aduan.mail.compose import compose
-    from aduan.mail.send import open_mailer
+    from aduan.run.wiring import open_mailer
 
     to = list(settings.roles.get(sop.head_role, []))
     if not to:
@@ -820,8 +820,8 @@ def run_recap(
 
     from aduan.core.layout import build_layout
     from aduan.documents.render import Documents
-    from aduan.register.base import open_register
     from aduan.run.cycle import lock
+    from aduan.run.wiring import open_register
 
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
     lk = lock(settings)

@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 help:
 	@echo "make run    - siapkan lingkungan lalu jalankan demo (dua kantor, satu bulan simulasi)"
 	@echo "make test   - siapkan lingkungan + server uji (Dovecot), lint, lalu seluruh pengujian"
-	@echo "make lint   - ruff (lint + format check)"
+	@echo "make lint   - ruff (lint + format), mypy (tipe), import-linter (aturan arsitektur)"
 	@echo "make bench  - jalankan benchmark di bench/ (mencetak 'nama: nilai satuan')"
 
 $(BIN)/python:
@@ -42,6 +42,8 @@ system-deps:
 lint: $(VENV)/.deps-dev
 	$(BIN)/ruff check aduan tests bench scripts
 	$(BIN)/ruff format --check aduan tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(VENV)/.deps-dev
 	$(BIN)/ruff check --fix aduan tests bench scripts

@@ -1,0 +1,296 @@
+"""The settings' sections: one typed model per edge and concern (office, inbox,
+register, mail, documents, forms, replies, Google). Each edge is opened with its own."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aduan.config.secrets import resolve_secret
+from aduan.core.replies import ReplyKeys
+from aduan.errors import ConfigError
+
+__all__ = [
+    "DocumentsCfg",
+    "EscalationRung",
+    "FORM_QUESTIONS",
+    "FileMail",
+    "FormsCfg",
+    "GoogleCfg",
+    "GoogleRegister",
+    "ImapInbox",
+    "Limits",
+    "MailIdentity",
+    "MaildirInbox",
+    "Office",
+    "Official",
+    "Paths",
+    "RepliesCfg",
+    "SmtpMail",
+    "XlsxRegister",
+]
+
+_EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Official(_Strict):
+    """The signing official (*pejabat penandatangan*) on documents."""
+
+    name: str = ""
+    title: str = ""
+    rank: str = ""
+    nip: str = ""
+
+
+class Office(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    government: str = ""  # e.g. PEMERINTAH KABUPATEN KARANGANYAR
+    name: str
+    short_name: str = ""
+    address: str = ""
+    city: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    logo: str = ""
+    head: Official = Official()
+
+    @property
+    def display(self) -> str:
+        return self.short_name or self.name
+
+
+class MaildirInbox(_Strict):
+    type: Literal["maildir"] = "maildir"
+    path: str
+
+
+class ImapInbox(_Strict):
+    type: Literal["imap"] = "imap"
+    host: str
+    port: int = 993
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: str
+    password_env: str = ""
+    password_file: str = ""
+    oauth2_token_file: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    quarantine_folder: str = "Aduan/Karantina"
+    timeout_s: float = 30
+
+
+class XlsxRegister(_Strict):
+    type: Literal["xlsx"] = "xlsx"
+    path: str
+
+
+class GoogleRegister(_Strict):
+    type: Literal["google"] = "google"
+    spreadsheet_id: str
+    credentials_file: str = ""  # the service account's JSON key (outside the repo)
+    credentials_env: str = ""  # or an env var holding that path or the JSON itself
+    timeout_s: float = 60
+    retries: int = Field(default=5, ge=1, le=10)  # attempts on 429/5xx, backing off
+
+
+class FileMail(_Strict):
+    type: Literal["file"] = "file"
+    outbox: str
+
+
+class SmtpMail(_Strict):
+    type: Literal["smtp"] = "smtp"
+    host: str
+    port: int = 465
+    security: Literal["ssl", "starttls", "plain"] = "ssl"
+    user: str = ""
+    password_env: str = ""
+    password_file: str = ""
+    oauth2_file: str = ""  # Google Workspace XOAUTH2 token file instead of a password
+    ca_file: str = ""  # a relay signed by the office's own CA
+    timeout_s: float = 30
+
+
+class MailIdentity(_Strict):
+    from_address: str
+    from_name: str = "Layanan Pengaduan"
+    reply_to: str = ""
+    ack_limit_per_day: int = 5
+
+    @field_validator("from_address", "reply_to")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if v and not _EMAIL_RE.match(v):
+            raise ValueError(f"{v!r} is not an email address")
+        return v
+
+
+class Limits(_Strict):
+    attachment_mb: float = 10
+    message_mb: float = 25
+
+
+class Paths(_Strict):
+    documents: str = "var/dokumen"
+    attachments: str = "var/lampiran"
+    state: str = "var/state"
+    log: str = ""
+
+
+class DocumentsCfg(_Strict):
+    pdf: bool = False  # also make a PDF of each document (needs LibreOffice)
+
+
+#: form field -> the question texts (as in the form, case and spacing ignored)
+#: that fill it; ``timestamp`` is the column Google Forms adds first
+FORM_QUESTIONS: dict[str, list[str]] = {
+    "timestamp": ["Timestamp", "Stempel waktu", "Cap waktu", "Tanda waktu"],
+    "nama": ["Nama Lengkap", "Nama", "Nama Pengadu"],
+    "email": ["Alamat Email", "Email", "Email Address", "Alamat email Anda"],
+    "telepon": ["Nomor HP/WhatsApp", "Nomor HP", "Nomor Telepon", "No. HP/WA"],
+    "nik": ["NIK", "Nomor Induk Kependudukan (NIK)"],
+    "alamat": ["Alamat Pengadu", "Alamat Rumah", "Alamat"],
+    "lokasi": ["Lokasi Kejadian", "Lokasi"],
+    "kategori": ["Kategori Aduan", "Kategori"],
+    "perihal": ["Perihal", "Judul Aduan", "Perihal Aduan"],
+    "isi": ["Isi Aduan", "Uraian Aduan", "Isi Pengaduan"],
+    "rahasia": ["Rahasiakan Identitas", "Rahasiakan identitas saya"],
+    "bukti": ["Bukti Pendukung", "Unggah Bukti", "Foto/Bukti"],
+    "lainnya": [],  # the office's extra questions: answers go into Isi Aduan
+}
+
+
+class FormsCfg(_Strict):
+    """An online complaint form (Google Form) whose responses land in a tab."""
+
+    tab: str = ""  # the responses tab, e.g. "Form Responses 1"; empty: no form
+    file: str = ""  # xlsx holding the tab (default: the xlsx register itself)
+    spreadsheet_id: str = ""  # Google Sheet holding it (default: the register's)
+    questions: dict[str, list[str]] = {}  # merged over FORM_QUESTIONS
+    spam_limit: int = Field(default=20, ge=2)  # same text from one contact in a minute
+    max_answer: int = Field(default=5000, ge=100)  # characters per answer (isi: 4x)
+    since: date | None = None  # responses before this date are never registered
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _questions(cls, v: Any) -> dict[str, list[str]]:
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("write it as field: question text (or a list of texts)")
+        out = {}
+        for k, q in v.items():
+            if k not in FORM_QUESTIONS:
+                raise ValueError(f"unknown form field {k!r}; use {', '.join(FORM_QUESTIONS)}")
+            texts = [q] if isinstance(q, str) else q
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise ValueError(f"{k}: a question text or a list of texts")
+            out[k] = [t for t in texts if t.strip()]
+        return out
+
+    def question_map(self) -> dict[str, list[str]]:
+        """Field -> accepted question texts: the office's own texts replace the defaults."""
+        return {**FORM_QUESTIONS, **self.questions}
+
+
+class RepliesCfg(_Strict):
+    """Decisions by reply: roles complete their step by answering the task email.
+
+    The HMAC key that makes the per-ticket, per-step tokens comes from an
+    environment variable or a file. To rotate it, move the old one to
+    ``previous_key_*`` with ``previous_valid_until`` (last day its tokens count).
+    """
+
+    enabled: bool = False
+    key_env: str = ""
+    key_file: str = ""
+    previous_key_env: str = ""
+    previous_key_file: str = ""
+    previous_valid_until: date | None = None
+    address: str = ""  # inbox address for aduan+<token>@...; default mail_identity.from_address
+
+    @field_validator("address")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        if v and (not _EMAIL_RE.match(v) or "+" in v.partition("@")[0]):
+            raise ValueError(f"{v!r} is not a plain email address (no +tag)")
+        return v
+
+    @model_validator(mode="after")
+    def _keys(self) -> RepliesCfg:
+        if self.enabled and not (self.key_env or self.key_file):
+            raise ValueError("replies.enabled needs key_env or key_file (the HMAC key)")
+        if self.previous_valid_until and not (self.previous_key_env or self.previous_key_file):
+            raise ValueError("previous_valid_until needs previous_key_env or previous_key_file")
+        if (self.previous_key_env or self.previous_key_file) and not self.previous_valid_until:
+            raise ValueError("a previous key needs previous_valid_until (end of its grace period)")
+        return self
+
+    def keys(self, settings_file: str = "") -> ReplyKeys:
+        """Read the key(s); ConfigError when missing or shorter than 16 bytes."""
+        cur = resolve_secret(
+            self.key_env, self.key_file, what="replies.key", settings_file=settings_file
+        )
+        prev = ""
+        if self.previous_key_env or self.previous_key_file:
+            prev = resolve_secret(
+                self.previous_key_env,
+                self.previous_key_file,
+                what="replies.previous_key",
+                settings_file=settings_file,
+            )
+        for what, k in (("replies.key", cur), ("replies.previous_key", prev)):
+            if k and len(k.encode()) < 16:
+                raise ConfigError(
+                    "key too short (at least 16 characters)",
+                    file=settings_file,
+                    key=what,
+                    fix="make one with: openssl rand -hex 32",
+                )
+        return ReplyKeys(cur.encode(), prev.encode(), self.previous_valid_until)
+
+
+class GoogleCfg(_Strict):
+    """The Google identity Aduan acts as, and where documents go on Drive.
+
+    ``service_account``: a key file (or env var), as for the Sheets register;
+    uploads work only into a Shared Drive (service accounts own no storage).
+    ``oauth_user``: the office's own Google account (also plain @gmail.com),
+    authorised once with ``aduan auth google``; the refresh token lives in
+    ``token_file`` (0600, outside the repo). See docs/google-akun.md.
+    """
+
+    auth: Literal["service_account", "oauth_user"] = "service_account"
+    key_file: str = ""  # service account JSON key; default: register.credentials_file
+    key_env: str = ""  # or an env var holding that path or the JSON itself
+    token_file: str = "~/.config/aduan/google-token.json"  # oauth_user, written by auth
+    client_secrets_file: str = ""  # the OAuth client (Desktop app) JSON, for `aduan auth`
+    drive_folder_id: str = ""  # empty: documents stay on this server only
+    shared_drive: bool = False  # the folder is in a Shared Drive (supportsAllDrives)
+    timeout_s: float = 60
+    retries: int = Field(default=3, ge=1, le=10)  # attempts on 429/5xx within one run
+
+    @field_validator("drive_folder_id")
+    @classmethod
+    def _folder(cls, v: str) -> str:
+        v = v.strip()
+        m = re.search(r"/folders/([A-Za-z0-9_-]+)", v)  # a pasted folder address
+        v = m.group(1) if m else v
+        if v and not re.fullmatch(r"[A-Za-z0-9_-]{5,200}", v):
+            raise ValueError(
+                f"{v!r} is not a Drive folder id (the part after /folders/ in its address)"
+            )
+        return v
+
+
+class EscalationRung(_Strict):
+    at: float = Field(gt=0)  # multiple of the allowed time
+    to: list[str]  # 'assignee', 'superior', 'head' or a role id

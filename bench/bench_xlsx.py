@@ -25,12 +25,12 @@ sys.path.insert(0, str(REPO / "bench"))
 import openpyxl  # noqa: E402
 import yaml  # noqa: E402
 
-import aduan.register.xlsx  # noqa: E402
+import aduan.register.xlsx.register  # noqa: E402
 from aduan.config import load_settings, load_sop  # noqa: E402
 from aduan.core.layout import C, Column, build_layout  # noqa: E402
 from aduan.core.model import RowUpdate, WriteSet  # noqa: E402
 from aduan.register.xlsx import XlsxRegister  # noqa: E402
-from aduan.register.xlsx_patch import Unsupported  # noqa: E402
+from aduan.register.xlsx.patch import Unsupported  # noqa: E402
 from aduan.run.cycle import run_cycle  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 
@@ -109,12 +109,12 @@ class _NoPatch:
 
 
 def openpyxl_write(reg: XlsxRegister, ws: WriteSet) -> None:
-    real = aduan.register.xlsx.XlsxPatch
-    aduan.register.xlsx.XlsxPatch = _NoPatch
+    real = aduan.register.xlsx.register.XlsxPatch
+    aduan.register.xlsx.register.XlsxPatch = _NoPatch
     try:
         reg.write(ws)
     finally:
-        aduan.register.xlsx.XlsxPatch = real
+        aduan.register.xlsx.register.XlsxPatch = real
 
 
 def steady_cycle() -> tuple[float, float, int]:

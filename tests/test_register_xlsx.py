@@ -32,7 +32,7 @@ from aduan.core.model import RowUpdate, WriteSet, row_fingerprint
 from aduan.errors import RegisterError
 from aduan.register.base import WriteResult, guide_rows
 from aduan.register.xlsx import XlsxRegister, cell_text
-from aduan.register.xlsx_patch import Sheet, Unsupported, XlsxPatch, cell_xml, clean_text
+from aduan.register.xlsx.patch import Sheet, Unsupported, XlsxPatch, cell_xml, clean_text
 from aduan.run.wiring import open_register
 
 REPO = Path(__file__).resolve().parent.parent

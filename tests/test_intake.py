@@ -12,14 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aduan.config import Limits
-from aduan.inbox.parse import (
-    find_ticket,
-    html_to_text,
-    parse_message,
-    safe_filename,
-    ticket_regex,
-    trim_quoted,
-)
+from aduan.inbox.parse import html_to_text, parse_message, safe_filename, trim_quoted
 from tests.conftest import require_corpus
 
 
@@ -449,19 +442,6 @@ def test_read_receipt_is_auto_reply():
     assert parse_message(raw).kind == "auto_reply"
 
 
-# ------------------------------------------------------------------ tickets
-def test_ticket_regex_and_find_ticket():
-    fmt = "ADU/{year}/{month:02d}/{seq:04d}"
-    rx = ticket_regex(fmt)
-    assert find_ticket("Re: [ADU/2026/11/0007] Tanda terima", rx) == "ADU/2026/11/0007"
-    assert find_ticket("Re: ADU/2026/11/12345 lanjut", fmt) == "ADU/2026/11/12345"
-    assert find_ticket("ADU/2026/1/0007", rx) is None
-    assert find_ticket("XADU/2026/11/0007", rx) is None
-    assert find_ticket("", rx) is None
-    office = ticket_regex("{office}-{year}{month:02d}-{seq}")
-    assert find_ticket("Re: dinsos-blitar-202611-7 ok", office) == "dinsos-blitar-202611-7"
-
-
 # --------------------------------------------------------------- robustness
 @pytest.mark.parametrize(
     "raw",
@@ -649,7 +629,7 @@ def test_thousands_of_parts_are_capped():
 
 
 def test_giant_html_body_is_cut_not_stalled():
-    from aduan.inbox.parse import MAX_HTML
+    from aduan.inbox.body import MAX_HTML
 
     html = "<p>awal</p>" + "<p>isi</p>" * (MAX_HTML // 5)
     text = html_to_text(html)

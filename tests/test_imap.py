@@ -465,7 +465,8 @@ def test_run_killed_after_register_write_registers_nothing_twice(imap_account, m
 
     imap_account.append(complaint(1), complaint(2))
     s = office(make_settings, imap_account)
-    dying = DiesBeforeMarking.from_settings(s)
+    state = s.path(s.paths.state)
+    dying = DiesBeforeMarking(s.inbox, password=imap_account.password, state_dir=state)
     with pytest.raises(KeyboardInterrupt):
         run_cycle(s, now=NOW, inbox=dying)
     dying._drop()  # no close: the watermark is not saved either

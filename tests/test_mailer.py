@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
+from aduan.config import SmtpMail
 from aduan.core.model import Notification
 from aduan.errors import MailError
 from aduan.mail.compose import compose, sample_context, thread_id
@@ -248,10 +249,7 @@ def test_smtp_refusal_after_data(make_settings, smtp_server, reply, permanent):
 
 def test_smtp_user_without_password_fails_fast_instead_of_prompting():
     mailer = SmtpMailer(
-        host="127.0.0.1",
-        port=free_port(),
-        security="plain",
-        user="a@b.go.id",
+        SmtpMail(host="127.0.0.1", port=free_port(), security="plain", user="a@b.go.id"),
         from_address="a@b.go.id",
     )
     with pytest.raises(MailError) as e:
@@ -267,14 +265,14 @@ def test_smtp_oauth2_without_a_token_file_never_prompts(tmp_path, content):
     token = tmp_path / "oauth2.json"
     if content is not None:
         token.write_text(content)
-    mailer = SmtpMailer(
+    conf = SmtpMail(
         host="127.0.0.1",
         port=free_port(),
         security="plain",
         user="a@b.go.id",
-        from_address="a@b.go.id",
         oauth2_file=str(token),
     )
+    mailer = SmtpMailer(conf, from_address="a@b.go.id")
     with pytest.raises(MailError) as e:  # yagmail would call input() here
         mailer.send(EmailMessage())
     assert str(token) in str(e.value) and "docs/email.md" in str(e.value)
@@ -363,26 +361,19 @@ def test_outbox_keeps_one_file_per_recipient_group_of_a_message_id(make_settings
 @pytest.mark.parametrize("mode", ["ssl", "starttls"])
 def test_smtp_over_tls_verifies_the_certificate_and_logs_in(smtp_tls_server, mode):
     srv = smtp_tls_server(mode)
-    settings_free = dict(
-        host=srv.host,
-        port=srv.port,
-        security=mode,
-        user=srv.user,
-        password=srv.password,
-        from_address="aduan@bpbd.example.go.id",
-        timeout=5,
-    )
+    conf = SmtpMail(host=srv.host, port=srv.port, security=mode, user=srv.user, timeout_s=5)
+    settings_free = dict(password=srv.password, from_address="aduan@bpbd.example.go.id")
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = "aduan@bpbd.example.go.id", "a@b.go.id", "uji"
     msg["Message-ID"] = "<uji@bpbd.example.go.id>"
     msg.set_content("isi")
-    trusted = SmtpMailer(ca_file=srv.cafile, **settings_free)
+    trusted = SmtpMailer(conf.model_copy(update={"ca_file": srv.cafile}), **settings_free)
     trusted.send(msg)
     trusted.close()
     assert srv.logins == [srv.user] and len(srv.messages) == 1
     # without trusting the self-signed certificate the connection is refused
     with pytest.raises(MailError) as e:
-        SmtpMailer(**settings_free).send(msg)
+        SmtpMailer(conf, **settings_free).send(msg)
     assert "certificate" in str(e.value).lower() and not e.value.permanent
     assert len(srv.messages) == 1
 

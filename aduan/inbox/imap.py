@@ -44,20 +44,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
-from aduan.config import resolve_secret
 from aduan.core.model import RawMessage
 from aduan.errors import InboxError
+from aduan.support.atomic import write_atomic
+from aduan.support.retry import Policy, call
 
 if TYPE_CHECKING:
     from aduan.config import ImapInbox as ImapConfig
-    from aduan.config import Settings
 
 __all__ = ["ImapInbox", "PROCESSED_FLAG", "QUARANTINE_FLAG"]
 
@@ -69,8 +63,8 @@ FETCH_CHUNK = 50  # messages per FETCH: bounds memory and the cost of a dropped 
 _T = TypeVar("_T")
 
 
-class _Transient(Exception):
-    """A network-level failure worth a reconnect and another try."""
+class _LinkLost(InboxError):
+    """A network-level failure (socket, TLS, timeout, BYE): worth a reconnect and another try."""
 
 
 class ImapInbox:
@@ -95,7 +89,7 @@ class ImapInbox:
         self.batch = batch
         self.max_message_bytes = int(max_message_mb * 1024 * 1024)
         self.retries = max(1, retries)
-        self.retry_wait = retry_wait
+        self.policy = Policy(attempts=self.retries, base_s=retry_wait, max_s=10)
         self._factory = client_factory
         slug = re.sub(r"[^A-Za-z0-9@._-]+", "_", f"{cfg.user}-{cfg.host}-{cfg.folder}")
         self.state_path = Path(state_dir) / f"imap-{slug}.json"
@@ -111,32 +105,6 @@ class ImapInbox:
         self._candidates: list[int] = []
         self._done: set[int] = set()
         self._searched_below = 0  # UIDNEXT of the SELECT before this run's search; 0: none
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ImapInbox:
-        """Build from settings; the password (or OAuth2 token) comes from env or file."""
-        cfg = settings.inbox
-        password = token = ""
-        if cfg.oauth2_token_file:
-            token = resolve_secret(
-                file=cfg.oauth2_token_file,
-                what="inbox.oauth2_token_file",
-                settings_file=settings.file,
-            )
-        else:
-            password = resolve_secret(
-                cfg.password_env,
-                cfg.password_file,
-                what="inbox.password_env",
-                settings_file=settings.file,
-            )
-        return cls(
-            cfg,  # type: ignore[arg-type]
-            password=password,
-            oauth2_token=token,
-            state_dir=settings.path(settings.paths.state),
-            max_message_mb=max(settings.limits.message_mb * 2, 50),
-        )
 
     # ------------------------------------------------------------ interface
     def poll(self) -> list[RawMessage]:
@@ -352,7 +320,8 @@ class ImapInbox:
         return client
 
     def _retrying(self, what: str, fn: Callable[[], _T]) -> _T:
-        """Run ``fn``; on a network failure reconnect and retry, a bounded number of times."""
+        """Run ``fn`` under the retry policy: a lost link is dropped, reconnected and
+        tried again, a bounded number of times; anything else fails at once."""
 
         def attempt() -> _T:
             try:
@@ -360,21 +329,23 @@ class ImapInbox:
             except InboxError:
                 raise
             except (IMAPClientAbortError, OSError, EOFError) as e:  # socket, TLS, timeout, BYE
-                self._drop()
-                raise _Transient(self._scrub(e) or type(e).__name__) from e
+                raise _LinkLost(self._scrub(e) or type(e).__name__) from e
             except IMAPClientError as e:
-                self._drop()
+                self._drop()  # the session's state is unknown after a failed command
                 raise InboxError(f"IMAP {self._who()}: {what} failed ({self._scrub(e)})") from None
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries),
-            wait=wait_exponential(multiplier=self.retry_wait, max=10),
-            retry=retry_if_exception_type(_Transient),
-            reraise=True,
-        )
         try:
-            return retrying(attempt)
-        except _Transient as e:
+            # a command the server answered NO/BAD is not retried within the run (the
+            # same command gets the same answer), though the next run may try again
+            return call(
+                f"imap {what}",
+                attempt,
+                self.policy,
+                on_retry=lambda _e: self._drop(),
+                retry_if=lambda e: isinstance(e, _LinkLost),
+            )
+        except _LinkLost as e:
+            self._drop()
             raise InboxError(
                 f"IMAP {self._who()}: {what} failed after {self.retries} attempts ({e})"
             ) from None
@@ -438,10 +409,8 @@ class ImapInbox:
             "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         try:
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-            os.replace(tmp, self.state_path)
+            # no fsync: a watermark lost in a power cut only costs one keyword search
+            write_atomic(self.state_path, json.dumps(data, indent=1), fsync=False)
         except OSError as e:  # the next poll just searches by keyword
             logger.warning("imap: cannot save state %s: %s", self.state_path, e.strerror or e)
 

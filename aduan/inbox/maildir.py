@@ -19,13 +19,11 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aduan.core.model import RawMessage
 from aduan.errors import InboxError
-
-if TYPE_CHECKING:
-    pass
+from aduan.support.atomic import write_atomic
 
 __all__ = ["Inbox", "MaildirInbox", "PROCESSED_FOLDER", "QUARANTINE_FOLDER"]
 
@@ -51,7 +49,9 @@ class Inbox(Protocol):
         """Set the message aside for a person, with the reason; never delete it."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the connection, if any (the IMAP one also saves its watermark)."""
+        ...
 
     def check(self) -> str:
         """One line for ``aduan check`` (raises InboxError when unreachable)."""
@@ -144,9 +144,7 @@ class MaildirInbox:
             "berkasnya kembali ke folder new/ kotak masuk utama agar diproses ulang.\n"
         )
         try:
-            tmp = note.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, note)
+            write_atomic(note, text)
         except OSError as e:
             logger.error("maildir: cannot write %s: %s", note, e.strerror or e)
         self._move(path, self.quarantined / "new" / key, key)

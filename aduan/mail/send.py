@@ -20,18 +20,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
 import smtplib
 import ssl
-import tempfile
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aduan.errors import MailError
+from aduan.support.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from aduan.config import SmtpMail
 
 __all__ = [
     "FileOutbox",
@@ -94,16 +98,7 @@ class FileOutbox:
             existing = sorted(self.folder.glob(f"*-{short}.eml"))
             target = existing[0] if existing else self.folder / self._name(msg, short)
             data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(target, data)  # the temp name ends .tmp: the glob above skips it
         except OSError as e:
             raise MailError(f"cannot write to outbox {self.folder}: {e.strerror or e}") from None
         logger.info("outbox: %s -> %s", mid, target.name)
@@ -126,24 +121,12 @@ class FileOutbox:
 class SmtpMailer:
     """SMTP via yagmail: one connection per run, opened on the first send, reused."""
 
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        security: str = "ssl",
-        user: str = "",
-        password: str = "",
-        from_address: str,
-        timeout: float = 30,
-        oauth2_file: str = "",
-        ca_file: str = "",
-    ) -> None:
-        self.host, self.port, self.security = host, port, security
-        self.ca_file = ca_file  # an office relay with its own certificate authority
-        self.user, self.from_address, self.timeout = user, from_address, timeout
+    def __init__(self, conf: SmtpMail, *, password: str = "", from_address: str) -> None:
+        self.host, self.port, self.security = conf.host, conf.port, conf.security
+        self.ca_file = conf.ca_file  # an office relay with its own certificate authority
+        self.user, self.from_address, self.timeout = conf.user, from_address, conf.timeout_s
         self._password = password  # never logged, never put into an error message
-        self._oauth2_file = oauth2_file
+        self._oauth2_file = conf.oauth2_file
         self._yag: Any = None
 
     def _client(self) -> Any:
@@ -282,8 +265,6 @@ def _check_oauth2_file(path: str) -> None:
     terminal: hangs cron) when the token file is missing or is still the client
     secret downloaded from Google Cloud; say how to make it instead. Transient, as
     every configuration problem: the mail stays queued until the admin fixes it."""
-    import json
-
     fix = (
         'create it once on a terminal: .venv/bin/python -c "import yagmail; '
         f"yagmail.SMTP('ALAMAT', oauth2_file='{path}')\" (see docs/email.md)"

@@ -34,31 +34,44 @@ def open_register(settings: Settings, layout: Layout) -> Register:
 
 
 def open_inbox(settings: Settings) -> Inbox:
-    """The inbox the settings describe (Maildir or IMAP)."""
+    """The inbox the settings describe (Maildir or IMAP); secrets from env or file."""
     cfg = settings.inbox
     if cfg.type == "maildir":
         return MaildirInbox(settings.path(cfg.path))
-    return ImapInbox.from_settings(settings)
+    password = token = ""
+    if cfg.oauth2_token_file:
+        token = resolve_secret(
+            file=cfg.oauth2_token_file, what="inbox.oauth2_token_file", settings_file=settings.file
+        )
+    else:
+        password = resolve_secret(
+            cfg.password_env,
+            cfg.password_file,
+            what="inbox.password_env",
+            settings_file=settings.file,
+        )
+    return ImapInbox(
+        cfg,
+        password=password,
+        oauth2_token=token,
+        state_dir=settings.path(settings.paths.state),
+        # a message over the limit is quarantined unread; attachments have their own limit
+        max_message_mb=max(settings.limits.message_mb * 2, 50),
+    )
 
 
 def open_mailer(settings: Settings) -> Mailer:
-    """The mailer the settings ask for: file outbox or SMTP."""
+    """The mailer the settings ask for: file outbox or SMTP; the password from env or file."""
     m = settings.mail
     if m.type == "file":
         return FileOutbox(settings.path(m.outbox))
     password = ""
-    if m.user and not getattr(m, "oauth2_file", ""):
+    if m.user and not m.oauth2_file:
         password = resolve_secret(
             m.password_env, m.password_file, what="mail.password_env", settings_file=settings.file
         )
     return SmtpMailer(
-        host=m.host,
-        port=m.port,
-        security=m.security,
-        user=m.user,
+        m,
         password=password,
         from_address=parseaddr(settings.mail_identity.from_address)[1],
-        timeout=m.timeout_s,
-        oauth2_file=getattr(m, "oauth2_file", ""),
-        ca_file=getattr(m, "ca_file", ""),
     )

@@ -23,7 +23,10 @@ sys.path.insert(0, str(REPO / "scripts"))
 from preview_documents import seed_settings  # noqa: E402
 
 from aduan.core.model import DocumentJob  # noqa: E402
-from aduan.documents.render import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
+from aduan.documents.context import sample_context  # noqa: E402
+from aduan.documents.pdf import convert_pdf  # noqa: E402
+from aduan.documents.render import TEMPLATES  # noqa: E402
+from aduan.run.wiring import open_documents  # noqa: E402
 
 ROUNDS = 5
 
@@ -34,10 +37,10 @@ def main() -> None:
         times: list[float] = []
         made: list[Path] = []
         for settings in seed_settings(out).values():
-            docs = Documents(settings)
+            docs = open_documents(settings)
             for r in range(ROUNDS):
                 for doc in TEMPLATES:
-                    ctx = sample_context(settings)
+                    ctx = sample_context(settings.tz)
                     ctx["f"]["disposisi"] += f" (putaran {r})"  # new data: a real render
                     job = DocumentJob(ctx["ticket"], doc, f"{doc}.docx", ctx)
                     t0 = time.perf_counter()

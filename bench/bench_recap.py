@@ -26,8 +26,9 @@ import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
+from aduan.core.recap import compute_recap  # noqa: E402
 from aduan.register.xlsx import XlsxRegister  # noqa: E402
-from aduan.run.recap import compute_recap, run_recap  # noqa: E402
+from aduan.run.recap import run_recap  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 
 COMPLAINTS = 10_000

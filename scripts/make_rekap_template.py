@@ -2,7 +2,7 @@
 
 Same letterhead and signature as the other templates (scripts/make_templates.py).
 One table per recap section: a header row, then docxtpl's row loop
-(``{%tr for r in tahap %}``) over the rows :func:`aduan.run.recap.recap_sections`
+(``{%tr for r in tahap %}``) over the rows :func:`aduan.core.recap_text.recap_sections`
 gives, so the report shows exactly the figures of the register's *Rekap* tab.
 
 Example:
@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import make_templates as mt  # noqa: E402
 
-from aduan.run.recap import SECTIONS, TEMPLATE  # noqa: E402
+from aduan.core.recap_text import SECTIONS  # noqa: E402
+from aduan.documents.recap import TEMPLATE  # noqa: E402
 
 # column widths (cm) per section; the text area of A4 with the margins is 16 cm
 WIDTHS = {

@@ -23,8 +23,11 @@ sys.path.insert(0, str(REPO))
 
 from aduan.config import Settings  # noqa: E402
 from aduan.core.model import DocumentJob  # noqa: E402
-from aduan.documents.render import TEMPLATES, Documents, convert_pdf, sample_context  # noqa: E402
+from aduan.documents.context import sample_context  # noqa: E402
+from aduan.documents.pdf import convert_pdf  # noqa: E402
+from aduan.documents.render import TEMPLATES  # noqa: E402
 from aduan.errors import AduanError  # noqa: E402
+from aduan.run.wiring import open_documents  # noqa: E402
 
 BLITAR = {
     "office": {
@@ -71,8 +74,8 @@ def seed_settings(out: Path) -> dict[str, Settings]:
 
 def render_office(settings: Settings) -> list[Path]:
     """Every template rendered with sample data; returns the .docx paths."""
-    docs = Documents(settings)
-    ctx = sample_context(settings)
+    docs = open_documents(settings)
+    ctx = sample_context(settings.tz)
     paths = []
     for n, doc in enumerate(TEMPLATES, 1):
         paths.append(docs.render(DocumentJob(ctx["ticket"], doc, f"{n:02d}-{doc}.docx", ctx)))

@@ -17,8 +17,10 @@ from docx.oxml.ns import qn
 
 from aduan.config import load_settings
 from aduan.core.model import DocumentJob
-from aduan.documents.render import REDACTED, TEMPLATES, Documents, clean, hari, tanggal
+from aduan.documents.context import REDACTED, clean, hari, tanggal
+from aduan.documents.render import TEMPLATES
 from aduan.errors import DocumentError
+from aduan.run.wiring import open_documents
 from tests.conftest import OFFICES, REPO, settings_dict
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -148,7 +150,7 @@ def test_text_helpers():
 def test_every_template_renders_for_each_office(settings_for, office, doc):
     s = settings_for(office)
     ctx = context(office)
-    path = Documents(s).render(job(ctx, doc))
+    path = open_documents(s).render(job(ctx, doc))
     assert path == s.path(s.paths.documents) / "2026/T" / f"{doc}.docx"
     text = text_of(path)
     o = OFFICES[office]["office"]
@@ -177,18 +179,24 @@ def test_every_template_renders_for_each_office(settings_for, office, doc):
 
 def test_check_passes_for_shipped_templates(settings_for):
     for office in ("bpbd", "blitar"):
-        assert Documents(settings_for(office)).check() == []
+        assert open_documents(settings_for(office)).check() == []
 
 
 def test_forwarded_to_role_comes_from_the_sop(settings_for):
-    bpbd = text_of(Documents(settings_for("bpbd")).render(job(context("bpbd"), "lembar_disposisi")))
-    blitar = Documents(settings_for("blitar")).render(job(context("blitar"), "lembar_disposisi"))
+    bpbd = text_of(
+        open_documents(settings_for("bpbd")).render(job(context("bpbd"), "lembar_disposisi"))
+    )
+    blitar = open_documents(settings_for("blitar")).render(
+        job(context("blitar"), "lembar_disposisi")
+    )
     assert "Diteruskan kepada\nTIM" in bpbd
     assert "Diteruskan kepada\nTim Pengelola Pengaduan" in text_of(blitar)
 
 
 def test_no_logo_configured_means_no_image(settings_for):
-    path = Documents(settings_for("bpbd", logo=None)).render(job(context("bpbd"), "berita_acara"))
+    path = open_documents(settings_for("bpbd", logo=None)).render(
+        job(context("bpbd"), "berita_acara")
+    )
     assert len(docx.Document(str(path)).inline_shapes) == 0
     assert "BERITA ACARA PENYELESAIAN ADUAN" in text_of(path)
 
@@ -196,7 +204,9 @@ def test_no_logo_configured_means_no_image(settings_for):
 def test_unusable_logo_is_skipped_not_fatal(settings_for, tmp_path, caplog):
     bad = tmp_path / "logo.png"
     bad.write_bytes(b"not an image")
-    path = Documents(settings_for("bpbd", logo=bad)).render(job(context("bpbd"), "berita_acara"))
+    path = open_documents(settings_for("bpbd", logo=bad)).render(
+        job(context("bpbd"), "berita_acara")
+    )
     assert len(docx.Document(str(path)).inline_shapes) == 0
     assert "office.logo" in caplog.text
 
@@ -205,7 +215,7 @@ def test_unusable_logo_is_skipped_not_fatal(settings_for, tmp_path, caplog):
 @pytest.mark.parametrize("doc", TEMPLATES)
 def test_confidential_identity_hidden_from_team_documents(settings_for, doc):
     ctx = context("blitar", confidential=True)
-    text = text_of(Documents(settings_for("blitar")).render(job(ctx, doc)))
+    text = text_of(open_documents(settings_for("blitar")).render(job(ctx, doc)))
     team = doc in ("lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan")
     assert (ctx["name"] in text) is not team
     assert (ctx["contact"] in text) is not team
@@ -220,7 +230,7 @@ def test_hostile_text_renders_as_text(settings_for):
     long = ("Air bersih 💧 tidak mengalir. " * 700)[:20_000]
     ctx = context("bpbd", name=nasty, subject=rtl, text=long + "\nAKHIR")
     ctx["f"]["disposisi"] = "Tindak <segera> & laporkan 🙏"
-    path = Documents(settings_for("bpbd")).render(job(ctx, "lembar_disposisi"))
+    path = open_documents(settings_for("bpbd")).render(job(ctx, "lembar_disposisi"))
     text = text_of(path)
     assert "</w:t><w:r>&amp; <b>\"'{{ 7*7 }}{% if x %}" in text  # literal, not markup
     assert "49" not in text
@@ -263,7 +273,7 @@ def test_broken_template_reported_by_name(settings_for, tmp_path, old, new, word
     s = settings_for(
         "blitar", templates=str(broken_templates(tmp_path, "lembar_disposisi", old, new))
     )
-    docs = Documents(s)
+    docs = open_documents(s)
     problems = docs.check()
     assert len(problems) == 1, problems
     assert problems[0].startswith("template lembar_disposisi: ")
@@ -279,14 +289,14 @@ def test_template_that_is_not_a_docx(settings_for, tmp_path):
     folder = tmp_path / "tpl"
     shutil.copytree(REPO / "templates", folder, ignore=shutil.ignore_patterns("email"))
     (folder / "berita_acara.docx").write_text("bukan docx")
-    problems = Documents(settings_for("bpbd", templates=str(folder))).check()
+    problems = open_documents(settings_for("bpbd", templates=str(folder))).check()
     assert len(problems) == 1 and problems[0].startswith(
         "template berita_acara: not a usable .docx"
     )
 
 
 def test_missing_template(settings_for):
-    docs = Documents(settings_for("bpbd"))
+    docs = open_documents(settings_for("bpbd"))
     with pytest.raises(DocumentError, match="template rekap_tahunan: file .* not found"):
         docs.render(job(context("bpbd"), "rekap_tahunan"))
     with pytest.raises(DocumentError):
@@ -300,7 +310,7 @@ def test_missing_template(settings_for):
 )
 def test_unsafe_paths_refused(settings_for, rel):
     with pytest.raises(DocumentError):
-        Documents(settings_for("bpbd")).render(job(context("bpbd"), "formulir_aduan", rel))
+        open_documents(settings_for("bpbd")).render(job(context("bpbd"), "formulir_aduan", rel))
 
 
 def test_symlink_out_of_documents_folder_refused(settings_for, tmp_path):
@@ -310,13 +320,13 @@ def test_symlink_out_of_documents_folder_refused(settings_for, tmp_path):
     (tmp_path / "outside").mkdir()
     (out / "link").symlink_to(tmp_path / "outside")
     with pytest.raises(DocumentError, match="leaves"):
-        Documents(s).render(job(context("bpbd"), "formulir_aduan", "link/x.docx"))
+        open_documents(s).render(job(context("bpbd"), "formulir_aduan", "link/x.docx"))
     assert list((tmp_path / "outside").iterdir()) == []
 
 
 def test_rerender_only_when_data_or_template_changes(settings_for, tmp_path):
     s = settings_for("bpbd")
-    docs = Documents(s)
+    docs = open_documents(s)
     ctx = context("bpbd")
     path = docs.render(job(ctx, "lembar_disposisi"))
     first = path.stat()
@@ -329,7 +339,7 @@ def test_rerender_only_when_data_or_template_changes(settings_for, tmp_path):
     # staff changed the disposition: rewritten in place
     ctx2 = context("bpbd")
     ctx2["f"]["disposisi"] = "Tunda; tunggu laporan kecamatan."
-    assert Documents(s).render(job(ctx2, "lembar_disposisi")) == path
+    assert open_documents(s).render(job(ctx2, "lembar_disposisi")) == path
     assert path.stat().st_ino != first.st_ino
     assert "Tunda; tunggu laporan kecamatan." in text_of(path)
     second = path.stat()
@@ -340,7 +350,7 @@ def test_rerender_only_when_data_or_template_changes(settings_for, tmp_path):
     with zipfile.ZipFile(tpl / "lembar_disposisi.docx", "a") as z:
         z.writestr("customXml/catatan.xml", "<x/>")
     s2 = settings_for("bpbd", templates=str(tpl))
-    Documents(s2).render(job(ctx2, "lembar_disposisi"))
+    open_documents(s2).render(job(ctx2, "lembar_disposisi"))
     assert path.stat().st_ino != second.st_ino
 
     # one document, one file (plus its hash sidecar), no temp files left
@@ -349,7 +359,7 @@ def test_rerender_only_when_data_or_template_changes(settings_for, tmp_path):
 
 
 def test_deleted_document_is_written_again(settings_for):
-    docs = Documents(settings_for("bpbd"))
+    docs = open_documents(settings_for("bpbd"))
     path = docs.render(job(context("bpbd"), "formulir_aduan"))
     path.unlink()
     assert docs.render(job(context("bpbd"), "formulir_aduan")).exists()
@@ -357,13 +367,13 @@ def test_deleted_document_is_written_again(settings_for):
 
 def test_failed_render_keeps_previous_file_and_leaves_no_temp(settings_for, tmp_path):
     s = settings_for("blitar")
-    path = Documents(s).render(job(context("blitar"), "lembar_disposisi"))
+    path = open_documents(s).render(job(context("blitar"), "lembar_disposisi"))
     before = path.read_bytes()
     folder = broken_templates(tmp_path, "lembar_disposisi", "{{ nomor }}", "{{ nomor|rusak }}")
     ctx = context("blitar")
     ctx["f"]["disposisi"] = "Perubahan yang tidak jadi ditulis."
     with pytest.raises(DocumentError):
-        Documents(settings_for("blitar", templates=str(folder))).render(
+        open_documents(settings_for("blitar", templates=str(folder))).render(
             job(ctx, "lembar_disposisi")
         )
     assert path.read_bytes() == before
@@ -392,7 +402,7 @@ def require_soffice() -> None:
 
 def test_pdf_next_to_docx_contains_the_ticket(settings_for, lo_profile):
     require_soffice()
-    docs = Documents(settings_for("blitar"))
+    docs = open_documents(settings_for("blitar"))
     docs.pdf, docs.lo_profile = True, lo_profile
     ctx = context("blitar")
     path = docs.render(job(ctx, "berita_acara"))
@@ -410,7 +420,7 @@ def test_pdf_next_to_docx_contains_the_ticket(settings_for, lo_profile):
 
 def test_pdf_without_libreoffice_says_how_to_fix(settings_for, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    docs = Documents(settings_for("bpbd"))
+    docs = open_documents(settings_for("bpbd"))
     docs.pdf = True
     with pytest.raises(DocumentError, match="LibreOffice .* not installed .* documents.pdf: false"):
         docs.render(job(context("bpbd"), "formulir_aduan"))
@@ -420,7 +430,7 @@ def test_pdf_without_libreoffice_says_how_to_fix(settings_for, tmp_path, monkeyp
 
 def test_render_many_isolates_failures_and_batches_pdfs(settings_for, lo_profile):
     require_soffice()
-    docs = Documents(settings_for("bpbd"))
+    docs = open_documents(settings_for("bpbd"))
     docs.pdf, docs.lo_profile = True, lo_profile
     ctx = context("bpbd")
     jobs = [
@@ -508,7 +518,7 @@ def test_engine_path_renders_exactly_the_documents_the_sop_names(
         reg.rows[0].update(cells)
         jobs += reg.cycle(cfg, now).documents
     assert [j.doc for j in jobs] == [d for d in sop.documents() if d != "formulir_penyaluran"]
-    results = Documents(s).render_many(jobs)
+    results = open_documents(s).render_many(jobs)
     for j, path in zip(jobs, results, strict=True):
         assert isinstance(path, Path), path
         text = text_of(path)

@@ -27,20 +27,14 @@ from openpyxl import load_workbook
 from aduan.config import load_sop
 from aduan.core.layout import C, build_layout
 from aduan.core.model import Row, WriteSet
+from aduan.core.recap import compute_recap, parse_month, tab_title
+from aduan.core.recap_text import SECTIONS, recap_sections, recap_table
 from aduan.core.worktime import WorkCalendar
+from aduan.documents import recap as report
 from aduan.errors import RunLocked
 from aduan.register.xlsx import XlsxRegister
-from aduan.run import recap
-from aduan.run.recap import (
-    SECTIONS,
-    compute_recap,
-    parse_month,
-    recap_sections,
-    recap_table,
-    render_report,
-    run_recap,
-    tab_title,
-)
+from aduan.run.recap import check_template, run_recap
+from aduan.run.wiring import open_documents
 from tests.conftest import REPO
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -329,7 +323,7 @@ def _cells(table) -> list[list[str]]:
 def test_word_report_holds_the_same_figures_and_the_charts(make_settings, dec):
     settings = make_settings("bpbd")
     now = datetime(2027, 1, 1, 7, 0, tzinfo=WIB)
-    path = render_report(settings, dec, now=now)
+    path = report.render_report(open_documents(settings), dec, now=now)
     assert path == settings.path(settings.paths.documents) / "rekap" / "rekap-2026-12.docx"
     d = docx.Document(str(path))
     text = "\n".join(p.text for p in d.paragraphs)
@@ -349,13 +343,13 @@ def test_word_report_holds_the_same_figures_and_the_charts(make_settings, dec):
 
 def test_charts_are_png():
     rc = compute_recap(ROWS, SOP, CAL, DEC, WIB)
-    for png in (recap.chart_weekly(rc), recap.chart_steps(rc)):
+    for png in (report.chart_weekly(rc), report.chart_steps(rc)):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
     empty = compute_recap([], SOP, CAL, DEC, WIB)
-    assert recap.chart_weekly(empty)[:4] == b"\x89PNG"
+    assert report.chart_weekly(empty)[:4] == b"\x89PNG"
     # a dozen channels typed by staff: the chart folds the smallest into "Lainnya"
     many = [Row(0, {**A.values, C.TICKET: f"X{i}", C.CHANNEL: f"Kanal {i}"}) for i in range(12)]
-    assert recap.chart_weekly(compute_recap(many, SOP, CAL, DEC, WIB))[:4] == b"\x89PNG"
+    assert report.chart_weekly(compute_recap(many, SOP, CAL, DEC, WIB))[:4] == b"\x89PNG"
 
 
 def _register(settings) -> XlsxRegister:
@@ -401,7 +395,7 @@ def test_run_recap_writes_tab_report_and_email(make_settings):
 
 
 def test_run_recap_refuses_while_a_run_holds_the_lock(make_settings):
-    from aduan.run.cycle import lock
+    from aduan.run.lock import lock
 
     settings = make_settings("bpbd")
     _register(settings)
@@ -444,21 +438,19 @@ def test_cli_recap(make_settings):
 
 
 def test_check_template_passes_for_the_shipped_one_and_names_the_problem(make_settings, tmp_path):
-    assert recap.check_template(make_settings("blitar")) == []
+    assert check_template(make_settings("blitar")) == []
     broken = tmp_path / "tpl"
     broken.mkdir()
     d = docx.Document()
     d.add_paragraph("{{ jumlah_aduan }}")  # not a key the recap gives
-    d.save(broken / recap.TEMPLATE)
+    d.save(broken / report.TEMPLATE)
     settings = make_settings("bpbd", templates=str(broken))
-    assert recap.check_template(settings) == [
-        "template rekap: unknown tag ('jumlah_aduan' is undefined)"
-    ]
-    (broken / recap.TEMPLATE).write_bytes(b"not a zip")
-    [problem] = recap.check_template(settings)
+    assert check_template(settings) == ["template rekap: unknown tag ('jumlah_aduan' is undefined)"]
+    (broken / report.TEMPLATE).write_bytes(b"not a zip")
+    [problem] = check_template(settings)
     assert problem.startswith("template rekap: not a usable .docx file")
-    (broken / recap.TEMPLATE).unlink()
-    [problem] = recap.check_template(settings)
+    (broken / report.TEMPLATE).unlink()
+    [problem] = check_template(settings)
     assert problem.startswith("template rekap: file ") and problem.endswith("not found")
 
 
@@ -467,7 +459,10 @@ def test_report_before_month_end_states_the_time_in_the_office_zone(make_setting
     now = datetime(2026, 12, 2, 9, 8, tzinfo=WIB)  # 10.08 WITA
     rc = compute_recap([A, D], SOP, CAL, DEC, settings.tz, now=now)
     text = "\n".join(
-        p.text for p in docx.Document(str(render_report(settings, rc, now=now))).paragraphs
+        p.text
+        for p in docx.Document(
+            str(report.render_report(open_documents(settings), rc, now=now))
+        ).paragraphs
     )
     assert "keadaan per Rabu, 2 Desember 2026 pukul 10.08 WITA" in text
 

@@ -59,9 +59,9 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
     layout = build_layout(sop_holder["sop"], settings.categories)
 
     def documents() -> list[str]:
-        from aduan.documents.render import Documents
+        from aduan.run.wiring import open_documents
 
-        return Documents(settings).check()
+        return open_documents(settings, sop_holder["sop"]).check()
 
     def emails() -> list[str]:
         from aduan.mail.compose import check_templates

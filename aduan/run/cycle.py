@@ -34,7 +34,7 @@ from aduan.core.digest import queue_digests
 from aduan.core.engine import Decision, EngineConfig, RowState, decide
 from aduan.core.layout import C, build_layout
 from aduan.core.model import InboundMail, Snapshot
-from aduan.documents.render import Documents, require_templates
+from aduan.documents.render import require_templates
 from aduan.errors import AduanError, DocumentError, InboxError, MailError, RegisterError
 from aduan.google.drive import Drive
 from aduan.google.drive import sync_cycle as sync_drive
@@ -47,7 +47,7 @@ from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
 from aduan.run.lock import busy, lock
-from aduan.run.wiring import open_inbox, open_mailer, open_register
+from aduan.run.wiring import open_documents, open_inbox, open_mailer, open_register
 from aduan.support.crash import crashpoint
 
 __all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
@@ -103,7 +103,7 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
     rep = CycleReport(started=now)
     sop = settings.load_sop()
-    require_templates(settings, sop)
+    require_templates(settings.path(settings.templates), sop, settings_file=settings.file)
     layout = build_layout(sop, settings.categories)
     cal = settings.calendar()
     cfg = EngineConfig.from_settings(settings, sop, layout, cal)
@@ -281,7 +281,8 @@ def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
     # render_many: one bad template does not stop the others, and PDFs (when on)
     # are made in one LibreOffice run
     crashpoint("before_documents")
-    for job, out in zip(dec.documents, Documents(settings).render_many(dec.documents), strict=True):
+    docs = open_documents(settings)
+    for job, out in zip(dec.documents, docs.render_many(dec.documents), strict=True):
         if isinstance(out, DocumentError):
             rep.problem(f"{job.ticket}: dokumen {job.doc} gagal dibuat: {out}")
         else:

@@ -7,6 +7,8 @@ from email.utils import parseaddr
 
 from aduan.config import Settings, resolve_secret
 from aduan.core.layout import Layout
+from aduan.core.sop import Sop
+from aduan.documents.render import Documents
 from aduan.errors import ConfigError
 from aduan.inbox.imap import ImapInbox
 from aduan.inbox.maildir import Inbox, MaildirInbox
@@ -15,7 +17,7 @@ from aduan.register.base import Register
 from aduan.register.sheets import SheetsRegister
 from aduan.register.xlsx import XlsxRegister
 
-__all__ = ["open_inbox", "open_mailer", "open_register"]
+__all__ = ["open_documents", "open_inbox", "open_mailer", "open_register"]
 
 
 def open_register(settings: Settings, layout: Layout) -> Register:
@@ -74,4 +76,21 @@ def open_mailer(settings: Settings) -> Mailer:
         m,
         password=password,
         from_address=parseaddr(settings.mail_identity.from_address)[1],
+    )
+
+
+def open_documents(settings: Settings, sop: Sop | None = None) -> Documents:
+    """The document renderer: the office, its folders resolved, and the SOP's facts
+    (``sop`` None: the settings' SOP)."""
+    office = settings.office
+    return Documents(
+        settings.documents,
+        office,
+        templates=settings.path(settings.templates),
+        out=settings.path(settings.paths.documents),
+        state=settings.path(settings.paths.state),
+        logo=settings.path(office.logo) if office.logo else None,
+        tz=settings.tz,
+        tz_label=settings.tz_label,
+        sop=sop if sop is not None else settings.load_sop(),
     )

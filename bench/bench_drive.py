@@ -30,7 +30,7 @@ import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
 from aduan.google import auth as gauth  # noqa: E402
-from aduan.google.drive import Drive  # noqa: E402
+from aduan.run.wiring import drive_for, google_account  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 from tests.drive_fake import DriveServer  # noqa: E402
 
@@ -63,8 +63,8 @@ def main() -> None:
 
         def run() -> tuple[int, float]:
             fake.reset_counts()
-            creds = gauth.credentials(s, token_uri=fake.token_uri)
-            d = Drive(s, api_base=fake.base_url, credentials=creds, backoff_s=0)
+            creds = gauth.credentials(google_account(s), token_uri=fake.token_uri)
+            d = drive_for(s, api_base=fake.base_url, credentials=creds, backoff_s=0)
             t0 = time.perf_counter()
             try:
                 res = d.sync()

@@ -31,11 +31,11 @@ sys.path.insert(0, str(REPO))
 import yaml  # noqa: E402
 
 from aduan.config import load_settings  # noqa: E402
-from aduan.core.engine import EngineConfig, decide  # noqa: E402
+from aduan.core.engine import decide  # noqa: E402
 from aduan.core.layout import HISTORY_TAB, META_TAB, REGISTER_TAB, C, build_layout  # noqa: E402
 from aduan.core.model import InboundMail, RowUpdate, Snapshot, WriteSet  # noqa: E402
-from aduan.register.sheets import SheetsRegister  # noqa: E402
 from aduan.run.cycle import run_cycle  # noqa: E402
+from aduan.run.wiring import engine_config, sheets_register  # noqa: E402
 from tests.conftest import settings_dict  # noqa: E402
 from tests.sheets_server import SheetsServer  # noqa: E402
 
@@ -71,7 +71,7 @@ def engine_rows(settings, layout, n: int) -> tuple[list[dict[str, str]], dict[st
     """``n`` complaints as the engine itself writes them (step 2, waiting for the
     officer): one decided for real, then copied under new numbers."""
     sop = settings.load_sop()
-    cfg = EngineConfig.from_settings(settings, sop, layout, settings.calendar())
+    cfg = engine_config(settings, sop, layout, settings.calendar())
     d = decide(Snapshot(layout.headers, [], {}), [mail(1, MON)], cfg, MON)
     template = d.writes.appends[0]
     t1, src1 = template[C.TICKET], template[C.SOURCE]
@@ -89,7 +89,7 @@ def engine_rows(settings, layout, n: int) -> tuple[list[dict[str, str]], dict[st
 
 def seed(server: SheetsServer, settings, layout, rows, meta) -> None:
     key = settings.register_.spreadsheet_id
-    SheetsRegister(settings, layout, client=server.client()).init()
+    sheets_register(settings, layout, client=server.client()).init()
     table = [[r.get(h, "") for h in layout.headers] for r in rows]
     server.set_cells(key, REGISTER_TAB, table, "A2")
     server.set_cells(key, META_TAB, [[k, v] for k, v in meta.items()], "A6")
@@ -166,7 +166,7 @@ def requests_figures(n: int) -> tuple[int, int]:
             ws = changes(rows)
             server.reset_counts()
             if mode == "steady":
-                reg = SheetsRegister(settings, layout, client=server.client())
+                reg = sheets_register(settings, layout, client=server.client())
                 reg.read()
                 res = reg.write(ws)
                 assert res.updated == len(ws.updates) and not res.skipped, res
@@ -199,7 +199,7 @@ def cycle_seconds(n: int) -> tuple[float, int]:
         rep = run_cycle(
             settings,
             now=MON + timedelta(minutes=3),
-            register=SheetsRegister(settings, layout, client=server.client()),
+            register=sheets_register(settings, layout, client=server.client()),
         )
         seconds = time.perf_counter() - t0
         assert not rep.problems, rep.problems
@@ -207,7 +207,7 @@ def cycle_seconds(n: int) -> tuple[float, int]:
         busy = (seconds, server.count())
         # then the steady state cron sees most of the day: nothing new, nothing due
         # (one more cycle first logs the emails the busy one sent)
-        reg = SheetsRegister(settings, layout, client=server.client())
+        reg = sheets_register(settings, layout, client=server.client())
         run_cycle(settings, now=MON + timedelta(minutes=3), register=reg)
         server.reset_counts()
         t0 = time.perf_counter()

@@ -812,6 +812,21 @@ class _Fault:
     remaining: int
     match: Matcher
     message: str
+    html: bool = False
+
+
+class HtmlPage(str):
+    """A body that is not JSON: the HTML error page Google's front end answers with."""
+
+
+#: roughly what Google's front end sends for a 502 (gspread cannot parse it as JSON)
+GFE_502 = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+    "  <title>Error 502 (Server Error)!!1</title>\n"
+    "  <p><b>502.</b> <ins>That’s an error.</ins>\n"
+    "  <p>The server encountered a temporary error and could not complete your request."
+    "<p>Please try again in 30 seconds. <ins>That’s all we know.</ins>\n"
+)
 
 
 @dataclass
@@ -845,9 +860,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         status, payload = self.server.owner._serve(self.command, self.path, raw)
-        data = json.dumps(payload, ensure_ascii=False).encode()
+        if isinstance(payload, HtmlPage):
+            data, kind = payload.encode(), "text/html; charset=UTF-8"
+        else:
+            data, kind = json.dumps(payload, ensure_ascii=False).encode(), "application/json"
+            kind += "; charset=UTF-8"
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -978,16 +997,23 @@ class SheetsServer:
             return [body for k, body in self._batch if kind is None or k == kind]
 
     def fail_next(
-        self, status: int, n: int = 1, match: Matcher = None, message: str | None = None
+        self,
+        status: int,
+        n: int = 1,
+        match: Matcher = None,
+        message: str | None = None,
+        html: bool = False,
     ) -> None:
         """Answer the next ``n`` matching requests with ``status`` and Google's error body.
 
         ``match`` is None (any), a request kind, ``read``/``write``, or a predicate.
-        The failed requests are recorded and counted but change nothing.
+        ``html``: the body is the front end's HTML error page instead of JSON (a
+        502/504 from a gateway). The failed requests are recorded and counted but
+        change nothing.
         """
         msg = message or _FAULT_MESSAGES.get(status, "Injected failure.")
         with self._lock:
-            self._faults.append(_Fault(status, n, match, msg))
+            self._faults.append(_Fault(status, n, match, msg, html))
 
     def before_request(
         self,
@@ -1156,6 +1182,8 @@ class SheetsServer:
         if self.latency_s:
             time.sleep(self.latency_s)
         if fault is not None:
+            if fault.html:
+                return fault.status, HtmlPage(GFE_502)
             kind = "Read" if method == "GET" else "Write"
             return fault.status, ApiError(
                 fault.status, fault.message.replace("{kind}", kind)

@@ -12,12 +12,14 @@ from datetime import timedelta
 
 import pytest
 
-from aduan.core.engine import RowState
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row, RowUpdate, Snapshot, WriteSet
+from aduan.core.state import RowState
 from aduan.google import auth as gauth
 from aduan.google.drive import MULTIPART_MAX, Drive, document_cell, link_documents
 from aduan.run.cycle import run_cycle
+from aduan.run.wiring import drive_for as open_drive_for
+from aduan.run.wiring import google_account
 from tests.drive_fake import FOLDER, DriveServer
 from tests.test_e2e_sheets import MON, SheetsOffice, XlsxOffice, complaint, deliver
 
@@ -58,8 +60,8 @@ def office(make_settings, fake, tmp_path):
 
 
 def drive_for(s, fake) -> Drive:
-    creds = gauth.credentials(s, token_uri=fake.token_uri)
-    return Drive(s, api_base=fake.base_url, credentials=creds, backoff_s=0)
+    creds = gauth.credentials(google_account(s), token_uri=fake.token_uri)
+    return open_drive_for(s, api_base=fake.base_url, credentials=creds, backoff_s=0)
 
 
 def put(s, rel: str, data: bytes, kind: str = "documents"):

@@ -20,6 +20,7 @@ from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
 from aduan.register.sheets import SheetsRegister, a1_col
 from aduan.register.xlsx import XlsxRegister
 from aduan.run.cycle import run_cycle
+from aduan.run.wiring import sheets_register
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)  # Monday 2 November 2026, office hours
@@ -85,7 +86,7 @@ class SheetsOffice:
 
     def register(self) -> SheetsRegister:
         # a new object per cycle, as each cron run is a new process
-        return SheetsRegister(self.settings, self.layout, client=self.server.client())
+        return sheets_register(self.settings, self.layout, client=self.server.client())
 
     def table(self, tab: str) -> list[list[str]]:
         rows = self.server.cells(self.key, tab)
@@ -257,8 +258,8 @@ def test_staff_sorting_during_every_write_never_mixes_complaints(sheets_server, 
     """Through the real cycle: staff re-sort the sheet right before each cycle's
     write lands. Every row keeps its own state: the Data Sistem of a row always
     belongs to the complaint on that row (its receipt time matches the row's)."""
-    from aduan.core.engine import RowState
     from aduan.core.idfmt import tanggal_pendek
+    from aduan.core.state import RowState
 
     key = sheets_server.create_spreadsheet("Register", tabs=["Sheet1"])
     s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})

@@ -17,6 +17,7 @@ from google.auth.transport.requests import Request
 
 from aduan.errors import ConfigError
 from aduan.google import auth as gauth
+from aduan.run.wiring import google_account
 from tests.drive_fake import DriveServer
 
 SA = "aduan@kantor-123.iam.gserviceaccount.com"
@@ -66,34 +67,34 @@ def test_service_account_key_file_gets_a_token(make_settings, fake, secrets_dir)
     key = secrets_dir / "sa.json"
     key.write_text(json.dumps(fake.service_account(SA)))
     s = make_settings(google={"key_file": str(key)})
-    creds = gauth.credentials(s)
+    creds = gauth.credentials(google_account(s))
     creds.refresh(Request())
     assert creds.valid and fake.count("token") == 1
-    assert gauth.identity(s) == f"akun layanan {SA}"
+    assert gauth.identity(google_account(s)) == f"akun layanan {SA}"
 
 
 def test_service_account_key_from_env_json_or_register(make_settings, fake, monkeypatch):
     info = fake.service_account(SA)
     monkeypatch.setenv("ADUAN_SA", json.dumps(info))
     s = make_settings(google={"key_env": "ADUAN_SA"})
-    assert gauth.service_account_info(s)["client_email"] == SA
+    assert gauth.service_account_info(google_account(s))["client_email"] == SA
     # no google key: the Sheets register's key serves Drive too
     s2 = make_settings(
         "blitar",
         register={"type": "google", "spreadsheet_id": "abc", "credentials_env": "ADUAN_SA"},
     )
-    assert gauth.service_account_info(s2)["client_email"] == SA
+    assert gauth.service_account_info(google_account(s2))["client_email"] == SA
 
 
 def test_service_account_missing_or_wrong_key(make_settings, secrets_dir):
     s = make_settings()
     with pytest.raises(ConfigError, match=r"google.key_file: kunci akun layanan belum diatur"):
-        gauth.credentials(s)
+        gauth.credentials(google_account(s))
     bad = secrets_dir / "not-sa.json"
     bad.write_text(json.dumps({"type": "authorized_user"}))
     s = make_settings(google={"key_file": str(bad)})
     with pytest.raises(ConfigError, match="bukan kunci JSON akun layanan"):
-        gauth.credentials(s)
+        gauth.credentials(google_account(s))
 
 
 def test_deleted_service_account_key_says_what_to_do(make_settings, fake, secrets_dir):
@@ -102,8 +103,8 @@ def test_deleted_service_account_key_says_what_to_do(make_settings, fake, secret
     fake.delete_key(SA)
     s = make_settings(google={"key_file": str(key)})
     with pytest.raises(RefreshError) as ei:
-        gauth.credentials(s).refresh(Request())
-    msg = str(gauth.auth_error(s, ei.value))
+        gauth.credentials(google_account(s)).refresh(Request())
+    msg = str(gauth.auth_error(google_account(s), ei.value))
     assert "invalid_grant" in msg and "kunci mungkin dihapus" in msg
 
 
@@ -111,13 +112,13 @@ def test_deleted_service_account_key_says_what_to_do(make_settings, fake, secret
 def test_no_token_file_says_run_auth(make_settings, secrets_dir):
     s = user_settings(make_settings, secrets_dir)
     with pytest.raises(ConfigError, match=r"belum ada token Google.*aduan auth google"):
-        gauth.credentials(s)
+        gauth.credentials(google_account(s))
 
 
 def test_refresh_is_silent_and_written_back_0600(make_settings, fake, secrets_dir):
     write_token(secrets_dir, fake.user_token("bpbd.kab@gmail.com"))
     s = user_settings(make_settings, secrets_dir)
-    creds = gauth.credentials(s, token_uri=fake.token_uri)
+    creds = gauth.credentials(google_account(s), token_uri=fake.token_uri)
     assert not creds.valid  # no access token yet
     creds.refresh(Request())
     assert creds.valid and token_requests(fake) == 1
@@ -126,10 +127,10 @@ def test_refresh_is_silent_and_written_back_0600(make_settings, fake, secrets_di
     assert stored["refresh_token"].startswith("1//rt-")
     assert stat.S_IMODE((secrets_dir / "token.json").stat().st_mode) == 0o600
     # the next run reuses the stored access token: no token request
-    again = gauth.credentials(s, token_uri=fake.token_uri)
+    again = gauth.credentials(google_account(s), token_uri=fake.token_uri)
     assert again.valid and again.token == creds.token
     assert token_requests(fake) == 1
-    assert gauth.identity(s) == "akun Google bpbd.kab@gmail.com (OAuth)"
+    assert gauth.identity(google_account(s)) == "akun Google bpbd.kab@gmail.com (OAuth)"
 
 
 def test_revoked_token_one_clear_line(make_settings, fake, secrets_dir):
@@ -138,8 +139,8 @@ def test_revoked_token_one_clear_line(make_settings, fake, secrets_dir):
     fake.revoke(info["refresh_token"])
     s = user_settings(make_settings, secrets_dir)
     with pytest.raises(RefreshError) as ei:
-        gauth.credentials(s, token_uri=fake.token_uri).refresh(Request())
-    msg = str(gauth.auth_error(s, ei.value))
+        gauth.credentials(google_account(s), token_uri=fake.token_uri).refresh(Request())
+    msg = str(gauth.auth_error(google_account(s), ei.value))
     assert "\n" not in msg
     assert "dicabut atau kedaluwarsa (invalid_grant)" in msg
     assert "jalankan `aduan auth google` lagi" in msg and "In production" in msg
@@ -150,7 +151,7 @@ def test_token_without_drive_scope_is_refused(make_settings, fake, secrets_dir):
     write_token(secrets_dir, info)
     s = user_settings(make_settings, secrets_dir)
     with pytest.raises(ConfigError, match=r"tidak mencakup izin .*auth/drive"):
-        gauth.credentials(s)
+        gauth.credentials(google_account(s))
 
 
 def test_token_file_never_inside_the_repo(make_settings, fake, tmp_path):
@@ -159,7 +160,7 @@ def test_token_file_never_inside_the_repo(make_settings, fake, tmp_path):
     (office / ".git").mkdir()  # the office folder is a git checkout
     s = make_settings(google={"auth": "oauth_user", "token_file": str(office / "token.json")})
     with pytest.raises(ConfigError, match="di dalam folder proyek"):
-        gauth.save_token(s, fake.user_token("x@gmail.com"))
+        gauth.save_token(google_account(s), fake.user_token("x@gmail.com"))
     assert not (office / "token.json").exists()
 
 
@@ -167,7 +168,7 @@ def test_token_file_0600_despite_a_loose_umask(make_settings, fake, secrets_dir)
     s = user_settings(make_settings, secrets_dir, token_file=str(secrets_dir / "d" / "t.json"))
     old = os.umask(0)
     try:
-        path = gauth.save_token(s, fake.user_token("x@gmail.com"))
+        path = gauth.save_token(google_account(s), fake.user_token("x@gmail.com"))
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -195,17 +196,17 @@ def test_paste_flow_stores_the_refresh_token(make_settings, fake, secrets_dir):
         code = fake.authorization_code("bpbd.kab@gmail.com")
         return f"http://localhost:8765/?state={q['state'][0]}&code={code}&scope=x"
 
-    out = gauth.paste_flow(s, ask=browser, say=shown.append)
+    out = gauth.paste_flow(google_account(s), ask=browser, say=shown.append)
     assert "bpbd.kab@gmail.com" in out and "0600" in out
     stored = json.loads((secrets_dir / "token.json").read_text())
     assert stored["account"] == "bpbd.kab@gmail.com" and stored["refresh_token"]
     assert stat.S_IMODE((secrets_dir / "token.json").stat().st_mode) == 0o600
     # and the stored token works
-    gauth.credentials(s, token_uri=fake.token_uri).refresh(Request())
+    gauth.credentials(google_account(s), token_uri=fake.token_uri).refresh(Request())
 
 
 def test_paste_flow_refuses_another_sessions_address(make_settings, fake, secrets_dir):
-    s = consent_settings(make_settings, fake, secrets_dir)
+    s = google_account(consent_settings(make_settings, fake, secrets_dir))
     code = fake.authorization_code("x@gmail.com")
     with pytest.raises(ConfigError, match="state"):
         gauth.paste_flow(

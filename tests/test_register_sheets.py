@@ -30,7 +30,7 @@ from aduan.errors import ConfigError, RegisterError
 from aduan.register.base import WriteResult, guide_rows
 from aduan.register.sheets import MAX_CELL, SheetsRegister, a1_col, quote_tab
 from aduan.register.xlsx import XlsxRegister
-from aduan.run.wiring import open_register
+from aduan.run.wiring import open_register, sheets_register
 from tests.sheets_server import Formula
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ class Sheet:
 
     def open(self, **kw) -> SheetsRegister:
         kw.setdefault("backoff_s", 0.001)
-        return SheetsRegister(self.settings, self.layout, client=self.server.client(), **kw)
+        return sheets_register(self.settings, self.layout, client=self.server.client(), **kw)
 
     def cells(self, tab: str = REGISTER_TAB) -> list[list]:
         return self.server.cells(self.key, tab)
@@ -372,7 +372,7 @@ def test_ticketless_row_found_by_fingerprint_after_insert_above(backend):
 def test_init_creates_everything(sheets_server, make_settings, layout):
     key = sheets_server.create_spreadsheet("Register", tabs=["Sheet1"])
     s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})
-    reg = SheetsRegister(s, layout, client=sheets_server.client())
+    reg = sheets_register(s, layout, client=sheets_server.client())
     done = reg.init()
     assert done[0] == f"Tab '{REGISTER_TAB}' dibuat"
     assert sheets_server.count("batchUpdate") == 1, "every change in one batchUpdate"
@@ -503,7 +503,7 @@ def test_init_on_a_sheet_with_a_register_tab_staff_made(sheets_server, make_sett
     key = sheets_server.create_spreadsheet("Register", tabs=[REGISTER_TAB])
     sheets_server.set_cells(key, REGISTER_TAB, [layout.headers, ["", "", "WhatsApp", "Bu Ani"]])
     s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})
-    reg = SheetsRegister(s, layout, client=sheets_server.client())
+    reg = sheets_register(s, layout, client=sheets_server.client())
     done = reg.init()
     assert f"Tab '{REGISTER_TAB}' dibuat" not in done and "Baris judul dibekukan" in done
     assert reg.read().rows[0].get(C.NAME) == "Bu Ani"
@@ -801,6 +801,47 @@ def test_429_and_500_are_retried_with_backoff(sheet):
     assert [r[C.TICKET] for r in sheet.dicts()] == ["ADU/1"]
 
 
+def test_html_502_from_the_front_end_is_retried_and_succeeds(sheet):
+    """gspread reports a non-JSON answer as code -1; the status (502) decides."""
+    s = sheet.server
+    sheet.reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}]))
+    s.reset_counts()
+    s.fail_next(502, 1, match="values.batchGet", html=True)
+    snap = sheet.reg.read()
+    assert [r.get(C.TICKET) for r in snap.rows] == ["ADU/1"]
+    assert s.count("values.batchGet") == 2
+
+
+def test_html_502_every_time_is_a_transient_register_error(sheet):
+    s = sheet.server
+    s.fail_next(502, 10, match="values.batchGet", html=True)
+    reg = sheet.open(retries=3)
+    with pytest.raises(RegisterError) as e:
+        reg.read()
+    assert not e.value.permanent
+    assert "HTTP 502" in str(e.value) and "HTTP -1" not in str(e.value)
+    assert "<html" not in str(e.value).lower(), "the page's HTML is no message"
+    assert s.count("values.batchGet") == 3
+    s.clear_hooks()
+
+
+def test_read_tab_of_this_and_of_another_spreadsheet(sheet, sheets_server):
+    other = sheets_server.create_spreadsheet("Formulir", tabs=["Form Responses 1"])
+    sheets_server.set_cells(
+        other, "Form Responses 1", [["Timestamp", "Nama"], ["24/11/2026 09.00.00", "Bu Sri"]]
+    )
+    sheets_server.reset_counts()
+    rows = sheet.reg.read_tab("Form Responses 1", other)
+    assert rows == [["Timestamp", "Nama"], ["24/11/2026 09.00.00", "Bu Sri"]]
+    assert [(r.kind, r.spreadsheet_id) for r in sheets_server.requests] == [
+        ("values.batchGet", other)
+    ]
+    assert sheet.reg.read_tab(HISTORY_TAB)[0] == HISTORY_HEADERS
+    with pytest.raises(RegisterError, match="tidak ditemukan") as e:
+        sheet.reg.read_tab("Form Responses 1", "1tidakada")
+    assert e.value.permanent
+
+
 def test_write_applied_but_answer_lost_is_not_applied_twice(busy):
     """Google applied the batch, the connection dropped before the answer: no retry
     may append the new complaint or the Riwayat events a second time."""
@@ -819,7 +860,7 @@ def test_write_applied_but_answer_lost_is_not_applied_twice(busy):
         return r
 
     session.request = drop_first_write
-    reg = SheetsRegister(busy.settings, busy.layout, client=client, backoff_s=0.001)
+    reg = sheets_register(busy.settings, busy.layout, client=client, backoff_s=0.001)
     reg.read()
     s.reset_counts()
     ws = updates(2, 4)
@@ -860,7 +901,7 @@ def test_private_sheet_and_wrong_id(sheet, make_settings, layout, tmp_path):
         sheet.reg.read()
     assert e.value.permanent
     s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": "1salah"})
-    reg = SheetsRegister(s, layout, client=sheet.server.client())
+    reg = sheets_register(s, layout, client=sheet.server.client())
     with pytest.raises(RegisterError, match="1salah tidak ditemukan") as e:
         reg.read()
     assert e.value.permanent
@@ -877,7 +918,7 @@ def test_key_file_problems_are_config_errors_without_the_secret(make_settings, l
     ]:
         s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": "x", **reg_conf})
         with pytest.raises(ConfigError, match=pattern) as e:
-            SheetsRegister(s, layout).read()
+            open_register(s, layout).read()
         assert "RAHASIA" not in str(e.value)
 
 
@@ -905,9 +946,10 @@ def test_key_from_env_var_holding_json_gives_the_identity(make_settings, layout,
         "bpbd",
         register={"type": "google", "spreadsheet_id": "x", "credentials_env": "ADUAN_SA_KEY"},
     )
-    reg = SheetsRegister(s, layout)
+    reg = open_register(s, layout)
+    assert isinstance(reg, SheetsRegister)
     assert reg.service_account_email == SA_EMAIL
-    client = reg._connect()  # builds credentials from the key; no network until a call
+    client = reg.client.connect()  # builds credentials from the key; no network until a call
     assert client.http_client.auth.service_account_email == SA_EMAIL
     assert client.http_client.timeout == 60
 

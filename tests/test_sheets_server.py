@@ -527,6 +527,18 @@ def test_injected_500_changes_nothing(book):
     assert book.server.cells(book.key, TAB) == [["x"]]
 
 
+def test_injected_html_502_is_what_gspread_cannot_parse(book):
+    """Google's front end answers a gateway failure with an HTML page: gspread then
+    reports code -1, and only the response itself still holds the status."""
+    book.server.fail_next(502, match="values.get", html=True)
+    with pytest.raises(APIError) as err:
+        book.ws.get_all_values()
+    assert err.value.code == -1 and err.value.response.status_code == 502
+    assert err.value.response.headers["Content-Type"].startswith("text/html")
+    assert "<title>Error 502" in err.value.response.text
+    assert book.ws.get_all_values() == [[]]  # only the next one failed
+
+
 def test_request_counting(book):
     book.server.reset_counts()
     book.ws.get_all_values()

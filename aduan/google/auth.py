@@ -22,20 +22,22 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from aduan.config import GoogleCfg
 from aduan.errors import ConfigError
-
-if TYPE_CHECKING:
-    from aduan.config import Settings
+from aduan.support.atomic import write_atomic
 
 __all__ = [
     "DRIVE_SCOPE",
     "GMAIL_SCOPE",
     "SCOPES",
     "SHEETS_SCOPE",
+    "Account",
+    "account_name",
     "auth_error",
     "browser_flow",
     "credentials",
@@ -43,6 +45,7 @@ __all__ = [
     "load_user_token",
     "paste_flow",
     "save_token",
+    "service_account_info",
     "token_path",
 ]
 
@@ -54,43 +57,77 @@ GMAIL_SCOPE = "https://mail.google.com/"  # IMAP/SMTP by XOAUTH2 (optional)
 EMAIL_SCOPES = ["openid", "https://www.googleapis.com/auth/userinfo.email"]
 SCOPES = [DRIVE_SCOPE, SHEETS_SCOPE]
 REAUTH = "jalankan `aduan auth google` lagi di server ini (lihat docs/google-akun.md)"
+#: this checkout: a token file inside it could be committed
+_REPO = Path(__file__).resolve().parents[2]
 
 
-def _err(settings: Settings, msg: str, key: str, fix: str) -> ConfigError:
-    return ConfigError(msg, file=settings.file or None, key=key, fix=fix)
+@dataclass(frozen=True)
+class Account:
+    """The Google identity as configured: the ``google`` section with its paths
+    resolved, and where the service-account key comes from (``google.key_*`` or the
+    Sheets register's ``credentials_*``; the ``*_setting`` names go into messages).
+    Built from the settings by :func:`aduan.run.wiring.google_account`."""
+
+    conf: GoogleCfg
+    token_file: Path
+    client_secrets_file: Path
+    base: Path  # a key path held in an environment variable is resolved against it
+    key_env: str = ""
+    key_file: Path | None = None
+    key_env_setting: str = "google.key_env"
+    key_file_setting: str = "google.key_file"
+    settings_file: str = ""
+
+    @property
+    def oauth(self) -> bool:
+        return self.conf.auth == "oauth_user"
+
+
+def _err(account: Account, msg: str, key: str, fix: str) -> ConfigError:
+    return ConfigError(msg, file=account.settings_file or None, key=key, fix=fix)
+
+
+def _resolve(account: Account, raw: str) -> Path:
+    p = Path(os.path.expanduser(raw))
+    return p if p.is_absolute() else account.base / p
 
 
 # ----------------------------------------------------------- service account
-def service_account_info(settings: Settings) -> dict:
-    """The key as a dict: ``google.key_env``/``key_file``, else the Sheets register's
-    ``credentials_env``/``credentials_file``. Its content never reaches a message."""
-    g, reg = settings.google, settings.register_
-    env = g.key_env or getattr(reg, "credentials_env", "")
-    file = g.key_file or getattr(reg, "credentials_file", "")
-    key = "google.key_env" if g.key_env else "google.key_file"
-    raw, where = "", ""
+def service_account_info(account: Account) -> dict[str, Any]:
+    """The service-account key as a dict: from the env var (a path or the JSON
+    itself), else the key file. Its content never reaches a log or a message."""
+    env, a = account.key_env, account
+    raw, where, key = "", "", a.key_file_setting
     if env and os.environ.get(env):
-        raw, where = os.environ[env].strip(), f"${env}"
-    elif file:
-        where = str(settings.path(file))
-    else:
+        raw, where, key = os.environ[env].strip(), f"${env}", a.key_env_setting
+    elif a.key_file is not None:
+        where = str(a.key_file)
+    elif env:
         raise _err(
-            settings,
-            "kunci akun layanan belum diatur" + (f" (variabel {env} kosong)" if env else ""),
+            a,
+            f"variabel lingkungan {env} tidak diisi",
+            a.key_env_setting,
+            f"export {env}=/path/ke/kunci-akun-layanan.json",
+        )
+    else:
+        env_name = a.key_env_setting
+        raise _err(
+            a,
+            "kunci akun layanan belum diatur",
             key,
-            "isi google.key_file (path berkas JSON di luar repo) atau pakai "
+            f"isi {key} (path berkas JSON di luar repo) atau {env_name}, atau pakai "
             "google.auth: oauth_user",
         )
     if not raw.startswith("{"):
-        path = Path(os.path.expanduser(raw or where))
+        path = _resolve(a, raw) if raw else Path(where)
         try:
             raw = path.read_text(encoding="utf-8")
         except OSError as e:
             raise _err(
-                settings,
+                a,
                 f"berkas kunci {path} tidak dapat dibaca ({e.strerror})",
                 key,
-                "periksa path dan izin baca",
+                "periksa path dan izin baca berkas",
             ) from None
         where = str(path)
     try:
@@ -99,18 +136,18 @@ def service_account_info(settings: Settings) -> dict:
         info = None
     if not isinstance(info, dict) or info.get("type") != "service_account":
         raise _err(
-            settings,
+            a,
             f"{where} bukan kunci JSON akun layanan Google",
             key,
-            "unduh kunci JSON (IAM → Service Accounts → Keys → Add key → JSON)",
+            "unduh kunci JSON akun layanan (IAM → Service Accounts → Keys → Add key → JSON)",
         )
     return info
 
 
 # ---------------------------------------------------------------- oauth user
-def token_path(settings: Settings) -> Path:
-    """Where the OAuth refresh token lives (``google.token_file``, ~ expanded)."""
-    return settings.path(settings.google.token_file)
+def token_path(account: Account) -> Path:
+    """Where the OAuth refresh token lives (``google.token_file``, resolved)."""
+    return account.token_file
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -121,63 +158,54 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def save_token(settings: Settings, info: dict[str, Any]) -> Path:
+def save_token(account: Account, info: dict[str, Any]) -> Path:
     """Write the token file atomically with mode 0600; refuse a path inside the
     project folder (a refresh token is a password and must never be committed)."""
-    path = token_path(settings)
-    repo = Path(__file__).resolve().parents[2]
-    for root in {Path(settings.base), repo}:
+    path = token_path(account)
+    for root in {account.base, _REPO}:
         if (root / ".git").exists() and _inside(path, root):
             raise _err(
-                settings,
+                account,
                 f"berkas token {path} ada di dalam folder proyek {root}",
                 "google.token_file",
                 "simpan di luar repo, mis. ~/.config/aduan/google-token.json",
             )
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # the umask may only take bits away; be explicit anyway
-        os.write(fd, json.dumps(info, indent=1).encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    return path
+    # the mode is set before the first byte: a refresh token is never readable by others
+    return write_atomic(path, json.dumps(info, indent=1), mode=0o600)
 
 
-def load_user_token(settings: Settings) -> dict[str, Any]:
+def load_user_token(account: Account) -> dict[str, Any]:
     """The stored OAuth token as a dict; ConfigError saying to run the auth command."""
-    path = token_path(settings)
+    path = token_path(account)
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _err(
-            settings,
+            account,
             f"belum ada token Google di {path}",
             "google.token_file",
             "jalankan sekali: aduan auth google (lihat docs/google-akun.md)",
         ) from None
     except (OSError, ValueError) as e:
         raise _err(
-            settings,
+            account,
             f"berkas token {path} tidak terbaca ({type(e).__name__})",
             "google.token_file",
             REAUTH,
         ) from None
     if not isinstance(info, dict) or not info.get("refresh_token"):
-        raise _err(settings, f"{path} tidak berisi refresh token", "google.token_file", REAUTH)
+        raise _err(account, f"{path} tidak berisi refresh token", "google.token_file", REAUTH)
     mode = path.stat().st_mode & 0o077
     if mode:
         logger.warning("token file %s is readable by others (mode %o): chmod 600", path, mode)
     return info
 
 
-def _user_credentials(settings: Settings, scopes: list[str] | None, token_uri: str) -> Any:
+def _user_credentials(account: Account, scopes: list[str] | None, token_uri: str) -> Any:
     from google.oauth2.credentials import Credentials
 
-    info = load_user_token(settings)
+    info = load_user_token(account)
 
     class StoredCredentials(Credentials):
         """Writes each refreshed access token back, so the next run reuses it."""
@@ -185,7 +213,7 @@ def _user_credentials(settings: Settings, scopes: list[str] | None, token_uri: s
         def refresh(self, request: Any) -> None:
             super().refresh(request)
             try:
-                save_token(settings, {**info, **json.loads(self.to_json())})
+                save_token(account, {**info, **json.loads(self.to_json())})
             except (OSError, ConfigError) as e:  # the run goes on; it only costs a refresh
                 logger.warning("could not store the refreshed Google token: %s", e)
 
@@ -195,14 +223,14 @@ def _user_credentials(settings: Settings, scopes: list[str] | None, token_uri: s
         creds = StoredCredentials.from_authorized_user_info(info)
     except (ValueError, KeyError) as e:
         raise _err(
-            settings, f"berkas token tidak lengkap ({e})", "google.token_file", REAUTH
+            account, f"berkas token tidak lengkap ({e})", "google.token_file", REAUTH
         ) from None
     if token_uri:
         creds = creds.with_token_uri(token_uri)
     if scopes and creds.scopes and not set(scopes) <= set(creds.scopes):
         missing = ", ".join(sorted(set(scopes) - set(creds.scopes)))
         raise _err(
-            settings,
+            account,
             f"token Google tidak mencakup izin {missing}",
             "google.token_file",
             REAUTH,
@@ -211,46 +239,54 @@ def _user_credentials(settings: Settings, scopes: list[str] | None, token_uri: s
 
 
 # ------------------------------------------------------------------- public
-def credentials(settings: Settings, scopes: list[str] | None = None, *, token_uri: str = "") -> Any:
+def credentials(account: Account, scopes: list[str] | None = None, *, token_uri: str = "") -> Any:
     """google-auth credentials for the configured mode (nothing is fetched yet).
 
     ``token_uri`` replaces Google's token endpoint for an OAuth token (tests)."""
     scopes = scopes or SCOPES
-    if settings.google.auth == "oauth_user":
-        return _user_credentials(settings, scopes, token_uri)
+    if account.oauth:
+        return _user_credentials(account, scopes, token_uri)
     from google.oauth2.service_account import Credentials
 
-    info = service_account_info(settings)
+    info = service_account_info(account)
     try:
         return Credentials.from_service_account_info(info, scopes=scopes)
     except (ValueError, KeyError) as e:
         raise _err(
-            settings,
+            account,
             f"kunci akun layanan tidak sah ({type(e).__name__})",
-            "google.key_file",
-            "buat kunci JSON baru di Google Cloud Console",
+            account.key_file_setting,
+            "buat kunci JSON baru di Google Cloud Console (IAM → Service Accounts → Keys)",
         ) from None
 
 
-def identity(settings: Settings) -> str:
+def identity(account: Account) -> str:
     """Who Aduan acts as, for messages: the service account or the Google account."""
     try:
-        if settings.google.auth == "oauth_user":
-            who = load_user_token(settings).get("account") or "(alamat tidak diketahui)"
+        if account.oauth:
+            who = load_user_token(account).get("account") or "(alamat tidak diketahui)"
             return f"akun Google {who} (OAuth)"
-        return f"akun layanan {service_account_info(settings).get('client_email', '?')}"
+        return f"akun layanan {service_account_info(account).get('client_email', '?')}"
     except ConfigError:
-        return "akun layanan" if settings.google.auth == "service_account" else "akun Google"
+        return "akun layanan" if not account.oauth else "akun Google"
 
 
-def auth_error(settings: Settings, e: Exception) -> ConfigError:
+def account_name(account: Account) -> str:
+    """The address a sheet is shared with: the service account's email (ConfigError
+    when its key cannot be read), or the office's Google account (OAuth)."""
+    if account.oauth:
+        return identity(account)
+    return str(service_account_info(account).get("client_email") or "")
+
+
+def auth_error(account: Account, e: Exception) -> ConfigError:
     """One clear line for a refused credential (google.auth RefreshError)."""
     text = str(e.args[0] if getattr(e, "args", None) else e)
     code = text.split(":", 1)[0].strip()
-    if settings.google.auth == "oauth_user":
+    if account.oauth:
         if code == "invalid_grant":
             return _err(
-                settings,
+                account,
                 "izin Google untuk Aduan dicabut atau kedaluwarsa (invalid_grant)",
                 "google.token_file",
                 REAUTH + "; bila terjadi tiap 7 hari, ubah status aplikasi OAuth "
@@ -258,16 +294,16 @@ def auth_error(settings: Settings, e: Exception) -> ConfigError:
             )
         if code in ("invalid_client", "unauthorized_client", "deleted_client"):
             return _err(
-                settings,
+                account,
                 f"klien OAuth ditolak Google ({code})",
                 "google.client_secrets_file",
                 "unduh lagi client_secret JSON (jenis Desktop app), lalu " + REAUTH,
             )
-        return _err(settings, f"token Google ditolak ({code})", "google.token_file", REAUTH)
+        return _err(account, f"token Google ditolak ({code})", "google.token_file", REAUTH)
     return _err(
-        settings,
+        account,
         f"Google menolak kunci akun layanan ({code})",
-        "google.key_file",
+        account.key_file_setting,
         "kunci mungkin dihapus (buat kunci baru) atau jam server salah (periksa NTP)",
     )
 
@@ -284,16 +320,16 @@ def _account_of(id_token: str | None) -> str:
         return ""
 
 
-def _flow(settings: Settings, gmail: bool, redirect_uri: str = "") -> Any:
+def _flow(account: Account, gmail: bool, redirect_uri: str = "") -> Any:
     from google_auth_oauthlib.flow import InstalledAppFlow
 
-    path = settings.path(settings.google.client_secrets_file or "client_secret.json")
+    path = account.client_secrets_file
     scopes = SCOPES + EMAIL_SCOPES + ([GMAIL_SCOPE] if gmail else [])
     try:
         flow = InstalledAppFlow.from_client_secrets_file(str(path), scopes=scopes)
     except (OSError, ValueError) as e:
         raise _err(
-            settings,
+            account,
             f"berkas klien OAuth {path} tidak terbaca ({type(e).__name__})",
             "google.client_secrets_file",
             "Google Cloud Console → APIs & Services → Credentials → Create OAuth client ID "
@@ -304,25 +340,25 @@ def _flow(settings: Settings, gmail: bool, redirect_uri: str = "") -> Any:
     return flow
 
 
-def _store(settings: Settings, creds: Any) -> str:
+def _store(account: Account, creds: Any) -> str:
     info = json.loads(creds.to_json())
     if not info.get("refresh_token"):
         raise _err(
-            settings,
+            account,
             "Google tidak mengirim refresh token",
             "google.token_file",
             "hapus akses Aduan di myaccount.google.com/permissions, lalu ulangi",
         )
     info["account"] = _account_of(getattr(creds, "id_token", None))
-    path = save_token(settings, info)
+    path = save_token(account, info)
     return f"token disimpan di {path} (mode 0600) untuk {info['account'] or 'akun Google'}"
 
 
 def browser_flow(
-    settings: Settings, *, port: int = 0, open_browser: bool = True, gmail: bool = False
+    account: Account, *, port: int = 0, open_browser: bool = True, gmail: bool = False
 ) -> str:
     """Consent through a loopback redirect (a browser on this machine, or an SSH tunnel)."""
-    flow = _flow(settings, gmail)
+    flow = _flow(account, gmail)
     msg = (
         "Buka alamat ini di browser dan masuk dengan akun Google kantor "
         "(Open this URL in a browser and sign in with the office account):\n\n{url}\n"
@@ -340,11 +376,11 @@ def browser_flow(
         prompt="consent",
         access_type="offline",
     )
-    return _store(settings, creds)
+    return _store(account, creds)
 
 
 def paste_flow(
-    settings: Settings,
+    account: Account,
     *,
     port: int = 8765,
     gmail: bool = False,
@@ -354,7 +390,7 @@ def paste_flow(
     """Consent for a headless server without a tunnel: the admin opens the address on
     any computer, and after consent pastes back the (unreachable) localhost address
     the browser landed on; the code in it is exchanged for the tokens here."""
-    flow = _flow(settings, gmail, redirect_uri=f"http://localhost:{port}/")
+    flow = _flow(account, gmail, redirect_uri=f"http://localhost:{port}/")
     url, state = flow.authorization_url(access_type="offline", prompt="consent")
     say(
         "1. Buka alamat ini di browser mana saja, masuk dengan akun Google kantor, izinkan.\n"
@@ -367,16 +403,16 @@ def paste_flow(
     pasted = ask("Alamat / URL: ").strip()
     q = parse_qs(urlsplit(pasted).query)
     if q.get("error"):
-        raise _err(settings, f"Google menolak izin ({q['error'][0]})", "auth", "ulangi")
+        raise _err(account, f"Google menolak izin ({q['error'][0]})", "auth", "ulangi")
     code = (q.get("code") or [""])[0] if "?" in pasted else pasted
     if not code:
-        raise _err(settings, "alamat tidak berisi kode", "auth", "tempel alamat lengkap")
+        raise _err(account, "alamat tidak berisi kode", "auth", "tempel alamat lengkap")
     if q.get("state") and q["state"][0] != state:
-        raise _err(settings, "alamat dari sesi izin lain (state)", "auth", "ulangi perintah")
-    from oauthlib.oauth2 import OAuth2Error
+        raise _err(account, "alamat dari sesi izin lain (state)", "auth", "ulangi perintah")
+    from oauthlib.oauth2 import OAuth2Error  # type: ignore[import-untyped]
 
     try:
         flow.fetch_token(code=code)
     except OAuth2Error as e:
-        raise _err(settings, f"kode ditolak Google ({e.error})", "auth", "ulangi") from None
-    return _store(settings, flow.credentials)
+        raise _err(account, f"kode ditolak Google ({e.error})", "auth", "ulangi") from None
+    return _store(account, flow.credentials)

@@ -32,23 +32,26 @@ import os
 import re
 import secrets
 import sqlite3
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aduan.config import GoogleCfg
 from aduan.core.ids import safe_ticket
 from aduan.core.layout import C
 from aduan.errors import AduanError, ConfigError, DriveError
 from aduan.google import auth as gauth
+from aduan.support import retry
 
 if TYPE_CHECKING:
     import requests
+    from google.auth.credentials import Credentials
 
-    from aduan.config import Settings
     from aduan.core.model import Snapshot, WriteSet
 
 __all__ = [
+    "CycleSync",
     "Drive",
     "DriveError",
     "SyncResult",
@@ -62,7 +65,6 @@ logger = logging.getLogger(__name__)
 API = "https://www.googleapis.com"
 FOLDER_MIME = "application/vnd.google-apps.folder"
 MULTIPART_MAX = 5 * 1024 * 1024  # Google: multipart for 5 MB or less, resumable above
-RETRY_CODES = frozenset({429, 500, 502, 503, 504})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 FILE_FIELDS = "id,webViewLink,md5Checksum"
 SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
@@ -100,6 +102,17 @@ class SyncResult:
     failed: int = 0
     requests: int = 0
     problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CycleSync:
+    """What the cycle's Drive step did, for the cycle's report."""
+
+    problems: list[str] = field(default_factory=list)
+    uploaded: int = 0  # files created or given a new version
+    requests: int = 0  # HTTP requests to Google
+    links: int = 0  # register rows given new links
+    dropped: int = 0  # engine updates dropped: the cell already held those links
 
 
 # ------------------------------------------------------------------ manifest
@@ -203,71 +216,80 @@ def folder_url(folder_id: str) -> str:
 
 # --------------------------------------------------------------------- drive
 class Drive:
-    """Uploads to one Drive folder. ``api_base`` and ``credentials`` are the test
-    seams (the local fake Drive server); a real office passes neither."""
+    """Uploads to one Drive folder: the ``google`` section, the account acting, and
+    the resolved folders (state for the manifest, documents, attachments).
+    ``api_base`` and ``credentials`` are the test seams (the local fake Drive
+    server); a real office passes neither."""
 
     def __init__(
         self,
-        settings: Settings,
+        conf: GoogleCfg,
+        account: gauth.Account,
         *,
+        state_dir: Path,
+        documents: Path,
+        attachments: Path,
         api_base: str = API,
-        credentials: Any = None,
+        credentials: Credentials | None = None,
         backoff_s: float = 1.0,
     ) -> None:
-        self.settings = settings
-        self.root = settings.google.drive_folder_id
+        self.conf, self.account = conf, account
+        self.root = conf.drive_folder_id
+        self.documents, self.attachments = documents, attachments
         self.api = api_base.rstrip("/")
-        self.backoff_s = backoff_s
-        self.retries = settings.google.retries
+        self.policy = retry.Policy(attempts=conf.retries, base_s=backoff_s, max_s=30)
         self._creds = credentials
         self._http: Any = None
         self.requests = 0
-        self.manifest = _Manifest(settings.path(settings.paths.state) / "drive.sqlite", self.root)
+        self.manifest = _Manifest(state_dir / "drive.sqlite", self.root)
 
     # ------------------------------------------------------------ the edge
     def _session(self) -> Any:
         if self._http is None:
             from google.auth.transport.requests import AuthorizedSession
 
-            creds = self._creds or gauth.credentials(self.settings)
+            creds = self._creds or gauth.credentials(self.account)
             self._http = AuthorizedSession(creds)
         return self._http
 
     def _call(self, method: str, url: str, what: str, **kw: Any) -> requests.Response:
-        """One request with bounded backoff on 429/5xx; errors become DriveError."""
+        """One request under the retry policy (429/5xx, no answer); errors become
+        DriveError, a refused credential a ConfigError."""
         # imported here: requests costs 0.3 s at start-up, and most runs never call Drive
         import requests
         from google.auth.exceptions import RefreshError, TransportError
 
         params = {"supportsAllDrives": "true", **kw.pop("params", {})}
-        for attempt in range(1, self.retries + 1):
+
+        def attempt() -> requests.Response:
             self.requests += 1
             try:
                 r = self._session().request(
-                    method, url, params=params, timeout=self.settings.google.timeout_s, **kw
+                    method, url, params=params, timeout=self.conf.timeout_s, **kw
                 )
             except RefreshError as e:
-                raise gauth.auth_error(self.settings, e) from None
+                raise gauth.auth_error(self.account, e) from None
             except (requests.ConnectionError, requests.Timeout, TransportError) as e:
                 # no answer (status 0): transient, retried like a 5xx
-                err = DriveError(
+                raise DriveError(
                     f"Google Drive tidak dapat dihubungi ({type(e).__name__})", stop=True
-                )
-            else:
-                if r.status_code < 400:
-                    return r
-                err = self._error(r, what)
-                if err.permanent:
-                    raise err
-            if attempt < self.retries:
-                logger.warning("Drive %s: %s; retry %d", what, err, attempt)
-                time.sleep(min(self.backoff_s * 2 ** (attempt - 1), 30))
-        raise DriveError(
-            f"Google Drive sedang terganggu saat {what} ({err}) setelah {self.retries} "
-            "percobaan; diunggah lagi pada run berikutnya (berkas tetap tersimpan di server)",
-            status=err.status,
-            stop=True,
-        )
+                ) from None
+            if r.status_code < 400:
+                return r
+            raise self._error(r, what)
+
+        try:
+            return retry.call(f"Drive {what}", attempt, self.policy)
+        except DriveError as err:
+            if err.permanent:
+                raise
+            raise DriveError(
+                f"Google Drive sedang terganggu saat {what} ({err}) setelah "
+                f"{self.policy.attempts} percobaan; diunggah lagi pada run berikutnya "
+                "(berkas tetap tersimpan di server)",
+                status=err.status,
+                stop=True,
+            ) from None
 
     def _error(self, r: requests.Response, what: str) -> DriveError:
         try:
@@ -276,7 +298,7 @@ class Drive:
             body = {}
         reasons = {e.get("reason", "") for e in body.get("errors") or [] if isinstance(e, dict)}
         msg = str(body.get("message") or r.reason or "")[:200]
-        who = gauth.identity(self.settings)
+        who = gauth.identity(self.account)
         code = r.status_code
         if code == 403 and reasons & RATE_REASONS:
             return DriveError(f"batas laju Drive ({msg})", status=429)
@@ -285,7 +307,7 @@ class Drive:
                 "akun layanan tidak punya ruang simpan Drive: pakai google.auth: oauth_user "
                 "(akun Google kantor, `aduan auth google`) atau folder di Shared Drive "
                 "(google.shared_drive: true)"
-                if self.settings.google.auth == "service_account"
+                if not self.account.oauth
                 else "ruang simpan akun Google kantor penuh: kosongkan atau tambah kuota"
             )
             return DriveError(
@@ -298,7 +320,7 @@ class Drive:
                 f"Google menolak kredensial {who} (HTTP 401: {msg}); "
                 + (
                     "jalankan `aduan auth google` lagi"
-                    if self.settings.google.auth == "oauth_user"
+                    if self.account.oauth
                     else "periksa kunci akun layanan"
                 ),
                 status=code,
@@ -317,7 +339,7 @@ class Drive:
                 f"({msg}); periksa google.drive_folder_id, bagikan folder sebagai Editor"
                 + (
                     ""
-                    if self.settings.google.shared_drive
+                    if self.conf.shared_drive
                     else ", dan untuk Shared Drive isi google.shared_drive: true"
                 ),
                 status=code,
@@ -327,7 +349,7 @@ class Drive:
 
     def _list(self, q: str, what: str) -> list[dict]:
         params = {"q": q, "fields": "files(id,webViewLink,md5Checksum)", "pageSize": "10"}
-        if self.settings.google.shared_drive:
+        if self.conf.shared_drive:
             params.update(includeItemsFromAllDrives="true", corpora="allDrives")
         r = self._call("GET", f"{self.api}/drive/v3/files", what, params=params)
         return list(r.json().get("files") or [])
@@ -477,9 +499,8 @@ class Drive:
         """Every document and attachment on disk (temporary and lock files, symlinks
         and the raw email skipped). os.scandir and plain strings: a steady cycle
         looks at thousands of files, and pathlib costs ten times more per file."""
-        s = self.settings
         out: list[LocalFile] = []
-        for prefix, root in (("d", s.path(s.paths.documents)), ("a", s.path(s.paths.attachments))):
+        for prefix, root in (("d", self.documents), ("a", self.attachments)):
             if root.is_dir():
                 self._walk(prefix, str(root), "", out)
         return out
@@ -557,7 +578,7 @@ class Drive:
             params={"fields": "id,name,driveId,capabilities(canAddChildren)"},
         )
         meta = r.json()
-        who = gauth.identity(self.settings)
+        who = gauth.identity(self.account)
         if not (meta.get("capabilities") or {}).get("canAddChildren", True):
             raise DriveError(
                 f"{who} hanya bisa melihat folder '{meta.get('name')}': bagikan sebagai Editor",
@@ -566,7 +587,7 @@ class Drive:
             )
         where = "Shared Drive" if meta.get("driveId") else "My Drive"
         note = ""
-        if where == "My Drive" and self.settings.google.auth == "service_account":
+        if where == "My Drive" and not self.account.oauth:
             note = (
                 "; PERINGATAN: akun layanan tidak bisa mengunggah ke My Drive "
                 "(storageQuotaExceeded): pakai Shared Drive atau oauth_user"
@@ -606,8 +627,8 @@ def link_documents(
     the same documents is left alone (so a steady cycle writes nothing), and a row
     the engine did not touch gets an update when its links changed (an upload
     that succeeded only now)."""
-    from aduan.core.engine import RowState
     from aduan.core.model import RowUpdate
+    from aduan.core.state import RowState, tracked_rows
 
     def docs_of(state: str) -> list[str] | None:
         try:
@@ -646,41 +667,42 @@ def link_documents(
         if cell is not None and values.get(C.DOCUMENTS, "") != cell:
             values[C.DOCUMENTS] = cell
             changed += 1
-    for ticket, row in by_ticket.items():
+    for ticket, row, st in tracked_rows(snap.rows):
         if ticket in touched:
             continue
-        cell = want(ticket, row.get(C.STATE))
-        if cell is not None and (row.values.get(C.DOCUMENTS) or "") != cell:
+        cell = document_cell(st.docs, links, folders.get(safe_ticket(ticket), ""))
+        if (row.values.get(C.DOCUMENTS) or "") != cell:
             writes.updates.append(RowUpdate(values={C.DOCUMENTS: cell}, ticket=ticket))
             changed += 1
     return changed, dropped
 
 
 def sync_cycle(
-    settings: Settings, snap: Snapshot, dec: Any, rep: Any, drive: Drive | None = None
-) -> None:
-    """The cycle's one call: upload, then link. A no-op without ``drive_folder_id``."""
-    if drive is None and not settings.google.drive_folder_id:
-        return
-    own = drive is None
+    drive: Drive | Callable[[], Drive | None], snap: Snapshot, writes: WriteSet
+) -> CycleSync | None:
+    """The cycle's one call: upload, then link into ``writes``. ``drive`` is an open
+    Drive, or a function opening one (closed again here; None: Drive not
+    configured, and None is returned)."""
+    out = CycleSync()
+    if isinstance(drive, Drive):
+        d, own = drive, False
+    else:
+        try:
+            opened = drive()
+        except (AduanError, sqlite3.Error) as e:
+            return CycleSync(problems=[f"Drive: {e}"])
+        if opened is None:
+            return None
+        d, own = opened, True
     try:
-        drive = drive or Drive(settings)
-    except (AduanError, sqlite3.Error) as e:
-        rep.problem(f"Drive: {e}")
-        return
-    try:
-        res = drive.sync()
-        for p in res.problems:
-            rep.problem(p)
-        rep.counts["drive_uploaded"] += res.created + res.updated
-        rep.counts["drive_requests"] += res.requests
-        docs, folders = drive.links()
-        changed, dropped = link_documents(snap, dec.writes, docs, folders)
-        rep.counts["drive_links"] += changed
-        # the engine counted those as updated rows; nothing is written for them
-        rep.counts["rows_updated"] = max(0, rep.counts["rows_updated"] - dropped)
+        res = d.sync()
+        out.problems += res.problems
+        out.uploaded, out.requests = res.created + res.updated, res.requests
+        docs, folders = d.links()
+        out.links, out.dropped = link_documents(snap, writes, docs, folders)
     except sqlite3.Error as e:  # a broken manifest must not stop the run
-        rep.problem(f"Drive: manifes lokal rusak ({e}); hapus state/drive.sqlite")
+        out.problems.append(f"Drive: manifes lokal rusak ({e}); hapus state/drive.sqlite")
     finally:
         if own:
-            drive.close()
+            d.close()
+    return out

@@ -136,10 +136,11 @@ def locate_updates(
     taken: set[int] = set()
     for upd in updates:
         if upd.ticket:
-            i = by_ticket.get(upd.ticket.strip())
-            if i is None:
+            found = by_ticket.get(upd.ticket.strip())
+            if found is None:
                 result.skipped.append(f"{upd.ticket}: baris tidak ditemukan (dihapus?)")
                 continue
+            i = found
         elif upd.fingerprint is not None:
             i = upd.index if upd.index is not None else -1
             if prints.get(i) != upd.fingerprint or i in taken:

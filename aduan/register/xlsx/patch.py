@@ -114,6 +114,8 @@ class Sheet:
                 + xml[sd.end() :]
             )
             sd = _SHEETDATA.search(xml)
+            if sd is None:  # cannot happen: the element was just written
+                raise Unsupported(f"sheet {name!r}: <sheetData> lost")
         self.xml = xml
         self.data_start = sd.end()
         self.end_tag = b"</" + self.p + b"sheetData>"
@@ -199,7 +201,8 @@ class Sheet:
                 return 0
             row = self.xml[s:end]
             if b"<" + self.p + b"v>" in row or b"<" + self.p + b"is>" in row:
-                return self._row_at(s)[1]
+                at = self._row_at(s)
+                return at[1] if at else 0
             end = s
 
     def row_cells(self, n: int) -> dict[int, etree._Element]:
@@ -218,7 +221,10 @@ class Sheet:
             if etree.QName(c).localname != "c":
                 continue
             ref = c.get("r")
-            col = column_index_from_string(_REF.match(ref.encode())[1].decode()) if ref else col + 1
+            m = _REF.match(ref.encode()) if ref else None
+            if ref and m is None:
+                raise Unsupported(f"sheet {self.name!r} row {n}: cell reference {ref!r}")
+            col = column_index_from_string(m[1].decode()) if m else col + 1
             out[col] = c
         return out
 

@@ -1,0 +1,230 @@
+"""The Sheets API edge: one gspread client, the retry policy, and gspread's and
+requests' errors translated into :class:`RegisterError` by the HTTP status.
+
+gspread reports an answer that is not JSON (an HTML 502/504 page from Google's
+front end) as ``APIError`` with code -1, so the status comes from the response
+itself; :func:`aduan.errors.permanent_http` then decides: 429/5xx and a lost
+connection are transient (retried, then left to the next cycle), any other
+refusal is permanent. 403 names the identity to share the sheet with, 404 the
+spreadsheet id."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import requests
+from google.auth.exceptions import GoogleAuthError
+from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
+
+from aduan.errors import ConfigError, RegisterError, permanent_http
+from aduan.support import retry
+
+if TYPE_CHECKING:
+    import gspread
+    from google.auth.credentials import Credentials
+
+__all__ = ["SheetsClient"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class SheetsClient:
+    """API calls on spreadsheet ``key`` (or another one, same credentials and session).
+
+    ``client`` is a ready gspread Client (tests pass one talking to a local
+    server); without it one is made from ``credentials`` on the first call.
+    ``identity`` (a string or a factory) is who the sheet must be shared with."""
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        credentials: Credentials | Callable[[], Credentials] | None = None,
+        identity: str | Callable[[], str] = "",
+        client: gspread.Client | None = None,
+        timeout_s: float = 60,
+        policy: retry.Policy | None = None,
+    ) -> None:
+        self.key = key
+        self.policy = policy or retry.Policy()
+        self._credentials = credentials
+        self._identity = identity
+        self._client = client
+        self._timeout_s = timeout_s
+
+    # ------------------------------------------------------------ connection
+    @property
+    def identity(self) -> str:
+        """Who the sheet must be shared with ("" when the key cannot be read)."""
+        if callable(self._identity):
+            who = ""
+            with contextlib.suppress(ConfigError):
+                who = self._identity()
+            self._identity = who
+        return self._identity
+
+    def connect(self) -> gspread.Client:
+        """The gspread client, made on first use (a ConfigError for a bad key)."""
+        if self._client is None:
+            import gspread
+            from google.auth.credentials import Credentials as Base
+
+            creds = self._credentials
+            if creds is None:
+                raise RegisterError("Google Sheets: tanpa kredensial", permanent=True)
+            if not isinstance(creds, Base):
+                creds = creds()
+            self._client = gspread.Client(auth=creds)
+            self._client.http_client.set_timeout(self._timeout_s)
+        return self._client
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        if self._client is not None:
+            try:
+                self._client.http_client.session.close()
+            except Exception:  # closing must never fail a run
+                logger.debug("closing the Sheets session failed", exc_info=True)
+
+    # ------------------------------------------------------------ the calls
+    def batch_get(
+        self, ranges: list[str], what: str = "membaca register", spreadsheet_id: str = ""
+    ) -> list[dict]:
+        """One ``values:batchGet`` (FORMATTED_VALUE, ROWS); one valueRange per range."""
+        key = spreadsheet_id or self.key
+        params: dict[str, Any] = {"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}
+        data = self.call(
+            what, lambda: self.connect().http_client.values_batch_get(key, ranges, params), key=key
+        )
+        return (data or {}).get("valueRanges") or []
+
+    def metadata(self, fields: str, ranges: list[str] | None = None) -> dict:
+        """One ``spreadsheets.get`` with a field mask."""
+        params: dict[str, Any] = {"fields": fields}
+        if ranges:
+            params["ranges"] = ranges
+        data = self.call(
+            "membaca struktur spreadsheet",
+            lambda: self.connect().http_client.spreadsheets_get(self.key, params=params),
+        )
+        return data or {}
+
+    def titles(self) -> dict[str, int]:
+        """Tab title -> sheetId."""
+        meta = self.metadata("sheets.properties(sheetId,title)")
+        return {s["properties"]["title"]: s["properties"]["sheetId"] for s in meta["sheets"]}
+
+    def batch_update(
+        self,
+        body: dict,
+        fields: str = "",
+        what: str = "menulis register",
+        applied: Callable[[], bool] | None = None,
+    ) -> dict | None:
+        """One ``spreadsheets:batchUpdate``; None when it failed ambiguously but
+        ``applied()`` says it landed (the answer was lost)."""
+        url = SPREADSHEET_BATCH_UPDATE_URL % self.key
+        params: dict[str, Any] | None = {"fields": fields} if fields else None
+
+        def post() -> dict:
+            http = self.connect().http_client
+            return dict(http.request("post", url, params=params, json=body).json())
+
+        return self.call(what, post, applied)
+
+    def call(
+        self,
+        what: str,
+        fn: Callable[[], T],
+        applied: Callable[[], bool] | None = None,
+        *,
+        key: str = "",
+    ) -> T | None:
+        """Run one API call under the retry policy; errors become RegisterError.
+
+        A write that failed with 5xx or a lost connection may still have been applied
+        by Google; retrying it blindly would append rows twice. ``applied`` asks the
+        sheet whether it was: then None is returned (applied, answer lost)."""
+        status = [0]
+        landed = [False]
+
+        def attempt() -> T:
+            try:
+                return fn()
+            except APIError as e:
+                status[0] = _status(e)
+                raise self._api_error(what, e, key or self.key) from None
+            except (requests.ConnectionError, requests.Timeout) as e:
+                status[0] = 0  # no answer: transient
+                raise RegisterError(
+                    f"Google Sheets tidak dapat dihubungi saat {what} ({type(e).__name__}); "
+                    "dicoba lagi pada siklus berikutnya",
+                    permanent=False,
+                ) from None
+            except requests.RequestException as e:
+                raise RegisterError(
+                    f"Google Sheets: {what} gagal ({type(e).__name__})", permanent=False
+                ) from None
+            except GoogleAuthError as e:
+                raise RegisterError(
+                    f"Google menolak kunci akun layanan {self.identity} ({type(e).__name__}); "
+                    "periksa bahwa kunci belum dihapus dan Google Sheets API aktif di proyeknya",
+                    permanent=True,
+                ) from None
+
+        def retry_if(e: Exception) -> bool:
+            # a 429 is refused before anything is done: only other failures are ambiguous
+            if applied is not None and status[0] != 429 and applied():
+                landed[0] = True
+                return False
+            return True
+
+        try:
+            return retry.call(f"Google Sheets {what}", attempt, self.policy, retry_if=retry_if)
+        except RegisterError as e:
+            if landed[0]:
+                logger.warning("Google Sheets %s: %s, but the write was applied", what, e)
+                return None
+            raise
+
+    def _api_error(self, what: str, e: APIError, key: str) -> RegisterError:
+        status = _status(e)
+        if e.code == -1:  # not JSON: a front-end page, whose HTML says nothing useful
+            reason = getattr(e.response, "reason", "") or "jawaban bukan JSON"
+            msg = str(reason)[:300]
+        else:
+            msg = str(e.error.get("message", ""))[:300]
+        if status == 403:
+            who = self.identity or "akun layanan Aduan"
+            return RegisterError(
+                f"Google Sheet {key}: akses ditolak saat {what}. Bagikan spreadsheet "
+                f"ke {who} sebagai Editor (tombol Bagikan/Share → {who} → Editor)",
+                permanent=True,
+            )
+        if status == 404:
+            setting = "register.spreadsheet_id" if key == self.key else "id spreadsheet"
+            return RegisterError(
+                f"Google Sheet {key} tidak ditemukan; periksa {setting} "
+                "(bagian alamat sesudah /d/)",
+                permanent=True,
+            )
+        if not permanent_http(status):
+            return RegisterError(
+                f"Google Sheets sibuk atau terganggu saat {what} (HTTP {status}: {msg}) "
+                f"setelah {self.policy.attempts} percobaan; dicoba lagi pada siklus berikutnya",
+                permanent=False,
+            )
+        return RegisterError(f"Google Sheets menolak {what} (HTTP {status}: {msg})", permanent=True)
+
+
+def _status(e: APIError) -> int:
+    """The HTTP status of the answer (gspread's code is -1 for a non-JSON one)."""
+    response = getattr(e, "response", None)
+    code = getattr(response, "status_code", None)
+    return int(code) if isinstance(code, int) else int(e.code)

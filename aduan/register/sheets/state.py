@@ -1,0 +1,167 @@
+"""What the Sheets register keeps between its read and its write: the client, the
+layout, the table as read, and the hidden ``_aduan`` tab (meta and the cached tab
+ids a write needs, so a steady cycle asks for no metadata)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aduan.config import GoogleRegister
+from aduan.core.layout import (
+    GUIDE_TAB,
+    HISTORY_HEADERS,
+    HISTORY_TAB,
+    META_TAB,
+    REGISTER_TAB,
+    Layout,
+)
+from aduan.errors import RegisterError
+from aduan.register.sheets.batch import append, row_requests, text
+from aduan.register.sheets.client import SheetsClient
+from aduan.register.sheets.table import Table
+from aduan.support.retry import Policy
+
+if TYPE_CHECKING:
+    import gspread
+    from google.auth.credentials import Credentials
+
+__all__ = ["ID_KEY", "META_HEADERS", "OWN_TABS", "WRITE_KEY", "SheetsState", "new_sheet_id"]
+
+logger = logging.getLogger(__name__)
+
+META_HEADERS = ["key", "value"]
+ID_KEY = "sheet_id:"  # _aduan rows caching tab ids; not shown to the engine
+WRITE_KEY = "write:last"  # _aduan row: the id of the last write batch; not shown either
+OWN_TABS = (REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB)
+
+
+def new_sheet_id(used: set[int] | None = None) -> int:
+    """A random sheetId for a new tab (not one of ``used``)."""
+    while (sid := random.randrange(10**8, 2 * 10**9)) in (used or ()):
+        pass
+    if used is not None:
+        used.add(sid)
+    return sid
+
+
+class SheetsState:
+    """The register's state; the read, write and setup concerns build on it.
+
+    ``conf`` is the register section of the settings; ``credentials`` (or a
+    factory of them) and ``identity`` come from :mod:`aduan.run.wiring`, which
+    builds them with :mod:`aduan.google.auth`. ``client`` is a ready gspread
+    Client (tests pass one talking to a local server). ``extra_tabs``: other tabs
+    of this spreadsheet ``read()`` fetches in the same request (Snapshot.extra)."""
+
+    def __init__(
+        self,
+        conf: GoogleRegister,
+        layout: Layout,
+        *,
+        credentials: Credentials | Callable[[], Credentials] | None = None,
+        identity: str | Callable[[], str] = "",
+        client: gspread.Client | None = None,
+        extra_tabs: Sequence[str] = (),
+        retries: int | None = None,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 32.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.conf = conf
+        self.key: str = conf.spreadsheet_id
+        self.layout = layout
+        self.retries = retries if retries is not None else conf.retries
+        policy = Policy(attempts=self.retries, base_s=backoff_s, max_s=max_backoff_s, sleep=sleep)
+        self.client = SheetsClient(
+            self.key,
+            credentials=credentials,
+            identity=identity,
+            client=client,
+            timeout_s=conf.timeout_s,
+            policy=policy,
+        )
+        self._kinds = {c.name: c.kind for c in layout.columns}
+        self._ids: dict[str, int] = {}  # tab title -> sheetId, from the _aduan cache
+        self._ids_dirty = False  # fetched this run: persist with the next write
+        self._meta_rows: dict[str, int] = {}  # meta key -> 0-based row in _aduan
+        self._meta_tab = False
+        self._table: Table | None = None
+        self.extra_tabs: list[str] = list(extra_tabs)
+
+    @property
+    def service_account_email(self) -> str:
+        """The identity the sheet must be shared with ("" if unknown)."""
+        return self.client.identity
+
+    def close(self) -> None:
+        """Close the HTTP session."""
+        self.client.close()
+
+    # ------------------------------------------------------------ _aduan
+    def _load_meta(self, values: list[list[Any]]) -> dict[str, str]:
+        meta: dict[str, str] = {}
+        self._meta_rows = {}
+        self._ids = {}
+        for r, row in enumerate(values):
+            cells = [str(v) for v in row] + ["", ""]
+            key = cells[0].strip()
+            if not key or cells[:2] == META_HEADERS:
+                continue
+            self._meta_rows.setdefault(key, r)
+            if key.startswith(ID_KEY):
+                with contextlib.suppress(ValueError):
+                    self._ids[key[len(ID_KEY) :]] = int(cells[1])
+            elif key != WRITE_KEY:
+                meta[key] = cells[1]
+        return meta
+
+    def _meta_requests(self, meta: dict[str, str], ids: dict[str, int]) -> list[dict]:
+        items = dict(meta)
+        if self._ids_dirty:
+            items |= {f"{ID_KEY}{t}": str(i) for t, i in ids.items()}
+        if not items:
+            return []
+        sid = ids[META_TAB]
+        reqs, new = [], []
+        for k, v in items.items():
+            r = self._meta_rows.get(k)
+            if r is None:
+                new.append([k, v])
+            else:
+                reqs += row_requests(sid, r, {1: text(v)})
+        if new:
+            if not self._meta_tab and not self._meta_rows:
+                new.insert(0, META_HEADERS)
+            reqs.append(append(sid, new))
+        return reqs
+
+    def _missing_tab_requests(self, ids: dict[str, int]) -> list[dict]:
+        """addSheet for Riwayat or _aduan when staff deleted them (the register must exist)."""
+        if REGISTER_TAB not in ids:
+            raise RegisterError(
+                f"Google Sheet {self.key}: tab '{REGISTER_TAB}' tidak ditemukan; "
+                "jalankan `aduan init`",
+                permanent=True,
+            )
+        reqs = []
+        for title, header, hidden in (
+            (HISTORY_TAB, HISTORY_HEADERS, False),
+            (META_TAB, META_HEADERS, True),
+        ):
+            if title in ids:
+                continue
+            sid = new_sheet_id()
+            ids[title] = sid
+            self._ids_dirty = True
+            props = {"sheetId": sid, "title": title, "hidden": hidden}
+            reqs.append({"addSheet": {"properties": props}})
+            reqs.append(append(sid, [header]))
+            if title == META_TAB:
+                self._meta_rows, self._meta_tab = {}, True
+            logger.warning("tab %r was missing; recreated", title)
+        return reqs

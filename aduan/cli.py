@@ -347,13 +347,15 @@ def auth_google(ctx: click.Context, paste: bool, no_browser: bool, port: int, gm
         aduan auth google --paste    # server tanpa browser
     """
     from aduan.google import auth as gauth
+    from aduan.run.wiring import google_account
 
     try:
         s = _settings(ctx)
+        account = google_account(s)
         if paste:
-            done = gauth.paste_flow(s, port=port, gmail=gmail, say=click.echo)
+            done = gauth.paste_flow(account, port=port, gmail=gmail, say=click.echo)
         else:
-            done = gauth.browser_flow(s, port=port, open_browser=not no_browser, gmail=gmail)
+            done = gauth.browser_flow(account, port=port, open_browser=not no_browser, gmail=gmail)
     except AduanError as e:
         _fail(e, ctx.obj["verbose"])
         return

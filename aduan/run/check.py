@@ -125,12 +125,15 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
         if not uses:
             return "tidak dipakai"
         from aduan.google.auth import identity
+        from aduan.run.wiring import drive_for, google_account
 
-        line = f"bertindak sebagai {identity(settings)}"
+        line = f"bertindak sebagai {identity(google_account(settings))}"
         if cfg and cfg.drive_folder_id:
-            from aduan.google.drive import Drive
-
-            line += f"; Drive: {Drive(settings).check()}"
+            drive = drive_for(settings)
+            try:
+                line += f"; Drive: {drive.check()}"
+            finally:
+                drive.close()
         return line
 
     yield _guard("Templat dokumen", documents)

@@ -47,7 +47,7 @@ from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
 from aduan.run.lock import busy, lock
-from aduan.run.wiring import open_documents, open_inbox, open_mailer, open_register
+from aduan.run.wiring import open_documents, open_drive, open_inbox, open_mailer, open_register
 from aduan.support.crash import crashpoint
 
 __all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
@@ -151,7 +151,15 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
         _save_attachments(settings, dec, rep)
         _render_documents(settings, dec, rep)
         # to Drive when configured: new/changed files only, links into Dokumen (issue 11)
-        sync_drive(settings, snap, dec, rep, drive)
+        synced = sync_drive(drive or (lambda: open_drive(settings)), snap, dec.writes)
+        if synced is not None:
+            for p in synced.problems:
+                rep.problem(p)
+            rep.counts["drive_uploaded"] += synced.uploaded
+            rep.counts["drive_requests"] += synced.requests
+            rep.counts["drive_links"] += synced.links
+            # the engine counted those as updated rows; nothing is written for them
+            rep.counts["rows_updated"] = max(0, rep.counts["rows_updated"] - synced.dropped)
         # 5-7. stage, write, commit, mark
         spool.stage(dec.notifications)
         crashpoint("before_write")

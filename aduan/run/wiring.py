@@ -4,12 +4,17 @@ setting selects and hands it only its own section."""
 from __future__ import annotations
 
 from email.utils import parseaddr
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aduan.config import Settings, resolve_secret
+from aduan.config import GoogleRegister, Settings, resolve_secret
 from aduan.core.layout import Layout
 from aduan.core.sop import Sop
 from aduan.documents.render import Documents
 from aduan.errors import ConfigError
+from aduan.google import auth as gauth
+from aduan.google.drive import API as DRIVE_API
+from aduan.google.drive import Drive
 from aduan.inbox.imap import ImapInbox
 from aduan.inbox.maildir import Inbox, MaildirInbox
 from aduan.mail.send import FileOutbox, Mailer, SmtpMailer
@@ -17,7 +22,20 @@ from aduan.register.base import Register
 from aduan.register.sheets import SheetsRegister
 from aduan.register.xlsx import XlsxRegister
 
-__all__ = ["open_documents", "open_inbox", "open_mailer", "open_register"]
+if TYPE_CHECKING:
+    import gspread
+    from google.auth.credentials import Credentials
+
+__all__ = [
+    "drive_for",
+    "google_account",
+    "open_documents",
+    "open_drive",
+    "open_inbox",
+    "open_mailer",
+    "open_register",
+    "sheets_register",
+]
 
 
 def open_register(settings: Settings, layout: Layout) -> Register:
@@ -26,12 +44,98 @@ def open_register(settings: Settings, layout: Layout) -> Register:
     if conf.type == "xlsx":
         return XlsxRegister(settings.path(conf.path), layout)
     if conf.type == "google":
-        return SheetsRegister(settings, layout)
+        return sheets_register(settings, layout)
     raise ConfigError(
         f"register type {conf.type!r} belum didukung (not supported yet)",
         file=settings.file or None,
         key="register.type",
         fix="use type: xlsx for now",
+    )
+
+
+def sheets_register(
+    settings: Settings,
+    layout: Layout,
+    *,
+    client: gspread.Client | None = None,
+    retries: int | None = None,
+    backoff_s: float = 1.0,
+) -> SheetsRegister:
+    """The Sheets register with its section, the Google credentials (made on first
+    use) and the form tab it reads along. ``client``: a ready gspread client (tests)."""
+    conf = settings.register_
+    if not isinstance(conf, GoogleRegister):
+        raise ConfigError(
+            "register.type bukan google", file=settings.file or None, key="register.type"
+        )
+    account = google_account(settings)
+    forms = settings.forms
+    extra = []
+    if forms.tab and not forms.file and forms.spreadsheet_id in ("", conf.spreadsheet_id):
+        extra.append(forms.tab)  # an online form's responses in the register's spreadsheet
+    return SheetsRegister(
+        conf,
+        layout,
+        credentials=lambda: gauth.credentials(account, [gauth.SHEETS_SCOPE]),
+        identity=lambda: gauth.account_name(account),
+        extra_tabs=extra,
+        client=client,
+        retries=retries,
+        backoff_s=backoff_s,
+    )
+
+
+def google_account(settings: Settings) -> gauth.Account:
+    """The Google identity: the ``google`` section with its paths resolved; the
+    service-account key defaults to the Sheets register's."""
+    g, reg = settings.google, settings.register_
+    sheets = reg if isinstance(reg, GoogleRegister) else None
+    env, env_setting = g.key_env, "google.key_env"
+    if not env and sheets and sheets.credentials_env:
+        env, env_setting = sheets.credentials_env, "register.credentials_env"
+    file, file_setting = g.key_file, "google.key_file"
+    if not file and sheets and sheets.credentials_file:
+        file, file_setting = sheets.credentials_file, "register.credentials_file"
+    elif not file and sheets and not env:
+        file_setting = "register.credentials_file"  # nothing set: name the register's key
+    return gauth.Account(
+        conf=g,
+        token_file=settings.path(g.token_file),
+        client_secrets_file=settings.path(g.client_secrets_file or "client_secret.json"),
+        base=Path(settings.base),
+        key_env=env,
+        key_file=settings.path(file) if file else None,
+        key_env_setting=env_setting,
+        key_file_setting=file_setting,
+        settings_file=settings.file,
+    )
+
+
+def open_drive(settings: Settings) -> Drive | None:
+    """Drive for the documents, or None without ``google.drive_folder_id``."""
+    if not settings.google.drive_folder_id:
+        return None
+    return drive_for(settings)
+
+
+def drive_for(
+    settings: Settings,
+    *,
+    api_base: str = DRIVE_API,
+    credentials: Credentials | None = None,
+    backoff_s: float = 1.0,
+) -> Drive:
+    """Drive with its section and resolved folders; ``api_base`` and ``credentials``
+    are the tests' seams (the local fake Drive)."""
+    return Drive(
+        settings.google,
+        google_account(settings),
+        state_dir=settings.path(settings.paths.state),
+        documents=settings.path(settings.paths.documents),
+        attachments=settings.path(settings.paths.attachments),
+        api_base=api_base,
+        credentials=credentials,
+        backoff_s=backoff_s,
     )
 
 

@@ -149,6 +149,13 @@ def test_plain_abuse_complaint_about_an_ip() -> None:
     assert kind(mail(head, "A user complained.\n")) == "feedback"
 
 
+def test_dmarc_aggregate_and_tls_reports_are_feedback() -> None:
+    head = "From: noreply-dmarc-support@google.com\nSubject: Report domain: bpbd.example.go.id Submitter: google.com Report-ID: <123>"
+    assert kind(mail(head, "")) == "feedback"
+    tls = DSN.replace("delivery-status", "tlsrpt")
+    assert kind(mail(tls, "--B\nContent-Type: text/plain\n\nTLS report\n--B--\n")) == "feedback"
+
+
 def test_read_receipt_is_an_autoreply() -> None:
     head = DSN.replace("delivery-status", "disposition-notification")
     body = "--B\nContent-Type: message/disposition-notification\n\nDisposition: manual-action/MDN-sent-manually; displayed\n--B--\n"
@@ -164,6 +171,7 @@ def test_read_receipt_is_an_autoreply() -> None:
         "X-Autoreply: yes",
         "X-Autorespond: Out of office",
         "Precedence: auto_reply",
+        "X-Autoresponse: yes",
     ],
 )
 def test_rfc3834_and_vendor_markers(header: str) -> None:
@@ -199,6 +207,9 @@ def test_inbox_rules_loop_header_alone_is_a_person() -> None:
         "Automatisch antwoord: bericht",
         "Balasan otomatis: Tanda terima",
         "Sedang cuti sampai 10 November",
+        "Di luar kantor: Tanda terima",
+        "Out of Office AutoReply: Laporan",
+        "Absence du bureau",
         "=?UTF-8?B?6Ieq5YuV5b+c562UOiDjgYrllY/jgYTlkIjjgo/jgZs=?=",  # 自動応答: お問い合わせ
         "=?UTF-8?Q?Respuesta_autom=C3=A1tica=3A_Tanda_terima?=",
     ],
@@ -294,6 +305,9 @@ def test_mbox_envelope_of_mailer_daemon() -> None:
         "Não é possível entregar: mensagem",
         "Non recapitabile: messaggio",
         "Onbestelbaar: bericht",
+        "Message undeliverable: Tanda terima",
+        "Delivery Notification: Delivery has failed",
+        "系统退信",
         "Tidak terkirim: Tanda terima",
         "=?UTF-8?B?44Oh44O844Or6YWN5L+h44Ko44Op44O8?=",  # メール配信エラー
     ],
@@ -366,6 +380,7 @@ def test_bounce_relayed_by_a_list_manager_is_a_bounce() -> None:
         ("Delivery Status Notification (Delay)", "THIS IS A WARNING MESSAGE ONLY."),
         ("Delayed Mail (still being retried)", "will continue to try"),
         ("Warning: could not send message for past 4 hours", "Will keep trying until 5 days"),
+        ("Message delayed", "Delivery is delayed to these recipients or groups."),
         (
             "Mail delivery failed",
             "This message has not yet been delivered. Delivery attempts will continue.",
@@ -445,6 +460,9 @@ def test_colleague_on_the_office_domain_is_not_own_mail() -> None:
         ("Laporan", "Email saya ke dinas ditolak: 550 5.1.1 User unknown. Mohon dibantu.\n"),
         ("Fwd: Undelivered Mail Returned to Sender", "Mohon dicek, email saya gagal terkirim.\n"),
         ("Keterlambatan bantuan", "Bantuan tertunda, still being retried katanya.\n"),
+        ("Di luar kantor kelurahan ada sampah menumpuk", "Mohon diangkut.\n"),
+        ("Out of office hours service is closed", "Why?\n"),
+        ("Absence of street lights on Jl. Merdeka", "Dark at night.\n"),
     ],
 )
 def test_people_writing_about_failed_mail_stay_complaints(subject: str, body: str) -> None:
@@ -459,6 +477,15 @@ def test_web_form_notification_from_no_reply_stays_a_complaint() -> None:
         "Petugas bilang will keep trying, tapi sudah giving up. Undeliverable katanya.\n"
     )
     assert kind(mail(head, body)) == "complaint"
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\r"])
+def test_line_endings_do_not_matter(eol: bytes) -> None:
+    for raw in (
+        dsn("failed", "5.1.1"),
+        mail(DSN.replace("multipart/report", "text/plain"), FAILURE_TEXT),
+    ):
+        assert classify(raw.replace(b"\n", eol)) == classify(raw)
 
 
 def test_crlf_and_human_complaint() -> None:

@@ -179,6 +179,20 @@ def test_bounces_name_the_failed_recipient(scored: list[tuple[str, str, str, str
     assert len(missing) <= 0.02 * len(bounces), missing
 
 
+@pytest.mark.parametrize("eol", [b"\r\n", b"\r"])
+def test_line_endings_do_not_change_the_kind(
+    scored: list[tuple[str, str, str, str]], eol: bytes
+) -> None:
+    """sisimai's dos/ and mac/ folders (CRLF, CR) were not copied: make them here."""
+    changed = []
+    for name, _label, kind, _ in scored:
+        raw = (SISIMAI / name).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", eol)
+        got = classify(raw).kind
+        if got != kind:
+            changed.append(f"{name}: {kind} -> {got}")
+    assert changed == []
+
+
 def test_human_corpus_stays_complaint() -> None:
     """Every person's mail in corpus/ is registered; system mail there is what it is."""
     _need(CORPUS)

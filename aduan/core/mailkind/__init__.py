@@ -76,6 +76,9 @@ _AUTO_HEADERS = (
     "x-autoreply-from",
     "x-mail-autoreply",
     "x-vacation",
+    "x-autoresponse",
+    "x-autoresponder",
+    "x-auto-reply",
 )
 _LIST_HEADERS = (
     "list-id",
@@ -273,6 +276,8 @@ class _Rules:
             return self.done(kind, why, report.recipients(kind))
         if f.feedback or f.report_type == "feedback-report":
             return self.done("feedback", "feedback report (RFC 5965)")
+        if f.report_type == "tlsrpt":
+            return self.done("feedback", "TLS report (RFC 8460)")
         if f.mdn or f.report_type == "disposition-notification":
             return self.done("autoreply", "read receipt (disposition notification)")
         if f.ctype == "multipart/report":

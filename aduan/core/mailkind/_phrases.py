@@ -58,7 +58,9 @@ NOREPLY_LOCAL = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?(?
 
 # Failure notices ("bounces").
 FAIL_SUBJECT = _start(
-    r"undeliver(?:ed|able)\b",
+    r"(?:mail |message |e-?mail )?undeliver(?:ed|able)\b",
+    r"(?:delivery (?:status )?notification|dsn)\s*:\s*(?:delivery has failed|fail(?:ed|ure)|error)",
+    r"(?:message|mail|e-?mail) (?:rejected|blocked|refused)\b",
     r"(?:mail |message |e-?mail )?deliver(?:y|ing) (?:status notification \((?:failure|failed)\)"
     r"|fail(?:ure|ed)|has failed|error|problem)",
     r"(?:mail |message |e-?mail )?delivery status(?: notification)?\s*(?::\s*(?:error|failed)\s*)?$",
@@ -90,6 +92,7 @@ FAIL_SUBJECT = _start(
     r"pemberitahuan status pengiriman \(gagal\)|tidak terkirim\s*:|tidak dapat (?:dikirim|diantarkan)\s*:",
     r"(?:メール)?(?:配信|送信|配送)?(?:エラー|失敗|不能)|不達|未達|メッセージを配信できません",
     r"ваше сообщение не доставлено|недоставленное сообщение|сообщение не доставлено",
+    r"(?:系统)?退信|邮件投递失败|投递失败|无法投递|发送失败",
 )
 FAIL_BODY = re.compile(
     r"this is the mail system at host|mail delivery software|qmail-send program"
@@ -100,13 +103,14 @@ FAIL_BODY = re.compile(
     r"|\b(?:was|were|has been|have been) (?:rejected|returned|bounced)\b|\bmailbox (?:is )?full\b"
     r"|\b(?:user|mailbox|recipient|address) (?:unknown|not found|unavailable|is full)\b"
     r"|\bno such (?:user|recipient|mailbox|address)\b|\breturned to (?:the )?sender\b"
-    r"|\byour message (?:wasn't|was not|couldn't be|could not be) delivered\b"
+    r"|\byour message (?:to \S+ )?(?:wasn'?t|was not|couldn'?t be|could not be) delivered\b"
+    r"|\b(?:couldn'?t|can'?t|wasn'?t) (?:be )?delivered\b|\baddress not found\b"
     r"|konnte nicht zugestellt werden|nicht zugestellt|n'a pas pu être (?:remis|distribué|délivré)"
     r"|no se (?:pudo|ha podido) entregar|não (?:foi|pôde ser) entregue|não foi possível entregar"
     r"|non è stato possibile (?:recapitare|consegnare)|kon niet (?:worden )?bezorgd"
     r"|tidak dapat dikirim(?:kan)? ke|tidak dapat diantarkan|gagal (?:dikirim|terkirim)"
     r"|配信できません|送信できません|届きませんでした|宛先不明|配信に失敗|送信に失敗"
-    r"|не доставлено|не может быть доставлено",
+    r"|не доставлено|не может быть доставлено|退信|投递失败|无法投递",
     _I,
 )
 # A failure that is final even where the text also talks of retrying.
@@ -123,6 +127,7 @@ DELAY_SUBJECT = re.compile(
     r"|^(?:\[[^\]]{0,40}\]\s*)?(?:warning:?\s*message\b.{0,80}\bdelayed\b"
     r"|(?:warning(?::|--|\s)\s*)?could not send (?:message|mail) for (?:the )?past"
     r"|delayed mail|(?:mail |message )?delivery (?:has been |is )?delayed|delay(?:ed)? notification"
+    r"|(?:message|mail|e-?mail) delayed"
     r"|delivery notification: delivery has been delayed"
     r"|delivery status notification:\s*(?:warning|delayed)"
     r"|zustellung verzögert|remise différée|entrega retrasada|entrega atrasada|consegna ritardata"
@@ -151,28 +156,34 @@ OK_SUBJECT = _start(
 )
 
 # Feedback (abuse) reports outside a multipart/report.
-FEEDBACK_SUBJECT = _start(r"complaint about message from (?:ip )?[\d.:a-f]{3,}")
+FEEDBACK_SUBJECT = _start(
+    r"complaint about message from (?:ip )?[\d.:a-f]{3,}",
+    r"report domain:\s*\S+\s+submitter:",  # a DMARC aggregate report (RFC 7489)
+)
 FEEDBACK_BODY = re.compile(r"(?im)^feedback-type:\s*(?:abuse|fraud|virus|other|not-spam|opt-out)")
 
 # Out-of-office and other auto-responses, by subject.
+# Words that also begin ordinary sentences ("Di luar kantor ada sampah...", "Absence
+# of street lights") count only as a whole subject or before ":", "-", "(" or "until".
+_ALONE = r"(?=\s*(?:[:\-\u2013(]|$|auto|until\b|till\b|sampai\b|hingga\b|jusqu|bis\b|hasta\b|at[ée]\b|fino\b|tot\b))"
 OOO_SUBJECT = _start(
-    r"out of (?:the )?office",
-    r"out-of-office",
+    r"out[ -]of[ -](?:the )?office" + _ALONE,
     r"ooo\b",
     r"automatic(?:ally)? repl",
     r"auto(?:matic)?[- ]?(?:reply|repl(?:ied|y)|respon(?:s|d))",
     r"auto:",
-    r"away from (?:the |my )?(?:office|desk)",
+    r"away from (?:the |my )?(?:office|desk)" + _ALONE,
     r"away until\b",
-    r"on (?:vacation|leave|holiday)\b",
+    r"(?:on|annual) (?:vacation|leave|holiday)" + _ALONE,
     r"vacation (?:reply|notice|message)",
-    r"abwesenheitsnotiz|abwesend\b|automatische antwort",
-    r"r[ée]ponse automatique|absence\b|absent du bureau",
-    r"respuesta autom[áa]tica|fuera de (?:la )?oficina",
-    r"resposta autom[áa]tica|fora do escrit[óo]rio|ausente\b",
-    r"risposta automatica|fuori (?:sede|ufficio)|assente\b",
-    r"automatisch antwoord|afwezig\b|niet aanwezig",
-    r"balas(?:an)? otomatis|jawaban otomatis|sedang cuti|di luar kantor|tidak di kantor",
+    r"abwesenheitsnotiz|automatische antwort|abwesend" + _ALONE,
+    r"r[ée]ponse automatique|(?:absence|absent)(?: du bureau)?" + _ALONE,
+    r"respuesta autom[áa]tica|fuera de (?:la )?oficina" + _ALONE,
+    r"resposta autom[áa]tica|(?:fora do escrit[óo]rio|ausente)" + _ALONE,
+    r"risposta automatica|(?:fuori (?:sede|ufficio)|assente)" + _ALONE,
+    r"automatisch antwoord|(?:afwezig|niet aanwezig)" + _ALONE,
+    r"balas(?:an)? otomatis|jawaban otomatis",
+    r"(?:sedang cuti|di luar kantor|tidak di kantor|sedang dinas luar)" + _ALONE,
     r"自動応答|自動返信|不在",
     r"автоответ|автоматический ответ",
 )

@@ -16,7 +16,8 @@ from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row, RowUpdate, Snapshot, WriteSet
 from aduan.core.state import RowState
 from aduan.google import auth as gauth
-from aduan.google.drive import MULTIPART_MAX, Drive, document_cell, link_documents
+from aduan.google.drive import MULTIPART_MAX, Drive
+from aduan.google.links import document_cell, link_documents
 from aduan.run.cycle import run_cycle
 from aduan.run.wiring import drive_for as open_drive_for
 from aduan.run.wiring import google_account

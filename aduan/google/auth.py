@@ -24,12 +24,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from aduan.config import GoogleCfg
 from aduan.errors import ConfigError
 from aduan.support.atomic import write_atomic
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
 
 __all__ = [
     "DRIVE_SCOPE",
@@ -202,7 +205,7 @@ def load_user_token(account: Account) -> dict[str, Any]:
     return info
 
 
-def _user_credentials(account: Account, scopes: list[str] | None, token_uri: str) -> Any:
+def _user_credentials(account: Account, scopes: list[str] | None, token_uri: str) -> Credentials:
     from google.oauth2.credentials import Credentials
 
     info = load_user_token(account)
@@ -239,7 +242,9 @@ def _user_credentials(account: Account, scopes: list[str] | None, token_uri: str
 
 
 # ------------------------------------------------------------------- public
-def credentials(account: Account, scopes: list[str] | None = None, *, token_uri: str = "") -> Any:
+def credentials(
+    account: Account, scopes: list[str] | None = None, *, token_uri: str = ""
+) -> Credentials:
     """google-auth credentials for the configured mode (nothing is fetched yet).
 
     ``token_uri`` replaces Google's token endpoint for an OAuth token (tests)."""

@@ -15,7 +15,9 @@ Each run (``sync_cycle``, one call from :mod:`aduan.run.cycle`):
    ``Lembar Disposisi: https://drive.google.com/file/d/…/view``, plus the
    ticket's folder (the evidence). Only Drive ids Aduan received become links,
    written as plain text (RAW): nothing a complainant wrote is ever part of a
-   link or a formula.
+   link or a formula (:mod:`aduan.google.links`).
+
+The manifest is :mod:`aduan.google.manifest`.
 
 Failures are data: the service-account quota error, a folder not shared, or a
 Drive outage each give one clear problem line, the run goes on, the local file
@@ -38,10 +40,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aduan.config import GoogleCfg
-from aduan.core.ids import safe_ticket
-from aduan.core.layout import C
 from aduan.errors import AduanError, ConfigError, DriveError
 from aduan.google import auth as gauth
+from aduan.google.links import link_documents
+from aduan.google.manifest import LocalFile, Manifest
 from aduan.support import retry
 
 if TYPE_CHECKING:
@@ -50,15 +52,7 @@ if TYPE_CHECKING:
 
     from aduan.core.model import Snapshot, WriteSet
 
-__all__ = [
-    "CycleSync",
-    "Drive",
-    "DriveError",
-    "SyncResult",
-    "document_cell",
-    "link_documents",
-    "sync_cycle",
-]
+__all__ = ["CycleSync", "Drive", "SyncResult", "sync_cycle"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,26 +64,6 @@ FILE_FIELDS = "id,webViewLink,md5Checksum"
 SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
 _ID = re.compile(r"^[A-Za-z0-9_-]{5,200}$")
 _MAX_PROP = 124  # bytes of key + value Drive allows per app property
-
-
-@dataclass
-class LocalFile:
-    """A file under the documents (``d:``) or attachments (``a:``) folder."""
-
-    key: str  # d:<rel> or a:<rel>
-    rel: str
-    path: str
-    folder: str  # the Drive subfolder: the ticket's folder name
-    name: str  # the Drive file name
-    size: int
-    mtime_ns: int
-
-    def md5(self) -> str:
-        h = hashlib.md5(usedforsecurity=False)
-        with open(self.path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
 
 
 @dataclass
@@ -113,85 +87,6 @@ class CycleSync:
     requests: int = 0  # HTTP requests to Google
     links: int = 0  # register rows given new links
     dropped: int = 0  # engine updates dropped: the cell already held those links
-
-
-# ------------------------------------------------------------------ manifest
-class _Manifest:
-    """What was uploaded where: SQLite, one committed row per upload, so a run
-    killed between two uploads loses at most the one in flight."""
-
-    def __init__(self, path: Path, root: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        # WAL: a commit per upload without an fsync of the whole file each time
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(
-            "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, size INT, mtime_ns INT,"
-            " md5 TEXT, file_id TEXT, folder_id TEXT, url TEXT, state TEXT);"
-            "CREATE TABLE IF NOT EXISTS folders (name TEXT PRIMARY KEY, folder_id TEXT,"
-            " url TEXT, complete INT);"
-            "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT);"
-        )
-        row = self.db.execute("SELECT v FROM meta WHERE k='root'").fetchone()
-        if row is None or row[0] != root:  # a new destination: everything goes there anew
-            with self.db:
-                self.db.execute("DELETE FROM files")
-                self.db.execute("DELETE FROM folders")
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('root', ?)", (root,))
-
-    def files(self) -> dict[str, tuple]:
-        cur = self.db.execute(
-            "SELECT key, size, mtime_ns, md5, file_id, folder_id, state FROM files"
-        )
-        return {r[0]: r[1:] for r in cur}
-
-    def links(self) -> dict[str, str]:
-        cur = self.db.execute("SELECT key, url FROM files WHERE state='done' AND url != ''")
-        return dict(cur.fetchall())
-
-    def folders(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT name, url FROM folders WHERE url != ''").fetchall())
-
-    def folder(self, name: str) -> tuple[str, bool] | None:
-        r = self.db.execute(
-            "SELECT folder_id, complete FROM folders WHERE name=?", (name,)
-        ).fetchone()
-        return (r[0], bool(r[1])) if r else None
-
-    def put_folder(self, name: str, folder_id: str, url: str, complete: bool) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO folders VALUES (?,?,?,?)",
-                (name, folder_id, url, int(complete)),
-            )
-
-    def forget_folder(self, name: str) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM folders WHERE name=?", (name,))
-
-    def pending(self, f: LocalFile, folder_id: str) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
-                (f.key, 0, 0, "", "", folder_id, "", "pending"),
-            )
-
-    def done(self, f: LocalFile, md5: str, file_id: str, folder_id: str, url: str) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?)",
-                (f.key, f.size, f.mtime_ns, md5, file_id, folder_id, url, "done"),
-            )
-
-    def touch(self, f: LocalFile) -> None:
-        with self.db:
-            self.db.execute(
-                "UPDATE files SET size=?, mtime_ns=? WHERE key=?", (f.size, f.mtime_ns, f.key)
-            )
-
-    def close(self) -> None:
-        self.db.close()
 
 
 def _prop(key: str) -> str:
@@ -241,7 +136,7 @@ class Drive:
         self._creds = credentials
         self._http: Any = None
         self.requests = 0
-        self.manifest = _Manifest(state_dir / "drive.sqlite", self.root)
+        self.manifest = Manifest(state_dir / "drive.sqlite", self.root)
 
     # ------------------------------------------------------------ the edge
     def _session(self) -> Any:
@@ -598,83 +493,6 @@ class Drive:
         self.manifest.close()
         if self._http is not None:
             self._http.close()
-
-
-# ------------------------------------------------------------- the register
-def _label(path: str) -> str:
-    """``2026/ADU-…/03-lembar_disposisi.docx`` -> ``Lembar Disposisi``."""
-    stem = Path(path).stem
-    stem = re.sub(r"^\d+-", "", stem)
-    return stem.replace("_", " ").strip().title() or Path(path).name
-
-
-def document_cell(docs: list[str], links: dict[str, str], folder: str = "") -> str:
-    """The *Dokumen* cell: a link per uploaded document (its path until then), then
-    the ticket's Drive folder. Without links it is what the engine writes."""
-    lines = [f"{_label(d)}: {links[d]}" if d in links else d for d in docs]
-    if folder:
-        lines.append(f"Folder Drive (dokumen & lampiran): {folder}")
-    return "\n".join(lines)
-
-
-def link_documents(
-    snap: Snapshot, writes: WriteSet, links: dict[str, str], folders: dict[str, str]
-) -> tuple[int, int]:
-    """Put links into the *Dokumen* cells of ``writes``; returns (rows given new
-    links, engine updates dropped because the cell already held them).
-
-    The engine writes document paths; a cell already holding the linked text for
-    the same documents is left alone (so a steady cycle writes nothing), and a row
-    the engine did not touch gets an update when its links changed (an upload
-    that succeeded only now)."""
-    from aduan.core.model import RowUpdate
-    from aduan.core.state import RowState, tracked_rows
-
-    def docs_of(state: str) -> list[str] | None:
-        try:
-            return RowState.loads(state).docs
-        except ValueError:
-            return None
-
-    def want(ticket: str, state: str) -> str | None:
-        docs = docs_of(state)
-        if docs is None:
-            return None
-        return document_cell(docs, links, folders.get(safe_ticket(ticket), "") if ticket else "")
-
-    by_ticket = {r.get(C.TICKET): r for r in snap.rows if r.get(C.TICKET)}
-    by_index = {r.index: r for r in snap.rows}
-    touched, changed, dropped = set(), 0, 0
-    for upd in list(writes.updates):
-        row = by_ticket.get(upd.ticket) if upd.ticket else by_index.get(upd.index)  # type: ignore[arg-type]
-        ticket = upd.ticket or upd.values.get(C.TICKET, "")
-        touched.add(ticket)
-        state = upd.values.get(C.STATE) or (row.get(C.STATE) if row else "")
-        cell = want(ticket, state)
-        if cell is None:
-            continue
-        current = (row.values.get(C.DOCUMENTS) or "") if row and upd.ticket else None
-        if current is not None and current == cell:
-            upd.values.pop(C.DOCUMENTS, None)
-            if not upd.values and not upd.staff:
-                writes.updates.remove(upd)
-                dropped += 1
-        elif upd.values.get(C.DOCUMENTS) != cell:
-            upd.values[C.DOCUMENTS] = cell
-            changed += 1
-    for values in writes.appends:
-        cell = want(values.get(C.TICKET, ""), values.get(C.STATE, ""))
-        if cell is not None and values.get(C.DOCUMENTS, "") != cell:
-            values[C.DOCUMENTS] = cell
-            changed += 1
-    for ticket, row, st in tracked_rows(snap.rows):
-        if ticket in touched:
-            continue
-        cell = document_cell(st.docs, links, folders.get(safe_ticket(ticket), ""))
-        if (row.values.get(C.DOCUMENTS) or "") != cell:
-            writes.updates.append(RowUpdate(values={C.DOCUMENTS: cell}, ticket=ticket))
-            changed += 1
-    return changed, dropped
 
 
 def sync_cycle(

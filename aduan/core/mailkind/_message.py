@@ -28,6 +28,7 @@ MAX_TEXT = 60_000  # characters of notice text looked at
 
 _PARSER = BytesParser(policy=email.policy.compat32)
 _MULTIPART = re.compile(rb"(?i)content-type:\s*multipart/")
+_HEAD_END = re.compile(rb"\r?\n\r?\n|\r\r")  # the blank line after the headers (CR-only too)
 _TAGS = re.compile(r"(?s)<(script|style)\b.*?</\1\s*>|<[^>]*>")
 _ADDR = re.compile(r"[^\s<>\"',;:()\[\]]+@[^\s<>\"',;:()\[\]]+")
 
@@ -69,16 +70,14 @@ def read_facts(raw: bytes) -> Facts:
     facts = Facts()
     if len(_MULTIPART.findall(data)) > MAX_MULTIPARTS:
         # the stdlib parser recurses once per nesting level: headers only
-        data = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+        data = _HEAD_END.split(data, maxsplit=1)[0]
         facts.parsed = False
     try:
         msg = _PARSER.parsebytes(data)
     except Exception:  # the parser has known crashes on hostile input
         facts.parsed = False
         try:
-            msg = _PARSER.parsebytes(
-                re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0], headersonly=True
-            )
+            msg = _PARSER.parsebytes(_HEAD_END.split(data, maxsplit=1)[0], headersonly=True)
         except Exception:
             return facts
     _read_headers(msg, facts)

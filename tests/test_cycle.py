@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from aduan.core.engine import RowState
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
+from aduan.core.state import RowState
 from aduan.inbox.parse import parse_message
 from aduan.run.cycle import run_cycle
 from aduan.run.wiring import open_inbox, open_register

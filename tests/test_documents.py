@@ -20,7 +20,7 @@ from aduan.core.model import DocumentJob
 from aduan.documents.context import REDACTED, clean, hari, tanggal
 from aduan.documents.render import TEMPLATES
 from aduan.errors import DocumentError
-from aduan.run.wiring import open_documents
+from aduan.run.wiring import engine_config, open_documents
 from tests.conftest import OFFICES, REPO, settings_dict
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -496,14 +496,13 @@ FULL_PATHS = {
 def test_engine_path_renders_exactly_the_documents_the_sop_names(
     settings_for, office, confidential
 ):
-    from aduan.core.engine import EngineConfig
     from aduan.core.layout import build_layout
     from aduan.core.model import InboundMail
 
     s = settings_for(office, confidential_default=confidential)
     sop = s.load_sop()
     layout = build_layout(sop, s.categories)
-    cfg = EngineConfig.from_settings(s, sop, layout, s.calendar())
+    cfg = engine_config(s, sop, layout, s.calendar())
     reg = Register(layout.headers)
     monday = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)
     complaint = InboundMail(

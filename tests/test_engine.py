@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aduan.core.engine import EngineConfig, RowState, decide
+from aduan.core.engine import EngineConfig, decide
 from aduan.core.layout import C, build_layout
 from aduan.core.model import InboundMail, Row, Snapshot, WriteSet, row_fingerprint
+from aduan.core.state import RowState
+from aduan.run.wiring import engine_config
 
 WIB = ZoneInfo("Asia/Jakarta")
 MON = datetime(2026, 11, 2, 8, 0, tzinfo=WIB)  # Monday 2 November 2026, 08.00 WIB
@@ -58,7 +60,7 @@ def office(make_settings):
         s = make_settings(name, **overrides)
         sop = s.load_sop()
         layout = build_layout(sop, s.categories)
-        cfg = EngineConfig.from_settings(s, sop, layout, s.calendar())
+        cfg = engine_config(s, sop, layout, s.calendar())
         return cfg, Mem(layout.headers)
 
     return make
@@ -554,8 +556,7 @@ def test_bounce_of_our_acknowledgement_is_recorded_and_the_officer_told(office):
 
 
 def test_open_tickets_round_trip_as_ranges():
-    from aduan.core.engine import decode_tickets, encode_tickets
-    from aduan.core.ids import ticket_regex
+    from aduan.core.ids import decode_tickets, encode_tickets, ticket_regex
 
     fmt = "ADU/{year}/{month:02d}/{seq:04d}"
     tickets = {f"ADU/2026/11/{n:04d}" for n in (1, 2, 3, 7, 9, 10)} | {"ADU/2026/12/0001"}

@@ -75,13 +75,40 @@ def test_tanggal_pendek():
         (60, "1 jam"),
         (90, "1 jam 30 menit"),
         (125, "2 jam 5 menit"),
-        (1500, "25 jam"),
+        (479, "7 jam 59 menit"),
+        (480, "1 hari kerja"),
+        (1500, "3 hari kerja 1 jam"),  # 8-hour working days
+        (2445, "5 hari kerja"),  # never "2445 menit"
         (29.6, "30 menit"),
         (-90, "-1 jam 30 menit"),
+        (None, ""),
     ],
 )
 def test_durasi(minutes, text):
     assert durasi(minutes) == text
+
+
+@pytest.mark.parametrize(
+    ("minutes", "day", "text"),
+    [
+        (1500, 450, "3 hari kerja 2 jam"),  # 07.30-15.00: 7.5-hour days
+        (1500, 1440, "1 hari kerja 1 jam"),  # a round-the-clock office
+        (1439, 1440, "23 jam 59 menit"),
+        (6 * 450 + 185, 450, "6 hari kerja 3 jam"),  # the minutes of a long span are dropped
+    ],
+)
+def test_durasi_counts_the_offices_working_day(minutes, day, text):
+    assert durasi(minutes, day) == text
+
+
+def test_one_weekday_table_for_every_formatter():
+    from aduan.config.settings import DAYS
+    from aduan.core.idfmt import HARI
+
+    # the settings' opening_hours keys are the same names, lower case
+    assert DAYS == ["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
+    for offset, name in enumerate(HARI):  # babel's CLDR names agree with the table
+        assert hari_tanggal(date(2026, 11, 23 + offset)).startswith(f"{name},")
 
 
 # ------------------------------------------------------------ parsing

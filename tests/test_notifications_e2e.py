@@ -517,7 +517,7 @@ class _DigestOn:
 
 
 def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server):
-    from aduan.core.digest import queue_digests
+    from aduan.run.digest_step import queue_digests
 
     o = Office(make_settings, smtp_server)
     o.complaint(at("2026-11-24 09:00"))
@@ -572,7 +572,7 @@ def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server
 
 
 def test_digest_is_off_unless_configured(make_settings, smtp_server):
-    from aduan.core.digest import queue_digests
+    from aduan.run.digest_step import queue_digests
 
     o = Office(make_settings, smtp_server)
     o.complaint(at("2026-11-24 09:00"))

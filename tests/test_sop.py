@@ -146,3 +146,19 @@ def test_a_third_office_is_just_another_file(tmp_path):
     assert sop.id == "kantor-ketiga"
     assert sop.step("tindak_lanjut").allowance.describe() == "1 hari kerja"
     assert sop.step("tindak_lanjut").standard_minutes == 60
+
+
+@pytest.mark.parametrize(
+    ("allowance", "text"),
+    [
+        ({"minutes": 10}, "10 menit"),
+        ({"minutes": 120}, "2 jam"),
+        ({"minutes": 90}, "1 jam 30 menit"),
+        ({"minutes": 2445}, "40 jam 45 menit"),  # never "2445 menit"
+        ({"working_days": 3}, "3 hari kerja"),
+    ],
+)
+def test_allowance_is_described_with_the_one_duration_formatter(allowance, text):
+    from aduan.core.sop import Deadline
+
+    assert Deadline(**allowance).describe() == text

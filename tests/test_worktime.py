@@ -278,3 +278,17 @@ def test_from_settings_takes_zone_hours_and_cuti_bersama(make_settings):
     assert cal.add(datetime(2026, 11, 23, 15, 58, tzinfo=WITA), 5) == datetime(
         2026, 11, 25, 7, 33, tzinfo=WITA
     )
+
+
+def test_a_working_day_is_the_offices_usual_opening_span():
+    assert WorkCalendar(WIB, FLAT).day_minutes == 510  # 07.30-16.00
+    # one longer Friday does not make every day longer
+    assert WorkCalendar(WIB, LONG_FRIDAY).day_minutes == 510
+    short_friday = {**FLAT, 4: (time(7, 30), time(11, 30))}
+    assert WorkCalendar(WIB, short_friday).day_minutes == 510
+    assert WorkCalendar(WIB, {0: (time(8, 0), time(12, 0))}).day_minutes == 240
+    # a round-the-clock office: "24.00" arrives as 23:59:59 and counts as midnight
+    assert (
+        WorkCalendar(WIB, {wd: (time(0, 0), time(23, 59, 59)) for wd in range(7)}).day_minutes
+        == 1440
+    )

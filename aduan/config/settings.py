@@ -33,6 +33,7 @@ from aduan.config.sections import (
     _Strict,
 )
 from aduan.config.sopfile import load_sop
+from aduan.core.idfmt import HARI
 from aduan.core.sop import Sop
 from aduan.core.worktime import TZ_ALIASES, TZ_NAMES, WorkCalendar
 
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG = "config/settings.yaml"
 
-DAYS = ["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"]
+DAYS = [d.lower() for d in HARI]  # the opening_hours keys: senin ... minggu
 _HOURS_RE = re.compile(r"^\s*(\d{1,2})[.:](\d{2})\s*-\s*(\d{1,2})[.:](\d{2})\s*$")
 
 

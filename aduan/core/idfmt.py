@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, get_month_names
 
-from aduan.core.worktime import TZ_ALIASES
+from aduan.core.worktime import TZ_ALIASES, WORKING_DAY_MINUTES
 
 __all__ = [
+    "HARI",
     "durasi",
     "hari_tanggal",
     "parse_tanggal",
@@ -28,6 +29,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 LOCALE = "id"
+#: Weekday names, Monday first (``HARI[d.weekday()]``); the settings' day keys are
+#: these in lower case.
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MIN_YEAR, MAX_YEAR = 1900, 2199
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug is before 1900-03-01).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
@@ -108,10 +112,22 @@ def tanggal_pendek(dt: date | datetime | None) -> str:
     return f"{dt:%d/%m/%Y}"
 
 
-def durasi(minutes: float) -> str:
-    """ "45 menit", "1 jam 30 menit", "2 jam", "0 menit" (rounded to the minute)."""
+def durasi(minutes: float | None, day_minutes: int = WORKING_DAY_MINUTES) -> str:
+    """A span of working time as an office reads it, rounded to the minute.
+
+    Short spans in hours and minutes ("45 menit", "1 jam 15 menit", "2 jam", "0 menit");
+    from one working day (``day_minutes``, the office's opening hours a day:
+    :attr:`aduan.core.worktime.WorkCalendar.day_minutes`) on, in working days and
+    whole hours ("1 hari kerja", "2 hari kerja 3 jam"). None gives "".
+    """
+    if minutes is None:
+        return ""
     total = round(minutes)
     sign, total = ("-" if total < 0 else ""), abs(total)
+    if day_minutes > 0 and total >= day_minutes:
+        days, rest = divmod(total, day_minutes)
+        text = f"{days} hari kerja"
+        return sign + (f"{text} {rest // 60} jam" if rest >= 60 else text)
     hours, mins = divmod(total, 60)
     parts = []
     if hours:

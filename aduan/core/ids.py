@@ -10,6 +10,9 @@ import re
 import string
 
 __all__ = [
+    "decode_tickets",
+    "email_in",
+    "encode_tickets",
     "message_id",
     "thread_id",
     "ticket_regex",
@@ -68,3 +71,58 @@ def parse_ticket(pattern: re.Pattern[str], text: str) -> tuple[int, int, int] | 
 def safe_ticket(ticket: str) -> str:
     """A ticket number usable as a folder or file name (ADU/2026/11/0007 -> ADU-2026-11-0007)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", ticket).strip("-.") or "tanpa-nomor"
+
+
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def email_in(text: str | None) -> str:
+    """The first email address written in ``text`` (a contact cell), as written; ""."""
+    m = _EMAIL_RE.search(text or "")
+    return m.group(0) if m else ""
+
+
+# ------------------------------------------------------- sets of tickets
+def encode_tickets(tickets: set[str], pattern: re.Pattern[str], fmt: str, office: str = "") -> str:
+    """Tickets as compact ranges per month: "2026-11:1-5,7 2026-12:1". A ticket that
+    the office's format would not write back identically (typed by hand, or zero-
+    padded differently) is kept verbatim; one with white space is left out."""
+    by_month: dict[tuple[int, int], list[int]] = {}
+    raw: list[str] = []
+    for t in tickets:
+        p = parse_ticket(pattern, t)
+        if p and format_ticket(fmt, year=p[0], month=p[1], seq=p[2], office=office) == t:
+            by_month.setdefault((p[0], p[1]), []).append(p[2])
+        elif t and not any(ch.isspace() for ch in t):
+            raw.append(t)
+    parts = []
+    for (y, m), seqs in sorted(by_month.items()):
+        seqs.sort()
+        spans, start, prev = [], seqs[0], seqs[0]
+        for n in seqs[1:] + [None]:
+            if n is not None and n == prev + 1:
+                prev = n
+                continue
+            spans.append(f"{start}" if start == prev else f"{start}-{prev}")
+            if n is not None:
+                start = prev = n
+        parts.append(f"{y:04d}-{m:02d}:{','.join(spans)}")
+    return " ".join(parts + sorted(raw))
+
+
+def decode_tickets(text: str, fmt: str, office: str = "") -> set[str]:
+    """The tickets :func:`encode_tickets` wrote."""
+    out: set[str] = set()
+    for part in (text or "").split():
+        month, sep, spans = part.partition(":")
+        if not sep or not re.fullmatch(r"\d{4}-\d{2}", month):
+            out.add(part)  # a ticket kept verbatim
+            continue
+        y, m = int(month[:4]), int(month[5:])
+        for span in spans.split(","):
+            a, _, b = span.partition("-")
+            if not a.isdigit() or (b and not b.isdigit()):
+                continue
+            for n in range(int(a), int(b or a) + 1):
+                out.add(format_ticket(fmt, year=y, month=m, seq=n, office=office))
+    return out

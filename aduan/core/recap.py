@@ -23,10 +23,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from aduan.core import idfmt
-from aduan.core.engine import RowState
 from aduan.core.layout import C
 from aduan.core.model import Row
 from aduan.core.sop import Sop
+from aduan.core.state import DUPLICATE, RowState, tracked_rows
 from aduan.core.worktime import WorkCalendar
 
 __all__ = [
@@ -223,21 +223,13 @@ def _near(year: int, month: int) -> set[str]:
 def _items(rows: list[Row], problems: list[str]) -> list[_Item]:
     """Rows with a ticket and a readable state; the others are reported, not counted."""
     out = []
-    tickets: set[str] = set()
-    for row in rows:
-        ticket = row.get(C.TICKET)
-        if not ticket:
-            continue  # typed in by staff, numbered by the next run
-        if ticket in tickets:
-            # the engine also ignores the second row of a ticket
-            problems.append(f"{ticket}: nomor aduan ganda di register; baris kedua tidak dihitung")
-            continue
-        tickets.add(ticket)
-        try:
-            st = RowState.loads(row.get(C.STATE))
-        except ValueError as e:
-            problems.append(f"{ticket}: Data Sistem tidak terbaca ({e}); tidak dihitung")
-            continue
+
+    def skipped(ticket: str, reason: str) -> None:
+        # the engine also ignores the second row of a ticket
+        what = "baris kedua tidak dihitung" if reason == DUPLICATE else "tidak dihitung"
+        problems.append(f"{ticket}: {reason}; {what}")
+
+    for ticket, row, st in tracked_rows(rows, skipped):
         segs: list[tuple[str, Any, Any, Any]] = [
             (h[0], h[1], h[2], h[3]) for h in st.hist if isinstance(h[0], str) and h[1]
         ]

@@ -333,7 +333,7 @@ def judge(
         if actor not in roles:
             return Verdict(
                 False,
-                f"tahap {step.number} dikerjakan oleh {label.get(actor, actor)}; alamat "
+                f"tahap {step.number} dikerjakan oleh {label.get(step.actor, step.actor)}; alamat "
                 f"{sender} terdaftar sebagai {', '.join(label.get(r, r) for r in roles)}",
                 role,
             )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aduan.core import idfmt
 from aduan.errors import ConfigError
 
 __all__ = [
@@ -128,7 +130,7 @@ class Deadline(_Strict):
     working_days: int = 0
 
     @classmethod
-    def parse(cls, value: Any) -> Deadline:
+    def parse(cls, value: object) -> Deadline:
         if isinstance(value, bool):
             raise ValueError("a deadline is a number of minutes or text like '1 hari kerja'")
         if isinstance(value, int):
@@ -148,11 +150,11 @@ class Deadline(_Strict):
         return cls(minutes=n * 60 if unit == "jam" else n)
 
     def describe(self) -> str:
+        """ "1 hari kerja", "2 jam", "1 jam 30 menit": as the SOP states it (an allowance
+        in minutes stays in hours and minutes; the SOP knows no office hours)."""
         if self.working_days:
             return f"{self.working_days} hari kerja"
-        if self.minutes % 60 == 0:
-            return f"{self.minutes // 60} jam"
-        return f"{self.minutes} menit"
+        return idfmt.durasi(self.minutes, day_minutes=0)
 
 
 class ReplyCommand(_Strict):
@@ -377,7 +379,9 @@ def _check_graph(sop: Sop, path: str) -> None:
             )
 
 
-def _check_replies(s: Step, key: str, known_cols: set[str], bad: Any) -> None:
+def _check_replies(
+    s: Step, key: str, known_cols: set[str], bad: Callable[[str, str, str], ConfigError]
+) -> None:
     """Reply commands: known columns, no command twice, and each one completes the step."""
     seen: set[str] = set()
     for j, r in enumerate(s.replies):
@@ -403,7 +407,7 @@ def _check_replies(s: Step, key: str, known_cols: set[str], bad: Any) -> None:
             )
 
 
-def parse_sop(data: Any, source: str) -> Sop:
+def parse_sop(data: object, source: str) -> Sop:
     """Check an SOP read from its file; every problem is a ConfigError naming file and key."""
     if not isinstance(data, dict):
         raise ConfigError("an SOP file must be a mapping (id, name, roles, steps)", file=source)

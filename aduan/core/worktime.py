@@ -9,16 +9,14 @@ elapsed time agree.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import holidays
 
-if TYPE_CHECKING:
-    from aduan.core.sop import Deadline
-
-__all__ = ["CUTI_BERSAMA", "WorkCalendar"]
+__all__ = ["CUTI_BERSAMA", "WORKING_DAY_MINUTES", "WorkCalendar"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +36,20 @@ _ZERO = timedelta(0)
 # so a round-the-clock office has no one-second gap every night.
 _END_OF_DAY = time(23, 59, 59)
 _SEARCH_DAYS = 3660  # give up looking for an opening after ten years
+#: A working day when no calendar is at hand: 8 hours (the civil service's 37.5 to
+#: 40 hours a week over five days)
+WORKING_DAY_MINUTES = 8 * 60
+
+
+class Allowance(Protocol):
+    """A time allowance (an SOP step's :class:`aduan.core.sop.Deadline`): whole
+    working days, or else minutes of working time."""
+
+    @property
+    def minutes(self) -> int: ...
+
+    @property
+    def working_days(self) -> int: ...
 
 
 def _offset(t: time) -> timedelta:
@@ -82,6 +94,13 @@ class WorkCalendar:
         self._categories = tuple(holiday_categories)
         self._holidays: dict[int, dict[date, str]] = {}
         self._cum: dict[int, list[timedelta]] = {}
+
+    @property
+    def day_minutes(self) -> int:
+        """The length of a working day in minutes: the most common opening span of
+        the week (Monday's on a tie), so "1 hari kerja" means what the office means."""
+        spans = Counter(end - start for _wd, (start, end) in sorted(self._hours.items()))
+        return int(spans.most_common(1)[0][0].total_seconds() // 60)
 
     # ------------------------------------------------------------ days
     def _year_holidays(self, year: int) -> dict[date, str]:
@@ -226,7 +245,7 @@ class WorkCalendar:
             remaining -= available
             t = self.next_open(span[1])
 
-    def deadline(self, start: datetime, allowance: Deadline) -> datetime:
+    def deadline(self, start: datetime, allowance: Allowance) -> datetime:
         """The deadline of a step started at ``start`` with an SOP allowance."""
         return self.add(start, minutes=allowance.minutes, working_days=allowance.working_days)
 

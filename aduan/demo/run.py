@@ -24,8 +24,9 @@ import openpyxl
 import yaml
 
 from aduan.config import load_settings
-from aduan.core.engine import RowState
 from aduan.core.layout import REGISTER_TAB, C, build_layout
+from aduan.core.model import Row
+from aduan.core.state import tracked_rows
 from aduan.demo.data import OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
@@ -233,9 +234,12 @@ class _Sim:
         wb.save(self.register_path)
 
     def _rows(self) -> list[dict[str, str]]:
+        return [r.values for r in self._read()]
+
+    def _read(self) -> list[Row]:
         reg = open_register(self.settings, self.layout)
         try:
-            return [r.values for r in reg.read().rows]
+            return reg.read().rows
         finally:
             reg.close()
 
@@ -253,17 +257,14 @@ class _Sim:
 
     def act(self, now: datetime) -> list[datetime]:
         """Do every staff action that is due; return when the next ones fall due."""
-        rows = {r.get(C.TICKET): r for r in self._rows() if r.get(C.TICKET)}
-        self._match(list(rows.values()))
+        rows = self._read()
+        self._match([r.values for r in rows if r.get(C.TICKET)])
+        states = {ticket: st for ticket, _row, st in tracked_rows(rows)}
         upcoming: list[datetime] = []
         for i, c in enumerate(self.complaints):
             ticket = self.ticket_of.get(i)
-            row = rows.get(ticket) if ticket else None
-            if not row:
-                continue
-            try:
-                st = RowState.loads(row.get(C.STATE, ""))
-            except ValueError:
+            st = states.get(ticket) if ticket else None
+            if st is None:
                 continue
             if c.reply_after_min and i not in self.replied:
                 when = _arrival(c) + timedelta(minutes=c.reply_after_min)

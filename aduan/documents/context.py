@@ -15,6 +15,7 @@ from typing import Any
 from aduan.config import Office
 from aduan.core import idfmt
 from aduan.core.model import DOC_KEYS, DocumentJob
+from aduan.core.privacy import PLACEHOLDER as REDACTED
 from aduan.core.sop import Sop
 
 __all__ = [
@@ -32,11 +33,9 @@ __all__ = [
 #: Documents that go to the team: the complainant's identity is withheld when
 #: confidential (Perpres 76/2013).
 TEAM_DOCUMENTS = frozenset({"lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan"})
-REDACTED = "(dirahasiakan)"
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F);
 # lxml refuses them, and \a and \f would become paragraph / page breaks in docxtpl.
 _ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 # Context keys shown as text whatever the engine put there (None -> "").
 _TEXT_KEYS = (
     "ticket",
@@ -85,7 +84,7 @@ def tanggal(value: Any) -> str:
 def hari(value: Any) -> str:
     """Indonesian weekday name (``Senin``), '' for nothing."""
     d = _as_datetime(value)
-    return _HARI[d.weekday()] if d is not None else ""
+    return idfmt.HARI[d.weekday()] if d is not None else ""
 
 
 def make_waktu(tz_label: str) -> Callable[[Any], str]:

@@ -30,10 +30,12 @@ from pathlib import Path
 from filelock import Timeout
 
 from aduan.core import idfmt
-from aduan.core.digest import queue_digests
-from aduan.core.engine import Decision, EngineConfig, RowState, decide
-from aduan.core.layout import C, build_layout
+from aduan.core.engine import Decision, decide
+from aduan.core.ids import email_in
+from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
+from aduan.core.privacy import sees_identity
+from aduan.core.state import tracked_rows
 from aduan.documents.render import require_templates
 from aduan.errors import AduanError, DocumentError, InboxError, MailError, RegisterError
 from aduan.google.drive import Drive
@@ -46,8 +48,16 @@ from aduan.mail.compose import compose
 from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
+from aduan.run.digest_step import queue_digests
 from aduan.run.lock import busy, lock
-from aduan.run.wiring import open_documents, open_drive, open_inbox, open_mailer, open_register
+from aduan.run.wiring import (
+    engine_config,
+    open_documents,
+    open_drive,
+    open_inbox,
+    open_mailer,
+    open_register,
+)
 from aduan.support.crash import crashpoint
 
 __all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
@@ -106,7 +116,7 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     require_templates(settings.path(settings.templates), sop, settings_file=settings.file)
     layout = build_layout(sop, settings.categories)
     cal = settings.calendar()
-    cfg = EngineConfig.from_settings(settings, sop, layout, cal)
+    cfg = engine_config(settings, sop, layout, cal)
     spool = Spool(settings.path(settings.paths.state) / "spool")
     own_reg = register is None
     reg = register or open_register(settings, layout)
@@ -217,14 +227,7 @@ def _poll(settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
 
 def _confirmed_keys(snap: Snapshot) -> set[str]:
     keys: set[str] = set()
-    for row in snap.rows:
-        ticket = row.get(C.TICKET)
-        if not ticket:
-            continue
-        try:
-            st = RowState.loads(row.get(C.STATE))
-        except ValueError:
-            continue
+    for ticket, _row, st in tracked_rows(snap.rows):
         keys.update(f"{ticket}|{s}" for s in st.sent)
     return keys
 
@@ -331,16 +334,13 @@ def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bo
         person = n.context.get("person") or ""
         return [([person], True)] if person else []
     if n.to_complainant:
-        from aduan.core.engine import _EMAIL_RE
-
-        m = _EMAIL_RE.search(n.context.get("contact") or "")
-        return [([m.group(0)], True)] if m else []
+        addr = email_in(n.context.get("contact"))
+        return [([addr], True)] if addr else []
     out = []
-    privileged = {sop.first.role, sop.head_role}
     for role in n.to_roles:
         addrs = list(settings.roles.get(role, []))
         if addrs:
-            out.append((addrs, not confidential or role in privileged))
+            out.append((addrs, sees_identity(role, sop, confidential)))
     return out
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aduan.config import GoogleRegister, Settings, resolve_secret
+from aduan.core.engine import EngineConfig
 from aduan.core.layout import Layout
 from aduan.core.sop import Sop
+from aduan.core.worktime import WorkCalendar
 from aduan.documents.render import Documents
 from aduan.errors import ConfigError
 from aduan.google import auth as gauth
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
 
 __all__ = [
+    "engine_config",
     "drive_for",
     "google_account",
     "open_documents",
@@ -197,4 +200,28 @@ def open_documents(settings: Settings, sop: Sop | None = None) -> Documents:
         tz=settings.tz,
         tz_label=settings.tz_label,
         sop=sop if sop is not None else settings.load_sop(),
+    )
+
+
+def engine_config(
+    settings: Settings, sop: Sop, layout: Layout, calendar: WorkCalendar
+) -> EngineConfig:
+    """What the engine is told about the office: plain values from the settings."""
+    return EngineConfig(
+        sop=sop,
+        layout=layout,
+        calendar=calendar,
+        tz=settings.tz,
+        tz_label=settings.tz_label,
+        ticket_format=settings.ticket_format,
+        document_number_format=settings.document_number_format,
+        office_code=settings.office.id.upper(),
+        escalation=[(r.at, list(r.to)) for r in settings.escalation],
+        confidential_default=settings.confidential_default,
+        ack_limit_per_day=settings.mail_identity.ack_limit_per_day,
+        mail_domain=settings.mail_identity.from_address.rpartition("@")[2],
+        role_addresses={r: tuple(a) for r, a in settings.roles.items()},
+        reply_keys=settings.replies.keys(settings.file) if settings.replies.enabled else None,
+        reply_address=settings.reply_address,
+        max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
     )

@@ -1,0 +1,81 @@
+"""What the engine is told about the office, and what it decides: plain typed values."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from aduan.core.layout import Layout
+from aduan.core.model import Attachment, DocumentJob, Notification, WriteSet
+from aduan.core.replies import ReplyKeys
+from aduan.core.sop import Sop
+from aduan.core.worktime import WorkCalendar
+
+__all__ = ["DOC_CODES", "Decision", "EngineConfig", "MAX_TEXT", "OUTCOME_LABELS", "PUBLIC_DOCS"]
+
+DOC_CODES = {
+    "formulir_aduan": "FA",
+    "lembar_disposisi": "LD",
+    "rencana_tindak_lanjut": "RTL",
+    "laporan_pelaksanaan": "LP",
+    "hasil_keputusan": "HK",
+    "berita_acara": "BA",
+    "formulir_penyaluran": "FP",
+}
+OUTCOME_LABELS = {
+    "terlayani_langsung": "Selesai (dijawab langsung)",
+    "ditindaklanjuti": "Selesai (ditindaklanjuti)",
+    "disalurkan": "Disalurkan (bukan kewenangan)",
+}
+#: documents that may go to the complainant; the others are internal to the office
+PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
+MAX_TEXT = 30_000  # a Sheets cell holds 50,000 characters, an xlsx cell 32,767
+
+
+@dataclass
+class EngineConfig:
+    """What the engine needs to know about the office (aduan.run.wiring.engine_config
+    builds it from the settings)."""
+
+    sop: Sop
+    layout: Layout
+    calendar: WorkCalendar
+    tz: tzinfo
+    tz_label: str = "WIB"
+    ticket_format: str = "ADU/{year}/{month:02d}/{seq:04d}"
+    document_number_format: str = "{seq:03d}/{doc}/{office}/{year}"
+    office_code: str = ""
+    #: the ladder: (multiple of the step's allowance, who is told) per rung
+    escalation: list[tuple[float, list[str]]] = field(
+        default_factory=lambda: [(1, ["assignee"]), (2, ["assignee", "superior"]), (3, ["head"])]
+    )
+    confidential_default: bool = False
+    ack_limit_per_day: int = 5
+    mail_domain: str = "aduan.invalid"
+    attachments_prefix: str = ""
+    #: the original email is kept as email-asli.eml only up to this size (limits.message_mb)
+    max_original_bytes: int = 25 * 1024 * 1024
+    #: role -> its configured addresses (who may decide a step by email reply)
+    role_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the HMAC key(s) of reply tokens; None when decisions by reply are off
+    reply_keys: ReplyKeys | None = None
+    #: the inbox address whose plus-addresses (aduan+<token>@...) carry the tokens
+    reply_address: str = ""
+
+
+@dataclass
+class Decision:
+    """Everything one cycle must do, in the order the cycle does it."""
+
+    writes: WriteSet = field(default_factory=WriteSet)
+    notifications: list[Notification] = field(default_factory=list)
+    documents: list[DocumentJob] = field(default_factory=list)
+    #: attachments to save: (folder relative to the attachments root, attachments)
+    attachments: list[tuple[str, list[Attachment]]] = field(default_factory=list)
+    #: inbox keys to mark processed once the register write succeeded
+    consumed: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    #: things a person must look at (the run exits 1): e.g. an open complaint's row vanished
+    problems: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)

@@ -1,0 +1,244 @@
+"""Mail about a complaint already registered: the complainant writing again, a role
+deciding its step by reply, and bounces of our own emails. Mail is matched to its
+ticket by the number in the subject, then by the thread headers."""
+
+from __future__ import annotations
+
+import hashlib
+
+from aduan.core.engine.decision import Run, add_staff, immediate, refresh
+from aduan.core.engine.steps import advance
+from aduan.core.ids import message_id, safe_ticket, thread_id
+from aduan.core.layout import C
+from aduan.core.model import Attachment, InboundMail
+from aduan.core.replies import find_tokens, judge
+
+__all__ = [
+    "handle_bounce",
+    "handle_decision",
+    "handle_reply",
+    "is_role_reply",
+    "reply_target",
+    "thread_index",
+]
+
+
+def thread_index(run: Run) -> dict[str, str]:
+    """Message-ID -> ticket for threading: our thread roots and complainants' originals."""
+    out: dict[str, str] = {}
+    for ticket, row in run.by_ticket.items():
+        out[thread_id(ticket, run.cfg.mail_domain)] = ticket
+        src = row.get(C.SOURCE)
+        if src:
+            out[src] = ticket
+    return out
+
+
+def reply_target(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> str | None:
+    for m in run.pattern.finditer(mail.subject or ""):
+        if m.group(0) in run.by_ticket:
+            return m.group(0)
+    for ref in [mail.in_reply_to, *mail.references]:
+        if ref and ref in thread_map:
+            return thread_map[ref]
+    return None
+
+
+def handle_reply(run: Run, mail: InboundMail, ticket: str) -> None:
+    """The complainant wrote again: history, attachments, and tell whoever acts now."""
+    row = run.by_ticket[ticket]
+    st = run.states.get(ticket)
+    if st is None:
+        return
+    folder = f"{st.received.astimezone(run.cfg.tz).year}/{safe_ticket(ticket)}"
+    n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    if mail.attachments or mail.raw:
+        keep = [
+            Attachment(f"balasan-{n}-{a.filename}", a.content_type, a.data, a.inline)
+            for a in mail.attachments
+        ]
+        if mail.raw:
+            keep.append(Attachment(f"balasan-{n}.eml", "message/rfc822", mail.raw))
+        run.d.attachments.append((folder, keep))
+    run.event(
+        ticket,
+        "Balasan pengadu",
+        (mail.text or "")[:1500],
+        actor="Pengadu",
+        key=f"{ticket}|balasan|{n}",
+    )
+    step = None if st.closed else run.sop.step(st.step)
+    role = step.actor if step else run.sop.first.role
+    reply = {
+        "from": mail.from_addr,
+        "subject": mail.subject,
+        "text": mail.text[:5000],
+        "date": mail.date,
+    }
+    run.notify(
+        st, ticket, row.values, step, "balasan_pengadu", n, roles=[role], extra={"reply": reply}
+    )
+    run.d.consumed.append(mail.source_key)
+    run.d.counts["replies"] += 1
+    refresh(run, ticket)
+
+
+def is_role_reply(run: Run, mail: InboundMail, ticket: str | None) -> bool:
+    """A reply that tries to decide a step: it carries one of our reply tokens, or a
+    configured staff address answers about a ticket. Only when replies are on."""
+    cfg = run.cfg
+    if cfg.reply_keys is None:
+        return False
+    if find_tokens(mail, cfg.reply_address):
+        return True
+    sender = mail.from_addr.strip().lower()
+    staff = any(sender in {a.lower() for a in addrs} for addrs in cfg.role_addresses.values())
+    return bool(ticket and staff)
+
+
+def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
+    """A role replied to decide its step: accept it (staff columns, step done, next
+    step started, confirmation) or refuse it (Riwayat with the reason; a configured
+    sender is told why, an unknown one is not answered). Each Message-ID is handled
+    once: its hash goes into the row's ``sent`` list."""
+    cfg, sop = run.cfg, run.sop
+    run.d.consumed.append(mail.source_key)
+    sender = mail.from_addr or "(tanpa alamat)"
+    st = run.states.get(ticket) if ticket else None
+    if ticket is None or st is None:
+        run.log(
+            f"balasan {mail.message_id} dari {sender} diabaikan: tidak menyebut aduan terdaftar"
+        )
+        run.d.counts["decisions_unmatched"] += 1
+        return
+    h = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    mark = f"keputusan|{h}"
+    if mark in st.sent:
+        run.d.counts["decisions_duplicate"] += 1
+        return
+    st.sent.append(mark)
+    step = None if st.closed or not sop.has_step(st.step) else sop.step(st.step)
+    assert cfg.reply_keys is not None  # _is_role_reply checked it
+    v = judge(
+        mail,
+        ticket=ticket,
+        step=step,
+        steps=sop.steps,
+        role_addresses=cfg.role_addresses,
+        keys=cfg.reply_keys,
+        address=cfg.reply_address,
+        today=run.now.date(),
+        role_label={r: sop.role_label(r) for r in sop.roles},
+    )
+    row = run.by_ticket[ticket]
+    who = f"{sop.role_label(v.role)} ({sender})" if v.role else sender
+    # "decision", not "reply": that key is the complainant's words (identity-scrubbed)
+    decision = {
+        "from": mail.from_addr,
+        "subject": mail.subject,
+        "text": (mail.text or "")[:5000],
+        "date": mail.date,
+        "command": v.command.command if v.command else "",
+        "values": v.values,
+    }
+    if not v.accepted:
+        run.event(
+            ticket,
+            "Balasan ditolak",
+            f"{v.reason}; Message-ID {mail.message_id}",
+            actor=who,
+            key=f"{ticket}|ditolak|{h}",
+        )
+        if v.role:
+            extra = {"decision": decision, "refusal": v.reason}
+            run.notify(st, ticket, row.values, step, "ditolak", h, roles=[v.role], extra=extra)
+            immediate(run, ticket, "ditolak")
+        run.d.counts["decisions_refused"] += 1
+        refresh(run, ticket)
+        return
+    assert step is not None and v.command is not None
+    values = dict(row.values)
+    written = {c: val for c, val in v.values.items() if not (values.get(c) or "").strip()}
+    values.update(written)
+    row.values.update(written)
+    detail = "; ".join(f"{c}: {val}" for c, val in v.values.items())
+    if len(written) < len(v.values):
+        detail += "; kolom yang sudah diisi staf tidak ditimpa"
+    run.event(
+        ticket,
+        f"Keputusan lewat email: {v.command.command}",
+        f"{detail}; Message-ID {mail.message_id}",
+        actor=who,
+        key=f"{ticket}|keputusan|{h}",
+    )
+    extra = {"decision": decision}
+    run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
+    immediate(run, ticket, "konfirmasi")
+    advance(run, ticket, values, st)
+    run.d.counts["decisions_accepted"] += 1
+    refresh(run, ticket)
+    if written:
+        add_staff(run, ticket, written)
+
+
+def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> None:
+    """A bounce of one of our emails: history of that ticket + tell the officer."""
+    refs = [mail.in_reply_to, *mail.references]
+    ticket = next((thread_map[r] for r in refs if r in thread_map), None)
+    if ticket is None and refs:
+        # the bounce quotes the Message-ID of the email that failed: one of ours
+        sent = {
+            message_id(f"{t}|{short}", run.cfg.mail_domain): t
+            for t, st in run.states.items()
+            for short in st.sent
+        }
+        ticket = next((sent[r] for r in refs if r in sent), None)
+    if ticket is None:
+        for m in run.pattern.finditer(mail.subject + "\n" + mail.text[:5000]):
+            if m.group(0) in run.by_ticket:
+                ticket = m.group(0)
+                break
+    if ticket is None or ticket not in run.states:
+        run.log(f"pantulan/laporan pengiriman {mail.message_id} diabaikan: tidak terkait aduan")
+        run.d.counts["mail_bounce"] += 1
+        return
+    st = run.states[ticket]
+    row = run.by_ticket[ticket]
+    failed = ", ".join(p.removeprefix("failed: ") for p in mail.problems if p.startswith("failed:"))
+    n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    delayed = [p.removeprefix("delayed: ") for p in mail.problems if p.startswith("delayed:")]
+    if delayed and not failed:
+        # a 4.x.x delay warning: the server is still trying; record it, alarm nobody
+        run.event(
+            ticket,
+            "Email tertunda",
+            f"server masih mencoba mengirim ke {', '.join(delayed)}",
+            key=f"{ticket}|tertunda|{n}",
+        )
+        run.d.counts["bounces_delayed"] += 1
+        return
+    run.event(
+        ticket,
+        "Email tidak terkirim",
+        f"pantulan dari server: {failed or mail.subject}"[:500],
+        key=f"{ticket}|pantulan|{n}",
+    )
+    run.notify(
+        st,
+        ticket,
+        row.values,
+        None,
+        "pantulan",
+        n,
+        roles=[run.sop.first.role],
+        extra={
+            "reply": {
+                "from": mail.from_addr,
+                "subject": mail.subject,
+                "text": failed or mail.text[:2000],
+                "date": mail.date,
+            }
+        },
+    )
+    refresh(run, ticket)
+    run.d.counts["bounces"] += 1

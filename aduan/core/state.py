@@ -1,0 +1,141 @@
+"""One complaint's progress as it lives in the hidden *Data Sistem* cell, and the one
+way to walk the register's tracked rows (ticket and readable state)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple
+
+from aduan.core.layout import C
+from aduan.core.model import Row
+
+__all__ = ["DUPLICATE", "RowState", "Tracked", "tracked_rows"]
+
+logger = logging.getLogger(__name__)
+
+#: The reason :func:`tracked_rows` gives for the second row of a ticket.
+DUPLICATE = "nomor aduan ganda di register"
+
+
+def iso(dt: datetime | None) -> str | None:
+    """A datetime as the state stores it (ISO 8601 to the second), None for None."""
+    return dt.isoformat(timespec="seconds") if dt else None
+
+
+def aware(text: str | None) -> datetime | None:
+    """An ISO text back to an aware datetime; None when empty, unreadable or naive."""
+    if not text:
+        return None
+    try:
+        d = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return d if d.tzinfo else None
+
+
+@dataclass
+class RowState:
+    """One complaint's progress (stored as JSON in the *Data Sistem* cell)."""
+
+    step: str
+    since: datetime
+    deadline: datetime | None
+    received: datetime
+    hist: list[list[str | None]] = field(default_factory=list)  # [step, start, deadline, done]
+    sent: list[str] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+    closed: datetime | None = None
+    outcome: str | None = None
+
+    def dumps(self) -> str:
+        """The cell text: compact JSON, version 1."""
+        data: dict[str, object] = {
+            "v": 1,
+            "step": self.step,
+            "since": iso(self.since),
+            "due": iso(self.deadline),
+            "recv": iso(self.received),
+            "hist": self.hist,
+            "sent": self.sent,
+            "docs": self.docs,
+        }
+        if self.closed:
+            data["closed"] = iso(self.closed)
+            data["outcome"] = self.outcome
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, text: str) -> RowState:
+        """Parse a cell; ValueError when it is not a state Aduan wrote."""
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"not JSON ({e})") from None
+        if not isinstance(d, dict) or d.get("v") != 1:
+            raise ValueError("unknown format")
+        since, recv = aware(d.get("since")), aware(d.get("recv"))
+        if not since or not recv or not isinstance(d.get("step"), str):
+            raise ValueError("missing step or times")
+        return cls(
+            step=d["step"],
+            since=since,
+            deadline=aware(d.get("due")),
+            received=recv,
+            hist=[list(h) for h in d.get("hist", []) if isinstance(h, list) and len(h) == 4],
+            sent=[s for s in d.get("sent", []) if isinstance(s, str)],
+            docs=[s for s in d.get("docs", []) if isinstance(s, str)],
+            closed=aware(d.get("closed")),
+            outcome=d.get("outcome"),
+        )
+
+    def was_late(self) -> bool:
+        """True if a finished step ended after its deadline."""
+        for _step, _start, due, done in self.hist:
+            d, e = aware(due), aware(done)
+            if d and e and e > d:
+                return True
+        return False
+
+
+class Tracked(NamedTuple):
+    """A register row Aduan tracks: its ticket, the row, and its parsed state."""
+
+    ticket: str
+    row: Row
+    state: RowState
+
+
+def tracked_rows(
+    rows: Iterable[Row], on_skip: Callable[[str, str], None] | None = None
+) -> Iterator[Tracked]:
+    """The rows with a ticket and a readable state, in register order.
+
+    A row without a ticket (typed in by staff, numbered by the next run) is passed
+    over silently. The second row of a ticket is skipped (the engine ignores it
+    too), and so is a row whose *Data Sistem* cannot be read; each skipped row is
+    logged once and, when ``on_skip`` is given, passed to it as (ticket, reason) so
+    a caller can report it in its own words.
+    """
+    seen: set[str] = set()
+    for row in rows:
+        ticket = row.get(C.TICKET)
+        if not ticket:
+            continue
+        if ticket in seen:
+            reason = DUPLICATE
+        else:
+            seen.add(ticket)
+            try:
+                state = RowState.loads(row.get(C.STATE))
+            except ValueError as e:
+                reason = f"Data Sistem tidak terbaca ({e})"
+            else:
+                yield Tracked(ticket, row, state)
+                continue
+        logger.debug("%s: %s; baris dilewati", ticket, reason)
+        if on_skip is not None:
+            on_skip(ticket, reason)

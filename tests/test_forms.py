@@ -15,6 +15,7 @@ import pytest
 
 from aduan.config import FORM_QUESTIONS, FormsCfg
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C
+from aduan.errors import RegisterError
 from aduan.inbox.forms import map_columns, parse_time, response_id, responses_to_mails
 from aduan.run.cycle import run_cycle
 from aduan.support.crash import CRASH_ENV
@@ -410,9 +411,9 @@ def sheets_office(make_settings, tmp_path, server, forms_in_other: bool = False)
     layout = build_layout(s.load_sop(), s.categories)
 
     def register():
-        from aduan.register.sheets import SheetsRegister
+        from aduan.run.wiring import sheets_register
 
-        return SheetsRegister(s, layout, client=server.client(), backoff_s=0.001)
+        return sheets_register(s, layout, client=server.client(), backoff_s=0.001)
 
     register().init()
     server.set_cells(other or key, TAB, SHEET_ROWS)
@@ -470,10 +471,14 @@ def test_missing_responses_tab_in_the_sheet_is_a_problem_not_a_failed_read(
 def test_extra_tab_read_with_the_register_costs_nothing_more(make_settings):
     from aduan.core.model import Snapshot
     from aduan.inbox.forms import read_responses
+    from aduan.run.wiring import form_reader
 
     s = make_settings("bpbd", forms={"tab": TAB, "file": "/nonexistent/never-read.xlsx"})
+    read = form_reader(s, None)  # a file reader: no register needed
     snap = Snapshot(headers=[], rows=[], extra={TAB: SHEET_ROWS})
-    assert read_responses(s, snap) is SHEET_ROWS
+    assert read_responses(s.forms, snap, read) is SHEET_ROWS
+    with pytest.raises(RegisterError, match="never-read.xlsx"):
+        read_responses(s.forms, Snapshot(headers=[], rows=[]), read)
 
 
 def test_responses_from_a_downloaded_csv(make_settings, tmp_path):

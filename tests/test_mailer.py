@@ -18,7 +18,7 @@ from aduan.core.model import Notification
 from aduan.errors import MailError
 from aduan.mail.compose import compose, sample_context, thread_id
 from aduan.mail.send import FileOutbox, RecipientsRefused, SmtpMailer
-from aduan.run.wiring import open_mailer
+from aduan.run.wiring import compose_cfg, open_mailer
 from tests.fixtures_smtp import free_port
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
@@ -35,7 +35,7 @@ def make_message(settings, kind="tugas", n=1, to=("tim@bpbd.example.go.id",), at
         to_roles=("tim",),
         context=ctx,
     )
-    return compose(note, list(to), settings, attachments=attachments)
+    return compose(note, list(to), compose_cfg(settings), attachments=attachments)
 
 
 # ------------------------------------------------------------ file outbox

@@ -14,19 +14,20 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
+from aduan.core.idfmt import durasi
 from aduan.core.model import Notification
+from aduan.core.privacy import PLACEHOLDER as HIDDEN
 from aduan.errors import MailError
 from aduan.mail.compose import (
-    HIDDEN,
     TICKET_KINDS,
     check_templates,
     compose,
     format_date,
-    format_duration,
     format_when,
     message_id,
     thread_id,
 )
+from aduan.run.wiring import compose_cfg
 from tests.conftest import REPO
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -66,12 +67,24 @@ def test_format_when_indonesian_and_converted_to_office_zone():
         (5, "5 menit"),
         (60, "1 jam"),
         (65, "1 jam 5 menit"),
-        (1500, "1 hari 1 jam"),
-        (2880, "2 hari"),
+        (1500, "3 hari kerja 1 jam"),
+        (2880, "6 hari kerja"),
     ],
 )
 def test_format_duration(minutes, text):
-    assert format_duration(minutes) == text
+    assert durasi(minutes) == text
+
+
+def test_email_durations_count_the_offices_working_day(make_settings):
+    """1,500 working minutes late: the office opens 07.30-16.00 (8.5 h a day)."""
+    settings = make_settings("bpbd")
+    n = notification(settings, "eskalasi")
+    n.context["late_minutes"] = 1500
+    m = parse(compose(n, ["tim@bpbd.example.go.id"], compose_cfg(settings)))
+    text, _html = bodies(m)
+    assert "terlambat 2 hari kerja 8 jam" in m["Subject"]
+    assert "terlambat 2 hari kerja 8 jam" in text
+    assert "1500" not in text and "25 jam" not in text
 
 
 # ------------------------------------------------------------ realistic contexts
@@ -258,7 +271,7 @@ def notification(settings, kind: str, **extra) -> Notification:
 def test_every_kind_composes_with_headers_threading_and_both_parts(make_settings, kind):
     settings = make_settings("bpbd")
     n = notification(settings, kind)
-    m = parse(compose(n, ["tim@bpbd.example.go.id"], settings))
+    m = parse(compose(n, ["tim@bpbd.example.go.id"], compose_cfg(settings)))
 
     assert m["From"] == "Layanan Aduan <aduan@bpbd.example.go.id>"
     assert m["To"] == "tim@bpbd.example.go.id"
@@ -284,15 +297,15 @@ def test_same_key_same_message_id_even_composed_at_another_time(make_settings):
     n1 = notification(settings, "tugas")
     n2 = notification(settings, "tugas", now=NOW + timedelta(hours=3))
     assert (
-        compose(n1, ["a@x.go.id"], settings)["Message-ID"]
-        == compose(n2, ["a@x.go.id"], settings)["Message-ID"]
+        compose(n1, ["a@x.go.id"], compose_cfg(settings))["Message-ID"]
+        == compose(n2, ["a@x.go.id"], compose_cfg(settings))["Message-ID"]
     )
 
 
 def test_acknowledgement_lists_steps_and_threads_under_the_complainants_mail(make_settings):
     settings = make_settings("blitar")
     n = notification(settings, "tanda_terima")
-    m = parse(compose(n, ["siti.aminah@surel.example"], settings))
+    m = parse(compose(n, ["siti.aminah@surel.example"], compose_cfg(settings)))
     assert m["In-Reply-To"] == "<CAF=abc123@mail.surel.example>"
     assert m["References"].split() == [
         "<CAF=abc123@mail.surel.example>",
@@ -309,7 +322,7 @@ def test_acknowledgement_lists_steps_and_threads_under_the_complainants_mail(mak
 def test_bogus_source_message_id_is_not_used(make_settings, bogus):
     settings = make_settings("bpbd")
     n = notification(settings, "tanda_terima", source_message_id=bogus)
-    m = parse(compose(n, ["siti.aminah@surel.example"], settings))
+    m = parse(compose(n, ["siti.aminah@surel.example"], compose_cfg(settings)))
     assert m["References"] == thread_id(TICKET, "bpbd.example.go.id")
     assert m["Bcc"] is None
 
@@ -323,7 +336,7 @@ def test_task_email_says_what_by_when_which_column_with_sheet_link_and_document(
     d.add_paragraph("LEMBAR DISPOSISI")
     d.save(doc)
     n = notification(settings, "tugas")
-    m = parse(compose(n, ["tim@bpbd.example.go.id"], settings, attachments=[doc]))
+    m = parse(compose(n, ["tim@bpbd.example.go.id"], compose_cfg(settings), attachments=[doc]))
     assert m.get_content_type() == "multipart/mixed"
     text, html = bodies(m)
     first = text.split("\n\n")[1]  # right below the salutation
@@ -347,7 +360,7 @@ def test_task_email_names_choices_of_the_column(make_settings):
     settings = make_settings("bpbd")
     n = notification(settings, "tugas")
     n.step_id = "telaah"
-    text, _ = bodies(parse(compose(n, ["p@bpbd.example.go.id"], settings)))
+    text, _ = bodies(parse(compose(n, ["p@bpbd.example.go.id"], compose_cfg(settings))))
     col = next(c for c in settings.load_sop().columns if c.name == "Perlu Tindak Lanjut")
     assert len(col.choices) >= 2
     assert (
@@ -360,7 +373,7 @@ def test_task_email_names_choices_of_the_column(make_settings):
 def test_complainant_subject_cannot_inject_headers(make_settings):
     settings = make_settings("bpbd")
     n = notification(settings, "tugas", subject="Banjir\r\nBcc: x@evil.example\r\n\r\nhalo")
-    raw = compose(n, ["tim@bpbd.example.go.id"], settings).as_bytes()
+    raw = compose(n, ["tim@bpbd.example.go.id"], compose_cfg(settings)).as_bytes()
     m = email.message_from_bytes(raw, policy=default)
     assert m["Bcc"] is None
     assert "Banjir Bcc: x@evil.example halo" in m["Subject"]
@@ -371,17 +384,19 @@ def test_complainant_subject_cannot_inject_headers(make_settings):
 def test_unusable_recipient_addresses_are_dropped(make_settings):
     settings = make_settings("bpbd")
     n = notification(settings, "tanda_terima")
-    m = compose(n, ["warga@surel.example\r\nBcc: x@evil.example", "ok@surel.example"], settings)
+    m = compose(
+        n, ["warga@surel.example\r\nBcc: x@evil.example", "ok@surel.example"], compose_cfg(settings)
+    )
     assert m["To"] == "ok@surel.example"
     with pytest.raises(MailError) as e:
-        compose(n, ["bukan alamat"], settings)
+        compose(n, ["bukan alamat"], compose_cfg(settings))
     assert e.value.permanent
 
 
 def test_html_escapes_what_the_complainant_wrote(make_settings):
     settings = make_settings("bpbd")
     n = notification(settings, "tugas", text="<script>alert(1)</script> & <b>tebal</b>")
-    text, html = bodies(parse(compose(n, ["tim@bpbd.example.go.id"], settings)))
+    text, html = bodies(parse(compose(n, ["tim@bpbd.example.go.id"], compose_cfg(settings))))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<script>alert(1)</script>" in text
 
@@ -395,7 +410,7 @@ def test_reply_to_when_configured(make_settings):
             "reply_to": "pengaduan@bpbd.example.go.id",
         },
     )
-    m = parse(compose(notification(settings, "hasil"), ["w@surel.example"], settings))
+    m = parse(compose(notification(settings, "hasil"), ["w@surel.example"], compose_cfg(settings)))
     assert m["Reply-To"] == "pengaduan@bpbd.example.go.id"
 
 
@@ -448,7 +463,7 @@ def test_hidden_identity_appears_nowhere_in_the_message(make_settings, tmp_path,
     msg = compose(
         n,
         ["tim@dinsos.example.go.id"],
-        settings,
+        compose_cfg(settings),
         attachments=[identifying, in_table, neutral],
         show_identity=False,
     )
@@ -471,7 +486,9 @@ def test_officer_sees_identity(make_settings):
     settings = make_settings("blitar")
     n = notification(settings, "tugas", text="HP saya 0812-3456-7890")
     text, _ = bodies(
-        parse(compose(n, ["petugas@dinsos.example.go.id"], settings, show_identity=True))
+        parse(
+            compose(n, ["petugas@dinsos.example.go.id"], compose_cfg(settings), show_identity=True)
+        )
     )
     assert "Siti Aminah" in text and "siti.aminah@surel.example" in text
     assert "0812-3456-7890" in text
@@ -480,7 +497,9 @@ def test_officer_sees_identity(make_settings):
 def test_dates_in_text_survive_identity_hiding(make_settings):
     settings = make_settings("blitar")
     n = notification(settings, "tugas", text="Kejadian tanggal 01-02-2026 pukul 10.30, RT 003/005.")
-    text, _ = bodies(parse(compose(n, ["t@dinsos.example.go.id"], settings, show_identity=False)))
+    text, _ = bodies(
+        parse(compose(n, ["t@dinsos.example.go.id"], compose_cfg(settings), show_identity=False))
+    )
     assert "Kejadian tanggal 01-02-2026 pukul 10.30, RT 003/005." in text
 
 
@@ -493,8 +512,8 @@ def own_templates(tmp_path):
 
 
 def test_real_templates_check_clean_for_both_offices(make_settings):
-    assert check_templates(make_settings("bpbd")) == []
-    assert check_templates(make_settings("blitar")) == []
+    assert check_templates(compose_cfg(make_settings("bpbd"))) == []
+    assert check_templates(compose_cfg(make_settings("blitar"))) == []
 
 
 def test_broken_template_raises_permanent_mail_error_naming_it(make_settings, own_templates):
@@ -503,15 +522,15 @@ def test_broken_template_raises_permanent_mail_error_naming_it(make_settings, ow
     (own_templates / "email/laporan-subject.txt").unlink()
     settings = make_settings("bpbd", templates=str(own_templates))
     with pytest.raises(MailError) as e:
-        compose(notification(settings, "pengingat"), ["a@x.go.id"], settings)
+        compose(notification(settings, "pengingat"), ["a@x.go.id"], compose_cfg(settings))
     assert e.value.permanent and "pengingat-body.html" in str(e.value) and "line 1" in str(e.value)
-    problems = check_templates(settings)
+    problems = check_templates(compose_cfg(settings))
     assert len(problems) == 3
     assert any("pengingat-body.html" in p for p in problems)
     assert any("hasil-body.txt" in p and "tidak_ada_variabel" in p for p in problems)
     assert any("laporan-subject.txt" in p and "not found" in p for p in problems)
     # the other kinds still compose
-    compose(notification(settings, "tugas"), ["a@x.go.id"], settings)
+    compose(notification(settings, "tugas"), ["a@x.go.id"], compose_cfg(settings))
 
 
 def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_settings, tmp_path):
@@ -525,12 +544,18 @@ def test_files_that_cannot_be_cleared_are_withheld_only_when_hiding(make_setting
     n = notification(settings, "tugas")
     hidden = parse(
         compose(
-            n, ["t@dinsos.example.go.id"], settings, attachments=[photo, doc], show_identity=False
+            n,
+            ["t@dinsos.example.go.id"],
+            compose_cfg(settings),
+            attachments=[photo, doc],
+            show_identity=False,
         )
     )
     assert [a.get_filename() for a in hidden.iter_attachments()] == ["lembar_disposisi.docx"]
     assert "ktp.jpg (tidak dilampirkan: memuat identitas pengadu)" in bodies(hidden)[0]
-    shown = parse(compose(n, ["p@dinsos.example.go.id"], settings, attachments=[photo, doc]))
+    shown = parse(
+        compose(n, ["p@dinsos.example.go.id"], compose_cfg(settings), attachments=[photo, doc])
+    )
     assert [a.get_filename() for a in shown.iter_attachments()] == [
         "ktp.jpg",
         "lembar_disposisi.docx",
@@ -551,7 +576,7 @@ def test_every_kind_composes_without_step_or_reply(make_settings, kind):
         to_roles=("petugas",),
         context=ctx,
     )
-    text, html = bodies(parse(compose(n, ["p@dinsos.example.go.id"], settings)))
+    text, html = bodies(parse(compose(n, ["p@dinsos.example.go.id"], compose_cfg(settings))))
     assert TICKET in text and TICKET in html
 
 
@@ -563,7 +588,7 @@ def test_missing_attachment_is_a_transient_mail_error(make_settings, tmp_path):
             compose(
                 n,
                 ["t@bpbd.example.go.id"],
-                settings,
+                compose_cfg(settings),
                 attachments=[tmp_path / "belum.docx"],
                 show_identity=show,
             )

@@ -19,6 +19,7 @@ __all__ = [
     "Snapshot",
     "WriteSet",
     "row_fingerprint",
+    "template_defaults",
     "DOC_KEYS",
 ]
 
@@ -36,6 +37,55 @@ DOC_KEYS = (
     "perlu_tindak_lanjut",
     "diteruskan",
 )
+
+
+def template_defaults() -> dict[str, Any]:
+    """Every key an email or document template may use, at its empty value, so a
+    context the engine leaves short still renders. A fresh dict each call."""
+    return {
+        "ticket": "",
+        "received": None,
+        "channel": "",
+        "name": "",
+        "contact": "",
+        "subject": "",
+        "text": "",
+        "attachments": "",
+        "category": "",
+        "fields": {},
+        "f": {},
+        "confidential": False,
+        "sop_name": "",
+        "sop_number": "",
+        "step": None,
+        "steps_ahead": [],
+        "outcome": None,
+        "rung": 0,
+        "late_minutes": 0,
+        "reply": {"from": "", "subject": "", "text": "", "date": None},
+        "now": None,
+        "source_message_id": "",
+        "doc": "",
+        "nomor": "",
+        "date": None,
+        "failed_kind": "",
+        "decision": {
+            "from": "",
+            "subject": "",
+            "text": "",
+            "date": None,
+            "command": "",
+            "values": {},
+        },
+        "refusal": "",
+        "reply_to": "",
+        "reply_token": "",
+        "reply_tag": "",
+        "reply_commands": [],
+        "person": "",
+        "items": [],
+        "late_count": 0,
+    }
 
 
 # ---------------------------------------------------------------- inbox side

@@ -25,22 +25,27 @@ import io
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aduan.core import idfmt
 from aduan.core.layout import C
 from aduan.core.model import Attachment, InboundMail, Snapshot
 from aduan.errors import RegisterError
 
+if TYPE_CHECKING:
+    from aduan.config import FormsCfg
+
 __all__ = [
     "FORM_CHANNEL",
     "KEY_PREFIX",
     "FormBatch",
+    "Reader",
     "form_mails",
+    "read_file",
     "read_responses",
     "responses_to_mails",
 ]
@@ -66,7 +71,14 @@ class FormBatch:
     mails: list[InboundMail] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+#: Reads the responses tab (header row first); raises RegisterError. The run layer
+#: passes one: a Google register's ``read_tab``, or :func:`read_file` of a local file.
+Reader = Callable[[], list[list[Any]]]
+#: One new response on its way: its time, ID, the timestamp as written, its cells.
+_Response = tuple[datetime | None, str, str, list[str]]
 
 
 # ------------------------------------------------------------------ pure part
@@ -186,7 +198,7 @@ def _category(answer: str, categories: list[str]) -> str:
 
 def responses_to_mails(
     table: list[list[Any]],
-    cfg: Any,
+    cfg: FormsCfg,
     *,
     tz: tzinfo,
     now: datetime,
@@ -196,8 +208,7 @@ def responses_to_mails(
 ) -> FormBatch:
     """Turn a responses tab (header row first) into complaints. Pure.
 
-    ``cfg`` is :class:`aduan.config.FormsCfg`; ``columns`` the register's
-    headers (a value only goes to a column the register has); ``known`` the
+    ``columns`` the register's headers (a value only goes to a column the register has); ``known`` the
     register's ``ID Sumber`` values (responses already registered are left out;
     pass a set).
     """
@@ -220,7 +231,8 @@ def responses_to_mails(
     # 1. every response's ID (cheap); only new ones are looked at closer, so a
     #    steady cycle over 10,000 old responses stays fast
     t = cols["timestamp"]
-    fresh, old = [], []
+    fresh: list[tuple[str, list[str]]] = []
+    old: list[tuple[str, list[str]]] = []
     for row in table[1:]:
         cells = [_cell(v) for v in row] + [""] * (len(headers) - len(row))
         answers = cells[:t] + cells[t + 1 : len(headers)]
@@ -231,7 +243,7 @@ def responses_to_mails(
         (old if f"<form-{rid}@aduan.invalid>" in known else fresh).append((rid, cells))
     # 2. the new ones' times; registered ones of the same contact and text still
     #    count for spam: the repeats of a burst whose first was registered are repeats
-    responses = []
+    responses: list[_Response] = []
     for rid, cells in fresh:
         when = parse_time(cells[t], tz, now)
         if cfg.since and when and when.date() < cfg.since:
@@ -239,7 +251,7 @@ def responses_to_mails(
             continue
         responses.append((when, rid, cells[t], cells))
     groups = {_group(c, cols) for _, _, _, c in responses}
-    earlier = [
+    earlier: list[_Response] = [
         (parse_time(c[t], tz, now), rid, c[t], c) for rid, c in old if _group(c, cols) in groups
     ]
     spam = _spam(responses + earlier, cols, cfg.spam_limit)
@@ -272,7 +284,7 @@ def _group(cells: list[str], cols: dict[str, int]) -> tuple[str, str]:
     return _norm(who), _norm(cells[cols["isi"]]) or _norm(" ".join(cells))
 
 
-def _spam(responses: list[tuple], cols: dict[str, int], limit: int) -> set[str]:
+def _spam(responses: list[_Response], cols: dict[str, int], limit: int) -> set[str]:
     """IDs of the repeats in a burst: the same text from one contact ``limit`` or
     more times within a minute of the burst's first; the first one stays."""
     groups: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
@@ -302,7 +314,7 @@ def _mail(
     headers: list[str],
     cols: dict[str, int],
     extras: list[int],
-    cfg: Any,
+    cfg: FormsCfg,
     categories: list[str],
     columns: set[str],
 ) -> InboundMail:
@@ -371,23 +383,15 @@ def _mail(
 
 
 # ------------------------------------------------------------------- reading
-def read_responses(settings: Any, snap: Snapshot, reg: Any = None) -> list[list[Any]]:
-    """The responses tab's rows (header first), from the register's own read when
-    the backend already fetched it, else from the file or spreadsheet named.
-
-    ``reg`` is the cycle's register: a Google one lends its connection."""
-    cfg = settings.forms
+def read_responses(cfg: FormsCfg, snap: Snapshot, read: Reader) -> list[list[Any]]:
+    """The responses tab's rows (header first): from the register's own read when
+    the backend already fetched it (``snap.extra``), else through ``read``."""
     if cfg.tab in snap.extra:
         return snap.extra[cfg.tab]
-    conf = settings.register_
-    if cfg.spreadsheet_id or (conf.type == "google" and not cfg.file):
-        return _read_sheet(settings, reg, cfg.spreadsheet_id or conf.spreadsheet_id, cfg.tab)
-    if not cfg.file and conf.type != "xlsx":
-        raise RegisterError("forms.file atau forms.spreadsheet_id harus diisi", permanent=True)
-    return _read_file(settings.path(cfg.file or conf.path), cfg.tab)
+    return read()
 
 
-def _read_file(path: Path, tab: str) -> list[list[Any]]:
+def read_file(path: Path, tab: str) -> list[list[Any]]:
     """A responses tab from an .xlsx (calamine) or a downloaded .csv."""
     try:
         data = path.read_bytes()
@@ -409,7 +413,8 @@ def _read_file(path: Path, tab: str) -> list[list[Any]]:
                     "periksa forms.tab di settings",
                     permanent=True,
                 )
-            return book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+            rows: list[list[Any]] = book.get_sheet_by_name(tab).to_python(skip_empty_area=False)
+            return rows
         finally:
             book.close()
     except (python_calamine.CalamineError, ValueError) as e:
@@ -417,68 +422,35 @@ def _read_file(path: Path, tab: str) -> list[list[Any]]:
         raise RegisterError(f"{path}: tab '{tab}' tidak terbaca ({e})", permanent=False) from None
 
 
-def _read_sheet(settings: Any, reg: Any, spreadsheet_id: str, tab: str) -> list[list[Any]]:
-    """A responses tab of a Google Sheet: one ``values:batchGet``.
-
-    Until the Sheets backend reads it in the register's own batchGet (Snapshot.extra)
-    this is one request more per cycle."""
-    from aduan.register.sheets import SheetsRegister, quote_tab
-
-    conf = settings.register_
-    if conf.type != "google":
-        raise RegisterError(
-            "forms.spreadsheet_id membutuhkan kredensial Google: register.type google",
-            permanent=True,
-        )
-    own = isinstance(reg, SheetsRegister)
-    if own and reg.key == spreadsheet_id:
-        sheet = reg
-    else:
-        from aduan.core.layout import build_layout
-
-        s = settings.model_copy(
-            update={"register_": conf.model_copy(update={"spreadsheet_id": spreadsheet_id})}
-        )
-        layout = reg.layout if own else build_layout(settings.load_sop(), settings.categories)
-        # the register's client: the same credentials and session (tests' local server too)
-        sheet = SheetsRegister(s, layout, client=reg._client if own else None)
-    try:
-        (got,) = sheet._batch_get([quote_tab(tab)], "membaca tanggapan formulir")
-    finally:
-        if not own:
-            sheet.close()
-    return got.get("values") or []
-
-
 # ----------------------------------------------------------------- the cycle
 def form_mails(
-    settings: Any, snap: Snapshot, now: datetime, rep: Any, reg: Any = None
-) -> list[InboundMail]:
-    """The cycle's one call: new form responses as complaints (none when no
-    ``forms.tab`` is set). Problems go into ``rep`` (a CycleReport); a tab that
-    cannot be read is a problem, never a crash, and the rest of the run goes on."""
-    cfg = settings.forms
+    cfg: FormsCfg,
+    snap: Snapshot,
+    now: datetime,
+    read: Reader,
+    *,
+    tz: tzinfo,
+    categories: list[str],
+) -> FormBatch:
+    """New form responses as complaints (none when no ``forms.tab`` is set), with
+    the problems, log lines and counts for the cycle to record. A tab that cannot
+    be read is a problem in the batch, never a crash: the rest of the run goes on."""
     if not cfg.tab:
-        return []
+        return FormBatch()
     try:
-        table = read_responses(settings, snap, reg)
+        table = read_responses(cfg, snap, read)
     except RegisterError as e:
-        rep.problem(f"formulir online: {e}")
-        return []
+        return FormBatch(problems=[str(e)])
     known = {r.get(C.SOURCE) for r in snap.rows if r.get(C.SOURCE).startswith("<form-")}
     batch = responses_to_mails(
         table,
         cfg,
-        tz=settings.tz,
+        tz=tz,
         now=now,
-        categories=settings.categories,
+        categories=categories,
         columns=set(snap.headers),
         known=known,
     )
-    for p in batch.problems:
-        rep.problem(f"formulir online: {p}")
     for line in batch.log:
         logger.info("%s", line)
-    rep.log.extend(batch.log)
-    rep.counts.update(batch.counts)
-    return batch.mails
+    return batch

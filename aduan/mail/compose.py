@@ -12,33 +12,37 @@ naming the template, and :func:`check_templates` finds the problem at ``aduan ch
 
 from __future__ import annotations
 
-import io
 import logging
 import mimetypes
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from aduan.core import idfmt
 from aduan.core.ids import message_id, thread_id
-from aduan.core.model import Notification
+from aduan.core.model import Notification, template_defaults
 from aduan.errors import MailError
+from aduan.mail.identity import hide_identity, identifiers, reveals
+
+if TYPE_CHECKING:
+    from aduan.config import MailIdentity, Office
+    from aduan.core.sop import Condition, Sop
 
 __all__ = [
     "COMPLAINANT_KINDS",
     "KINDS",
-    "HIDDEN",
     "TICKET_KINDS",
+    "ComposeCfg",
     "check_templates",
     "compose",
-    "format_duration",
     "format_when",
     "message_id",
     "thread_id",
@@ -66,72 +70,23 @@ KINDS = (*TICKET_KINDS, "ringkasan")
 #: Kinds addressed to the complainant (the others go to staff roles).
 COMPLAINANT_KINDS = frozenset({"tanda_terima", "jawaban_langsung", "hasil", "penyaluran"})
 _STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
-#: What replaces an identifying value when the identity is kept confidential.
-HIDDEN = "(dirahasiakan)"
-
-_DAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-_MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 _ADDR_RE = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[A-Za-z0-9-]+$")
 _MSGID_RE = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII without '<' '>'
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Indonesian phone numbers: 0 / +62 / 62 prefix, then 8-14 digits (a date like
-# 01-02-2026 has too few), single spaces, dots or hyphens between them
-_PHONE_IN_TEXT = re.compile(r"(?<![\w/])(?:\+62|62|0)[\s.-]?\d(?:[\s.-]?\d){7,13}(?![\w/])")
-_NIK_IN_TEXT = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_HONORIFICS = {
-    "bapak",
-    "ibu",
-    "pak",
-    "bu",
-    "sdr",
-    "sdri",
-    "saudara",
-    "saudari",
-    "dr",
-    "ir",
-    "hj",
-    "drs",
-    "mas",
-    "mbak",
-    "kak",
-    "bin",
-    "binti",
-}
-# Context keys that never carry the complainant's identity (scrubbing them could only
-# damage them, e.g. a name token "Adu" inside a ticket number).
-_STRUCTURAL = {
-    "ticket",
-    "received",
-    "channel",
-    "category",
-    "confidential",
-    "sop_name",
-    "sop_number",
-    "step",
-    "steps_ahead",
-    "outcome",
-    "rung",
-    "late_minutes",
-    "now",
-    "source_message_id",
-    "doc",
-    "nomor",
-    "date",
-    "failed_kind",
-}
+
+
+@dataclass(frozen=True)
+class ComposeCfg:
+    """What composing needs of the office, opened by the run layer
+    (:func:`aduan.run.wiring.compose_cfg`): sections and plain values, paths resolved."""
+
+    identity: MailIdentity
+    office: Office
+    sop: Sop
+    templates: Path  # the folder of the email templates (templates/email)
+    tz: tzinfo
+    tz_label: str
+    day_minutes: int  # the office's working day: "1 hari kerja" in durations
+    sheet_url: str = ""
 
 
 # ------------------------------------------------------------------ identifiers
@@ -140,36 +95,23 @@ _STRUCTURAL = {
 
 
 # ------------------------------------------------------------ Indonesian text
-def format_when(dt: datetime | None, tz: Any = None, tz_label: str = "") -> str:
+def format_when(dt: datetime | None, tz: tzinfo | None = None, tz_label: str = "") -> str:
     """``Senin, 24 November 2026 pukul 10.30 WIB`` (in ``tz`` when given)."""
     if dt is None:
         return "-"
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
-    text = f"{_DAYS[dt.weekday()]}, {dt.day} {_MONTHS[dt.month - 1]} {dt.year} pukul {dt:%H.%M}"
+    text = f"{idfmt.hari_tanggal(dt)} pukul {dt:%H.%M}"
     return f"{text} {tz_label}".rstrip()
 
 
-def format_date(dt: datetime | None, tz: Any = None) -> str:
+def format_date(dt: datetime | None, tz: tzinfo | None = None) -> str:
     """``24 November 2026``."""
     if dt is None:
         return "-"
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
-    return f"{dt.day} {_MONTHS[dt.month - 1]} {dt.year}"
-
-
-def format_duration(minutes: int | float | None) -> str:
-    """``1 jam 5 menit``, ``2 hari 3 jam``, ``45 menit``."""
-    m = max(0, int(minutes or 0))
-    days, rest = divmod(m, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} hari"] if days else []
-    if hours:
-        parts.append(f"{hours} jam")
-    if mins and not days:
-        parts.append(f"{mins} menit")
-    return " ".join(parts) or "0 menit"
+    return idfmt.tanggal(dt)
 
 
 def _header_safe(text: Any, limit: int = 250) -> str:
@@ -188,165 +130,14 @@ def _safe_filename(name: str) -> str:
     return stem[-120:]
 
 
-# ------------------------------------------------------------------ context
-def _defaults() -> dict[str, Any]:
-    """Every key a template may use, so a context the engine leaves short still renders."""
-    return {
-        "ticket": "",
-        "received": None,
-        "channel": "",
-        "name": "",
-        "contact": "",
-        "subject": "",
-        "text": "",
-        "attachments": "",
-        "category": "",
-        "fields": {},
-        "f": {},
-        "confidential": False,
-        "sop_name": "",
-        "sop_number": "",
-        "step": None,
-        "steps_ahead": [],
-        "outcome": None,
-        "rung": 0,
-        "late_minutes": 0,
-        "reply": {"from": "", "subject": "", "text": "", "date": None},
-        "now": None,
-        "source_message_id": "",
-        "doc": "",
-        "nomor": "",
-        "date": None,
-        "failed_kind": "",
-        "decision": {
-            "from": "",
-            "subject": "",
-            "text": "",
-            "date": None,
-            "command": "",
-            "values": {},
-        },
-        "refusal": "",
-        "reply_to": "",
-        "reply_token": "",
-        "reply_tag": "",
-        "reply_commands": [],
-        "person": "",
-        "items": [],
-        "late_count": 0,
-    }
-
-
-def _identifiers(ctx: dict[str, Any]) -> list[str]:
-    """The values that identify the complainant: name, its words, contact, and any
-    email address, phone number or NIK written in the complaint."""
-    found: list[str] = []
-    name = str(ctx.get("name") or "").strip()
-    if name:
-        found.append(name)
-        found += [w for w in re.findall(r"[^\W\d_]{3,}", name) if w.casefold() not in _HONORIFICS]
-    contact = str(ctx.get("contact") or "").strip()
-    if contact:
-        found.append(contact)
-    reply = ctx.get("reply") or {}
-    blob = " ".join(
-        str(x)
-        for x in (
-            contact,
-            ctx.get("subject"),
-            ctx.get("text"),
-            reply.get("from"),
-            reply.get("text"),
-        )
-        if x
-    )
-    for rx in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT, _NIK_IN_TEXT):
-        found += rx.findall(blob)
-    # longest first, so "Budi Santoso" goes before "Budi"
-    return sorted({f for f in found if f.strip()}, key=len, reverse=True)
-
-
-def _words_rx(idents: Sequence[str]) -> re.Pattern[str] | None:
-    """Whole words only: the name "Siti" must not match inside "Disposition"."""
-    if not idents:
-        return None
-    words = "|".join(re.escape(i) for i in idents)
-    return re.compile(r"(?<!\w)(?:" + words + r")(?!\w)", re.IGNORECASE)
-
-
-def _scrubber(idents: Sequence[str]):
-    rx = _words_rx(idents)
-
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            if rx is not None:
-                value = rx.sub(HIDDEN, value)
-            for pat in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT, _NIK_IN_TEXT):
-                value = pat.sub(HIDDEN, value)
-            return value
-        if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(scrub(v) for v in value)
-        return value
-
-    return scrub
-
-
-def _hide_identity(ctx: dict[str, Any], idents: Sequence[str]) -> dict[str, Any]:
-    scrub = _scrubber(idents)
-    out = {k: (v if k in _STRUCTURAL else scrub(v)) for k, v in ctx.items()}
-    out["name"] = HIDDEN if ctx.get("name") else ""
-    out["contact"] = HIDDEN if ctx.get("contact") else ""
-    out["attachments"] = HIDDEN if ctx.get("attachments") else ""
-    out["source_message_id"] = ""
-    return out
-
-
-def _file_text(data: bytes) -> str:
-    """The text an attachment carries (a .docx's XML without tags), for the identity check."""
-    if data[:2] == b"PK":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                xml = " ".join(
-                    z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml")
-                )
-            # Word splits text into runs: joining them keeps a name in one piece, while
-            # paragraph, cell and line ends must stay word breaks ("Nama" / "Siti")
-            xml = re.sub(r"</w:p>|</w:tc>|<w:br\s*/>|<w:tab\s*/>|<w:cr\s*/>", "\n", xml)
-            return re.sub(r"<[^>]+>", "", xml)
-        except zipfile.BadZipFile:
-            pass
-    return data.decode("utf-8", "replace")
-
-
-def _reveals(path: Path, data: bytes, idents: Sequence[str]) -> bool:
-    """Whether a file may identify the complainant. Only files whose text can be read
-    (.docx, .txt) can be cleared; a photo or a PDF might show an identity card."""
-    if path.suffix.lower() not in _CHECKABLE:
-        return True
-    text = _file_text(data)
-    rx = _words_rx(idents)
-    return bool((rx and rx.search(text)) or _NIK_IN_TEXT.search(text))
-
-
 # ------------------------------------------------------------------ templates
-_CHECKABLE = {".docx", ".txt", ".csv"}
-_ENVS: dict[tuple[str, str], jinja2.Environment] = {}
-_SOPS: dict[str, Any] = {}
+_ENVS: dict[tuple[str, str, str, int], jinja2.Environment] = {}
 
 
-def _sop(settings: Any) -> Any:
-    """The office's SOP, loaded once per process (one run)."""
-    key = str(settings.path(settings.sop))
-    if key not in _SOPS:
-        _SOPS[key] = settings.load_sop()
-    return _SOPS[key]
-
-
-def _env(settings: Any) -> jinja2.Environment:
-    folder = str(settings.path(settings.templates) / "email")
-    key = (folder, settings.timezone)
+def _env(cfg: ComposeCfg) -> jinja2.Environment:
+    """The Jinja environment of a templates folder, made once per process."""
+    folder, tz, label, day = str(cfg.templates), cfg.tz, cfg.tz_label, cfg.day_minutes
+    key = (folder, str(tz), label, day)
     env = _ENVS.get(key)
     if env is None:
         env = jinja2.Environment(
@@ -357,10 +148,9 @@ def _env(settings: Any) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
-        tz, label = settings.tz, settings.tz_label
         env.filters["waktu"] = lambda d: format_when(d, tz, label)
         env.filters["tanggal"] = lambda d: format_date(d, tz)
-        env.filters["durasi"] = format_duration
+        env.filters["durasi"] = lambda m: idfmt.durasi(m, day)
         _ENVS[key] = env
     return env
 
@@ -381,16 +171,16 @@ def _render(env: jinja2.Environment, name: str, ctx: dict[str, Any]) -> str:
         raise MailError(f"email template {name}: {type(e).__name__}: {e}", permanent=True) from None
 
 
-def _columns_to_fill(settings: Any, step_id: str | None) -> list[dict[str, Any]]:
+def _columns_to_fill(sop: Sop, step_id: str | None) -> list[dict[str, Any]]:
     """The register columns whose filling completes the step, with their choices."""
     if not step_id:
         return []
     try:
-        step = _sop(settings).step(step_id)
+        step = sop.step(step_id)
     except Exception:  # the engine already validated the SOP; a mismatch only loses a hint
         logger.warning("cannot find step %s in the SOP for the task email", step_id)
         return []
-    defs = {c.name: c for c in _sop(settings).staff_columns()}
+    defs = {c.name: c for c in sop.staff_columns()}
     out: list[dict[str, Any]] = []
     for t in step.transitions:
         for col in _ordered_columns(t.when):
@@ -406,7 +196,7 @@ def _columns_to_fill(settings: Any, step_id: str | None) -> list[dict[str, Any]]
     return out
 
 
-def _ordered_columns(cond: Any) -> list[str]:
+def _ordered_columns(cond: Condition) -> list[str]:
     cols = [cond.column] if cond.column else []
     for sub in (cond.all or []) + (cond.any or []):
         cols += _ordered_columns(sub)
@@ -415,12 +205,12 @@ def _ordered_columns(cond: Any) -> list[str]:
 
 def _template_context(
     n: Notification,
-    settings: Any,
+    cfg: ComposeCfg,
     show_identity: bool,
     attachment_names: list[str],
     idents: Sequence[str],
 ) -> dict[str, Any]:
-    ctx = _defaults()
+    ctx = template_defaults()
     # a None where a mapping or list is expected (e.g. reply=None) keeps the empty default
     ctx.update(
         {
@@ -430,21 +220,17 @@ def _template_context(
         }
     )
     if not show_identity:
-        ctx = _hide_identity(ctx, idents)
-    try:
-        role_label = _sop(settings).role_label
-    except Exception:  # labels are a courtesy; the role id still tells who is meant
-        role_label = str
+        ctx = hide_identity(ctx, idents)
     ctx.update(
         kind=n.kind,
-        office=settings.office,
-        sheet_url=settings.sheet_url,
+        office=cfg.office,
+        sheet_url=cfg.sheet_url,
         show_identity=show_identity,
         attached=attachment_names,
-        recipients=[role_label(r) for r in n.to_roles],
+        recipients=[cfg.sop.role_label(r) for r in n.to_roles],
         to_complainant=n.to_complainant or n.kind in COMPLAINANT_KINDS,
-        fill=_columns_to_fill(settings, n.step_id) if n.kind in _STEP_KINDS else [],
-        tz_label=settings.tz_label,
+        fill=_columns_to_fill(cfg.sop, n.step_id) if n.kind in _STEP_KINDS else [],
+        tz_label=cfg.tz_label,
     )
     return ctx
 
@@ -453,7 +239,7 @@ def _template_context(
 def compose(
     n: Notification,
     to: list[str],
-    settings: Any,
+    cfg: ComposeCfg,
     *,
     attachments: Iterable[Path] = (),
     show_identity: bool = True,
@@ -468,7 +254,7 @@ def compose(
     if not recipients:
         raise MailError(f"{n.key}: no usable recipient address", permanent=True)
 
-    idents = [] if show_identity else _identifiers({**_defaults(), **n.context})
+    idents = [] if show_identity else identifiers({**template_defaults(), **n.context})
 
     files: list[tuple[bytes, str]] = []
     listed: list[str] = []
@@ -478,15 +264,15 @@ def compose(
             data = p.read_bytes()
         except OSError as e:  # transient: the next run may find the document rendered
             raise MailError(f"{n.key}: cannot read attachment {safe} ({e.strerror})") from None
-        if not show_identity and _reveals(p, data, idents):
+        if not show_identity and reveals(p, data, idents):
             logger.info("%s: withholding %s, it identifies the complainant", n.key, safe)
             listed.append(f"{safe} (tidak dilampirkan: memuat identitas pengadu)")
             continue
         files.append((data, safe))
         listed.append(safe)
 
-    env = _env(settings)
-    ctx = _template_context(n, settings, show_identity, listed, idents)
+    env = _env(cfg)
+    ctx = _template_context(n, cfg, show_identity, listed, idents)
     subject = _header_safe(_render(env, f"{n.kind}-subject.txt", ctx), 200)
     # template logic leaves runs of blank lines; one is enough in a plain-text mail
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", _render(env, f"{n.kind}-body.txt", ctx))
@@ -498,14 +284,14 @@ def compose(
         subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
 
     try:
-        return _build(n, settings, recipients, subject, text, html, files, show_identity, when)
+        return _build(n, cfg.identity, recipients, subject, text, html, files, show_identity, when)
     except (ValueError, TypeError) as e:  # a header the email package refuses
         raise MailError(f"{n.key}: cannot build the email: {e}", permanent=True) from None
 
 
 def _build(
     n: Notification,
-    settings: Any,
+    ident: MailIdentity,
     recipients: list[str],
     subject: str,
     text: str,
@@ -514,7 +300,6 @@ def _build(
     show_identity: bool,
     when: datetime | None = None,
 ) -> EmailMessage:
-    ident = settings.mail_identity
     domain = ident.from_address.rsplit("@", 1)[1]
     ticket = _header_safe(n.ticket, 80)
     # a task queued overnight is dated when it goes out, not when it was decided:
@@ -557,7 +342,7 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
     """Realistic data for every key, used by :func:`check_templates` and the tests."""
     started = now - timedelta(minutes=20)
     return {
-        **_defaults(),
+        **template_defaults(),
         "ticket": "ADU/2026/11/0007",
         "received": started,
         "channel": "Email",
@@ -655,9 +440,9 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def check_templates(settings: Any) -> list[str]:
+def check_templates(cfg: ComposeCfg) -> list[str]:
     """Render every email template with sample data; return one line per problem."""
-    now = datetime(2026, 11, 24, 10, 30, tzinfo=settings.tz)
+    now = datetime(2026, 11, 24, 10, 30, tzinfo=cfg.tz)
     problems: list[str] = []
     for kind in KINDS:
         n = Notification(
@@ -670,7 +455,7 @@ def check_templates(settings: Any) -> list[str]:
         )
         for show in (True, False):
             try:
-                compose(n, ["cek@example.com"], settings, show_identity=show)
+                compose(n, ["cek@example.com"], cfg, show_identity=show)
             except MailError as e:
                 if str(e) not in problems:
                     problems.append(str(e))

@@ -450,6 +450,7 @@ def test_confirmation_and_refusal_templates_render(make_settings, show):
 
     from aduan.core.model import Notification
     from aduan.mail.compose import compose, sample_context
+    from aduan.run.wiring import compose_cfg
 
     s = make_settings("bpbd")
     now = datetime(2026, 11, 25, 10, 0, tzinfo=s.tz)
@@ -481,7 +482,7 @@ def test_confirmation_and_refusal_templates_render(make_settings, show):
             to_roles=("pimpinan",),
             context={**sample_context(kind, now), **extra},
         )
-        msg = compose(n, ["kalak@bpbd.example.go.id"], s, show_identity=show)
+        msg = compose(n, ["kalak@bpbd.example.go.id"], compose_cfg(s), show_identity=show)
         text = msg.get_body(("plain",)).get_content()
         for m in must:
             assert m in text

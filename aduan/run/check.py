@@ -65,8 +65,9 @@ def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
 
     def emails() -> list[str]:
         from aduan.mail.compose import check_templates
+        from aduan.run.wiring import compose_cfg
 
-        return check_templates(settings)
+        return check_templates(compose_cfg(settings, sop_holder["sop"]))
 
     def register() -> str:
         from aduan.run.wiring import open_register

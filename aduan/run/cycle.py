@@ -44,14 +44,16 @@ from aduan.inbox.forms import KEY_PREFIX as FORM_KEY_PREFIX
 from aduan.inbox.forms import form_mails
 from aduan.inbox.maildir import Inbox
 from aduan.inbox.parse import parse_message, safe_filename
-from aduan.mail.compose import compose
+from aduan.mail.compose import ComposeCfg, compose
 from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
 from aduan.run.digest_step import queue_digests
 from aduan.run.lock import busy, lock
 from aduan.run.wiring import (
+    compose_cfg,
     engine_config,
+    form_reader,
     open_documents,
     open_drive,
     open_inbox,
@@ -136,7 +138,20 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
         rep.counts["rows"] = len(snap.rows)
         for p in snap.problems:
             rep.problem(f"register: {p}")
-        mails += form_mails(settings, snap, now, rep, reg)  # online form responses (issue 12)
+        # online form responses (issue 12)
+        forms = form_mails(
+            settings.forms,
+            snap,
+            now,
+            form_reader(settings, reg),
+            tz=settings.tz,
+            categories=settings.categories,
+        )
+        for p in forms.problems:
+            rep.problem(f"formulir online: {p}")
+        rep.log.extend(forms.log)
+        rep.counts.update(forms.counts)
+        mails += forms.mails
         if spool.counts()["staged"]:
             kept, dropped = spool.recover(_confirmed_keys(snap))
             rep.counts["spool_recovered"] += kept
@@ -364,10 +379,11 @@ def _send_due(
     except MailError as e:
         rep.problem(f"pengiriman email: {e}")
         return
+    mail_cfg = compose_cfg(settings, sop)
     try:
         for entry in due:
             try:
-                down = _send_entry(settings, spool, sop, now, mailer, entry, rep)
+                down = _send_entry(settings, spool, sop, now, mailer, entry, rep, mail_cfg)
             except AduanError as e:  # a bug-shaped failure of one entry must not stop the rest
                 spool.mark_failed(entry, str(e), permanent=True)
                 rep.problem(
@@ -383,7 +399,9 @@ def _send_due(
             mailer.close()
 
 
-def _send_entry(settings, spool: Spool, sop, now: datetime, mailer: Mailer, entry, rep) -> bool:
+def _send_entry(
+    settings, spool: Spool, sop, now: datetime, mailer: Mailer, entry, rep, mail_cfg: ComposeCfg
+) -> bool:
     """Send one entry to the addresses still owed it; True when the server is down."""
     from email.utils import getaddresses
 
@@ -404,7 +422,7 @@ def _send_entry(settings, spool: Spool, sop, now: datetime, mailer: Mailer, entr
         if not todo:
             continue
         try:
-            msg = compose(n, todo, settings, attachments=atts, show_identity=show, when=now)
+            msg = compose(n, todo, mail_cfg, attachments=atts, show_identity=show, when=now)
         except MailError as e:
             error = e
             if e.permanent:  # a broken template: no retry helps

@@ -26,7 +26,7 @@ from aduan.mail.compose import compose
 from aduan.mail.send import Mailer
 from aduan.register.base import Register
 from aduan.run.lock import lock
-from aduan.run.wiring import open_documents, open_mailer, open_register
+from aduan.run.wiring import compose_cfg, open_documents, open_mailer, open_register
 
 __all__ = ["RecapReport", "check_template", "parse_month", "previous_month", "run_recap"]
 
@@ -71,7 +71,8 @@ def _send(
         context=report_context(rc, now, settings.tz_label),
     )
     pdf = path.with_suffix(".pdf")
-    msg = compose(n, to, settings, attachments=[path, pdf] if pdf.is_file() else [path])
+    atts = [path, pdf] if pdf.is_file() else [path]
+    msg = compose(n, to, compose_cfg(settings, sop), attachments=atts)
     own = mailer is None
     mailer = mailer or open_mailer(settings)
     try:

@@ -13,12 +13,14 @@ from aduan.core.layout import Layout
 from aduan.core.sop import Sop
 from aduan.core.worktime import WorkCalendar
 from aduan.documents.render import Documents
-from aduan.errors import ConfigError
+from aduan.errors import ConfigError, RegisterError
 from aduan.google import auth as gauth
 from aduan.google.drive import API as DRIVE_API
 from aduan.google.drive import Drive
+from aduan.inbox.forms import Reader, read_file
 from aduan.inbox.imap import ImapInbox
 from aduan.inbox.maildir import Inbox, MaildirInbox
+from aduan.mail.compose import ComposeCfg
 from aduan.mail.send import FileOutbox, Mailer, SmtpMailer
 from aduan.register.base import Register
 from aduan.register.sheets import SheetsRegister
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from google.auth.credentials import Credentials
 
 __all__ = [
+    "compose_cfg",
+    "form_reader",
     "engine_config",
     "drive_for",
     "google_account",
@@ -184,6 +188,48 @@ def open_mailer(settings: Settings) -> Mailer:
         password=password,
         from_address=parseaddr(settings.mail_identity.from_address)[1],
     )
+
+
+def compose_cfg(settings: Settings, sop: Sop | None = None) -> ComposeCfg:
+    """What composing emails needs: identity, office, SOP, the email templates folder."""
+    return ComposeCfg(
+        identity=settings.mail_identity,
+        office=settings.office,
+        sop=sop if sop is not None else settings.load_sop(),
+        templates=settings.path(settings.templates) / "email",
+        tz=settings.tz,
+        tz_label=settings.tz_label,
+        day_minutes=settings.calendar().day_minutes,
+        sheet_url=settings.sheet_url,
+    )
+
+
+def form_reader(settings: Settings, reg: Register) -> Reader:
+    """How the cycle reads the online form's responses tab: through the Google
+    register (its credentials; the form's own spreadsheet when ``forms.spreadsheet_id``
+    names one), or from a local .xlsx/.csv (default: the xlsx register itself)."""
+    cfg, conf = settings.forms, settings.register_
+
+    def refuse(message: str) -> Reader:
+        def read() -> list[list[object]]:
+            raise RegisterError(message, permanent=True)
+
+        return read
+
+    if cfg.spreadsheet_id or (conf.type == "google" and not cfg.file):
+        if not isinstance(reg, SheetsRegister):
+            return refuse(
+                "forms.spreadsheet_id membutuhkan kredensial Google: register.type google"
+            )
+        sheets = reg
+        return lambda: sheets.read_tab(cfg.tab, cfg.spreadsheet_id)
+    if cfg.file:
+        path = settings.path(cfg.file)
+    elif conf.type == "xlsx":
+        path = settings.path(conf.path)
+    else:
+        return refuse("forms.file atau forms.spreadsheet_id harus diisi")
+    return lambda: read_file(path, cfg.tab)
 
 
 def open_documents(settings: Settings, sop: Sop | None = None) -> Documents:

@@ -14,7 +14,7 @@ from typing import Any
 
 from aduan.config import Office
 from aduan.core import idfmt
-from aduan.core.model import DOC_KEYS, DocumentJob
+from aduan.core.model import DOC_KEYS, DocumentJob, template_defaults
 from aduan.core.privacy import PLACEHOLDER as REDACTED
 from aduan.core.sop import Sop
 
@@ -131,26 +131,8 @@ class SopFacts:
 def build_context(job: DocumentJob, facts: SopFacts, office: Office) -> dict[str, Any]:
     """The template context: the engine's, cleaned, with defaults and office data."""
     src = clean(dict(job.context))
-    ctx: dict[str, Any] = {
-        "ticket": job.ticket,
-        "received": None,
-        "channel": "",
-        "name": "",
-        "contact": "",
-        "subject": "",
-        "text": "",
-        "attachments": "",
-        "category": "",
-        "fields": {},
-        "confidential": False,
-        "sop_name": "",
-        "sop_number": "",
-        "step": None,
-        "outcome": None,
-        "nomor": "",
-        "source_message_id": "",
-        "reply": {},
-    }
+    # every key a template may use (the one list, shared with the emails)
+    ctx: dict[str, Any] = {**template_defaults(), "ticket": job.ticket}
     ctx.update(src)
     ctx["doc"] = job.doc
     # every key/column the SOP has is present, so a template may name any of them
@@ -198,6 +180,7 @@ def sample_context(tz: tzinfo, now: datetime | None = None) -> dict[str, Any]:
         "Mohon segera ditindaklanjuti. Terima kasih."
     )
     return {
+        **template_defaults(),
         "ticket": "ADU/2026/11/0007",
         "received": received,
         "channel": "Email",

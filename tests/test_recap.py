@@ -325,6 +325,7 @@ def test_word_report_holds_the_same_figures_and_the_charts(make_settings, dec):
     now = datetime(2027, 1, 1, 7, 0, tzinfo=WIB)
     path = report.render_report(open_documents(settings), dec, now=now)
     assert path == settings.path(settings.paths.documents) / "rekap" / "rekap-2026-12.docx"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
     d = docx.Document(str(path))
     text = "\n".join(p.text for p in d.paragraphs)
     assert "REKAPITULASI PENGADUAN MASYARAKAT" in text and "Desember 2026" in text

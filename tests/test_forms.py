@@ -513,3 +513,13 @@ def test_a_response_naming_a_ticket_is_a_new_complaint_not_a_reply(make_settings
     got = rows(reg)
     assert [r[C.TICKET] for r in got] == ["ADU/2026/11/0001", "ADU/2026/11/0002"]
     assert got[1][C.SUBJECT].startswith(first[C.TICKET])
+
+
+def test_a_google_form_tab_with_an_xlsx_register_is_a_problem_not_a_crash(make_settings):
+    s, reg = form_office(make_settings, spreadsheet_id="1AbCdEfGhIjKlMnOp")
+    deliver(s, "m1", b"From: a@contoh.id\r\nSubject: Jalan rusak\r\n\r\nMohon diperbaiki.\r\n")
+    rep = run_cycle(s, now=T0)
+    assert rep.problems == [
+        "formulir online: forms.spreadsheet_id membutuhkan kredensial Google: register.type google"
+    ]
+    assert [r[C.CHANNEL] for r in rows(reg)] == ["Email"]  # the mail still flows

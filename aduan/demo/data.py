@@ -9,6 +9,7 @@ step missing from the script is never done (the complaint stays open).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Complaint", "OFFICES"]
 
@@ -32,10 +33,15 @@ class Complaint:
 
 
 def _bpbd_follow(
-    disp: int = 4, team: int = 8, act: int = 40, rep: int = 30, cat: str = "Bencana", **extra: str
+    disp: int = 4,
+    team: int = 8,
+    act: int = 40,
+    rep: int = 30,
+    cat: str = "Bencana",
+    extra: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, dict[str, str]]]:
     return {
-        "telaah": (3, {"Perlu Tindak Lanjut": "Ya", **extra}),
+        "telaah": (3, {"Perlu Tindak Lanjut": "Ya", **(extra or {})}),
         "catat": (3, {"Kategori": cat}),
         "sampaikan": (
             disp,
@@ -185,7 +191,7 @@ BPBD = [
         "Wulan Sari",
         "wulan.sari@contoh.id",
         kind="attachment",
-        script=_bpbd_follow(**{"Rahasiakan Identitas": "Ya"}),
+        script=_bpbd_follow(extra={"Rahasiakan Identitas": "Ya"}),
     ),
     Complaint(
         16,
@@ -255,12 +261,17 @@ BPBD = [
 
 
 def _blitar_follow(
-    kewenangan: int = 4, sek: int = 8, kadis: int = 8, tim: int = 25, hasil: int = 8, **extra: str
+    kewenangan: int = 4,
+    sek: int = 8,
+    kadis: int = 8,
+    tim: int = 25,
+    hasil: int = 8,
+    extra: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, dict[str, str]]]:
     return {
         "terima": (
             kewenangan,
-            {"Kewenangan": "Kewenangan Dinas", "Kategori": "Bantuan Sosial", **extra},
+            {"Kewenangan": "Kewenangan Dinas", "Kategori": "Bantuan Sosial", **(extra or {})},
         ),
         "lapor_kadis": (sek, {"Diteruskan ke Kepala Dinas": "Ya"}),
         "disposisi": (
@@ -353,7 +364,7 @@ BLITAR = [
         "Mohon nama saya dirahasiakan.",
         "Warga Sananwetan",
         "warga.sananwetan@contoh.id",
-        script=_blitar_follow(**{"Rahasiakan Identitas": "Ya"}),
+        script=_blitar_follow(extra={"Rahasiakan Identitas": "Ya"}),
     ),
     Complaint(
         9,
@@ -434,7 +445,7 @@ BLITAR = [
         channel="Formulir Online",
         category="Perlindungan Anak",
         confidential=True,
-        script=_blitar_follow(Kategori="Perlindungan Anak"),
+        script=_blitar_follow(extra={"Kategori": "Perlindungan Anak"}),
     ),
     Complaint(
         18,
@@ -447,7 +458,7 @@ BLITAR = [
         channel="Formulir Online",
         contact="0812 3456 7788",
         category="Disabilitas",
-        script=_blitar_follow(Kategori="Disabilitas"),
+        script=_blitar_follow(extra={"Kategori": "Disabilitas"}),
     ),
     Complaint(
         26,
@@ -462,7 +473,7 @@ BLITAR = [
 ]
 
 
-OFFICES = {
+OFFICES: dict[str, dict[str, Any]] = {
     "bpbd-karanganyar": {
         "sop": "bpbd-karanganyar.yaml",
         "office": {

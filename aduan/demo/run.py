@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import yaml
 
-from aduan.config import load_settings
+from aduan.config import FileMail, MaildirInbox, XlsxRegister, load_settings
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row
 from aduan.core.state import tracked_rows
@@ -149,9 +149,13 @@ class _Sim:
         self.sop = self.settings.load_sop()
         self.cal = self.settings.calendar()
         self.layout = build_layout(self.sop, self.settings.categories)
-        self.register_path = self.settings.path(self.settings.register_.path)
-        self.maildir = self.settings.path(self.settings.inbox.path)
-        self.outbox = self.settings.path(self.settings.mail.outbox)
+        # the demo writes its own settings: an .xlsx register, a Maildir, a file outbox
+        reg, inbox, mail = self.settings.register_, self.settings.inbox, self.settings.mail
+        assert isinstance(reg, XlsxRegister) and isinstance(inbox, MaildirInbox)
+        assert isinstance(mail, FileMail)
+        self.register_path = self.settings.path(reg.path)
+        self.maildir = self.settings.path(inbox.path)
+        self.outbox = self.settings.path(mail.outbox)
         self.complaints: list[Complaint] = spec["complaints"]
         self.to = spec["from"]
         self.delivered: set[int] = set()
@@ -264,7 +268,7 @@ class _Sim:
         for i, c in enumerate(self.complaints):
             ticket = self.ticket_of.get(i)
             st = states.get(ticket) if ticket else None
-            if st is None:
+            if ticket is None or st is None:
                 continue
             if c.reply_after_min and i not in self.replied:
                 when = _arrival(c) + timedelta(minutes=c.reply_after_min)
@@ -400,45 +404,39 @@ def run_demo(out: Path, *, echo=print) -> list[DemoOffice]:
 
 
 def _summary(results: list[DemoOffice], echo) -> None:
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover - rich is a pinned dependency
-        Console = None  # noqa: N806
+    from rich.console import Console
+    from rich.table import Table
+
     for res in results:
         rows = [r for r in res.rows if r.get(C.TICKET)]
-        if Console is not None:
-            t = Table(
-                title=f"{res.office_id}: {len(rows)} aduan, {res.cycles} siklus, "
-                f"{res.emails} email, {res.documents} dokumen"
+        t = Table(
+            title=f"{res.office_id}: {len(rows)} aduan, {res.cycles} siklus, "
+            f"{res.emails} email, {res.documents} dokumen"
+        )
+        for h, width in (
+            ("No. Aduan", 16),
+            ("Saluran", 15),
+            ("Perihal", 30),
+            ("Tahap", 26),
+            ("Status", 10),
+            ("Terlambat", 9),
+        ):
+            t.add_column(
+                h, no_wrap=True, overflow="ellipsis", min_width=min(width, 10), max_width=width
             )
-            for h, width in (
-                ("No. Aduan", 16),
-                ("Saluran", 15),
-                ("Perihal", 30),
-                ("Tahap", 26),
-                ("Status", 10),
-                ("Terlambat", 9),
-            ):
-                t.add_column(
-                    h, no_wrap=True, overflow="ellipsis", min_width=min(width, 10), max_width=width
-                )
-            for r in rows:
-                late = r.get(C.LATE, "")
-                t.add_row(
-                    r.get(C.TICKET, ""),
-                    r.get(C.CHANNEL, ""),
-                    r.get(C.SUBJECT, "")[:38],
-                    r.get(C.STEP, "")[:40],
-                    r.get(C.STATUS, ""),
-                    f"[red]{late}[/red]" if late == "Ya" else late,
-                )
-            console = Console()
-            console.width = max(console.width, 136)  # a pipe reports 80: keep one line per row
-            console.print(t)
-        else:
-            for r in rows:
-                echo(f"{r.get(C.TICKET)}\t{r.get(C.STEP)}\t{r.get(C.STATUS)}\t{r.get(C.LATE)}")
+        for r in rows:
+            late = r.get(C.LATE, "")
+            t.add_row(
+                r.get(C.TICKET, ""),
+                r.get(C.CHANNEL, ""),
+                r.get(C.SUBJECT, "")[:38],
+                r.get(C.STEP, "")[:40],
+                r.get(C.STATUS, ""),
+                f"[red]{late}[/red]" if late == "Ya" else late,
+            )
+        console = Console()
+        console.width = max(console.width, 136)  # a pipe reports 80: keep one line per row
+        console.print(t)
         echo(f"  register : {res.root / 'register.xlsx'}")
         echo(f"  email    : {res.root / 'outbox'}/*.eml")
         echo(f"  dokumen  : {res.root / 'dokumen'}")

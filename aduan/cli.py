@@ -17,10 +17,14 @@ import logging
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from aduan.errors import AduanError, ConfigError, RunLocked
+
+if TYPE_CHECKING:  # the heavy imports wait until a command needs them
+    from aduan.config import Settings
 
 __all__ = ["main", "cli"]
 
@@ -51,7 +55,7 @@ def _fail(e: AduanError, verbose: bool) -> None:
     sys.exit(code)
 
 
-def _parse_now(value: str | None, settings) -> datetime | None:
+def _parse_now(value: str | None, settings: Settings) -> datetime | None:
     if not value:
         return None
     try:
@@ -125,7 +129,7 @@ def init(ctx: click.Context) -> None:
 class _locked:
     """The run lock as a context manager that raises RunLocked when held."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         from aduan.run.lock import lock
 
         self.lk = lock(settings)

@@ -41,7 +41,7 @@ def _guard(name: str, fn: Callable[[], str | list[str]]) -> Check:
     return name, True, out
 
 
-def run_checks(settings: Any, *, send_test_to: str = "") -> Iterator[Check]:
+def run_checks(settings: Settings, *, send_test_to: str = "") -> Iterator[Check]:
     """Configuration, SOP, templates, register, inbox, mail — in that order."""
     from aduan.core.layout import build_layout
 

@@ -29,12 +29,14 @@ from pathlib import Path
 
 from filelock import Timeout
 
+from aduan.config import Settings
 from aduan.core import idfmt
 from aduan.core.engine import Decision, decide
 from aduan.core.ids import email_in
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
 from aduan.core.privacy import sees_identity
+from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
 from aduan.documents.render import require_templates
 from aduan.errors import AduanError, DocumentError, InboxError, MailError, RegisterError
@@ -90,7 +92,7 @@ class CycleReport:
 
 
 def run_cycle(
-    settings,
+    settings: Settings,
     *,
     now: datetime | None = None,
     register: Register | None = None,
@@ -110,7 +112,14 @@ def run_cycle(
         lk.release()
 
 
-def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
+def _cycle(
+    settings: Settings,
+    now: datetime | None,
+    register: Register | None,
+    inbox: Inbox | None,
+    mailer: Mailer | None,
+    drive: Drive | None = None,
+) -> CycleReport:
     t0 = time.perf_counter()
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
     rep = CycleReport(started=now)
@@ -211,7 +220,7 @@ def _cycle(settings, now, register, inbox, mailer, drive=None) -> CycleReport:
     return rep
 
 
-def _poll(settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
+def _poll(settings: Settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:
     own = {settings.mail_identity.from_address.lower()}
     if settings.mail_identity.reply_to:
         own.add(settings.mail_identity.reply_to.lower())
@@ -281,7 +290,7 @@ def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
     return rows
 
 
-def _save_attachments(settings, dec: Decision, rep: CycleReport) -> None:
+def _save_attachments(settings: Settings, dec: Decision, rep: CycleReport) -> None:
     root = settings.path(settings.paths.attachments)
     for folder, atts in dec.attachments:
         target = (root / folder).resolve()
@@ -301,7 +310,7 @@ def _save_attachments(settings, dec: Decision, rep: CycleReport) -> None:
                 rep.problem(f"lampiran {name} tidak tersimpan: {e.strerror}")
 
 
-def _render_documents(settings, dec: Decision, rep: CycleReport) -> None:
+def _render_documents(settings: Settings, dec: Decision, rep: CycleReport) -> None:
     if not dec.documents:
         return
     # render_many: one bad template does not stop the others, and PDFs (when on)
@@ -340,7 +349,7 @@ def _mark_processed(inbox: Inbox, dec: Decision, rep: CycleReport) -> None:
             rep.problem(f"email {key} belum ditandai diproses: {e}")
 
 
-def recipients_for(settings, sop, entry: SpoolEntry) -> list[tuple[list[str], bool]]:
+def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tuple[list[str], bool]]:
     """[(addresses, show_identity)] for an entry: per role, identity hidden from roles
     other than the officer and the head when the complaint is confidential."""
     n = entry.notification
@@ -473,7 +482,9 @@ def _send_entry(
     return down
 
 
-def _tell_officer(settings, spool: Spool, sop, now: datetime, entry: SpoolEntry, rep) -> None:
+def _tell_officer(
+    settings: Settings, spool: Spool, sop: Sop, now: datetime, entry: SpoolEntry, rep: CycleReport
+) -> None:
     """Queue a ``pantulan`` notice for the officer: a complainant's email failed for good.
 
     It goes straight to ``pending`` (no register write decides it) under a key derived
@@ -506,5 +517,5 @@ def _tell_officer(settings, spool: Spool, sop, now: datetime, entry: SpoolEntry,
         rep.counts["emails_bounced"] += 1
 
 
-def state_dir(settings) -> Path:
+def state_dir(settings: Settings) -> Path:
     return settings.path(settings.paths.state)

@@ -4,14 +4,19 @@ second even on a busy server)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from filelock import FileLock, Timeout
 
 from aduan.errors import RunLocked
 
+if TYPE_CHECKING:  # the CLI imports this before anything heavy
+    from aduan.config import Settings
+
 __all__ = ["lock", "probe"]
 
 
-def lock(settings) -> FileLock:
+def lock(settings: Settings) -> FileLock:
     """The run lock. The kernel releases it when a killed run's process dies, so a
     stale lock file never blocks the next run."""
     state = settings.path(settings.paths.state)
@@ -25,7 +30,7 @@ def busy(lk: FileLock) -> RunLocked:
     )
 
 
-def probe(settings) -> None:
+def probe(settings: Settings) -> None:
     """Raise RunLocked at once when another run holds the lock (a quick look only:
     the run itself takes the lock properly)."""
     lk = lock(settings)

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from aduan.config.settings import DEFAULT_CONFIG, Settings
+from aduan.config.yamlfile import read_yaml
 from aduan.errors import ConfigError
 
 __all__ = ["load_settings"]
@@ -37,28 +37,12 @@ def _key_of(loc: tuple[Any, ...]) -> str:
 def load_settings(path: str | Path | None = None) -> Settings:
     """Load and check a settings file (default: $ADUAN_CONFIG or config/settings.yaml)."""
     p = Path(path or os.environ.get("ADUAN_CONFIG") or DEFAULT_CONFIG)
-    try:
-        raw = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "settings file not found",
-            file=str(p),
-            fix="copy config/settings.example.yaml to config/settings.yaml and edit it, "
-            "or pass --config PATH",
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read settings file ({e})", file=str(p)) from None
-    try:
-        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise ConfigError(
-            f"not valid YAML ({getattr(e, 'problem', e)})",
-            file=str(p),
-            key=where,
-            fix="fix the indentation or quoting there",
-        ) from None
+    data = read_yaml(
+        p,
+        what="settings",
+        missing_fix="copy config/settings.example.yaml to config/settings.yaml and edit it, "
+        "or pass --config PATH",
+    )
     if not isinstance(data, dict):
         raise ConfigError(
             "settings must be a mapping of keys",

@@ -61,6 +61,11 @@ class Office(_Strict):
     website: str = ""
     logo: str = ""
     head: Official = Official()
+    # -- issue 22: who signs which document (office-standards.md, "Numbering and signatures")
+    #: the officer who receives complaints (formulir aduan, formulir penerimaan, berita acara)
+    petugas: Official = Official()
+    #: the leader of the complaint team (rencana tindak lanjut, laporan pelaksanaan)
+    team_leader: Official = Official()
 
     @property
     def display(self) -> str:
@@ -147,6 +152,11 @@ class Paths(_Strict):
 
 class DocumentsCfg(_Strict):
     pdf: bool = False  # also make a PDF of each document (needs LibreOffice)
+    # -- issue 22: the forms' facts an office sets
+    #: categories whose lembar disposisi is marked *Segera* (confidential ones: *Rahasia*)
+    urgent_categories: list[str] = ["Bencana", "Kedaruratan"]
+    #: where the team meets (rencana tindak lanjut); empty: the office's own meeting room
+    meeting_place: str = ""
 
 
 #: form field -> the question texts (as in the form, case and spacing ignored)

@@ -64,7 +64,10 @@ class Settings(_Strict):
     cuti_bersama: list[date] = []
     extra_working_days: list[date] = []
     ticket_format: str = "ADU/{year}/{month:02d}/{seq:04d}"
+    #: document numbers run per year per document kind (never per month: issue 22)
     document_number_format: str = "{seq:03d}/{doc}/{office}/{year}"
+    #: the buku agenda number of a complaint (Nomor agenda), per year
+    agenda_number_format: str = "{seq:04d}/{year}"
     categories: list[str] = [
         "Bencana",
         "Infrastruktur",
@@ -143,6 +146,19 @@ class Settings(_Strict):
             ) from None
         if "{seq" not in v:
             raise ValueError("must contain {seq} (the running number)")
+        return v
+
+    @field_validator("document_number_format", "agenda_number_format")
+    @classmethod
+    def _doc_number(cls, v: str) -> str:
+        try:
+            v.format(seq=1, doc="LD", office="X", year=2026, month=1)
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(
+                f"bad placeholder ({e}); use {{seq:03d}}, {{doc}}, {{office}}, {{year}}, {{month}}"
+            ) from None
+        if "{seq" not in v or "{year" not in v:
+            raise ValueError("must contain {seq} and {year}: numbers run per year")
         return v
 
     @model_validator(mode="after")

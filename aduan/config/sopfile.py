@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from aduan.config.yamlfile import read_yaml
 from aduan.core.sop import Sop, parse_sop
-from aduan.errors import ConfigError
 
 __all__ = ["load_sop"]
 
 _CACHE: dict[tuple[str, int, int], Sop] = {}
-# libyaml's loader when the wheel has it: the pure-Python one takes ~60 ms per SOP file
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_sop(path: str | Path) -> Sop:
@@ -36,21 +32,5 @@ def load_sop(path: str | Path) -> Sop:
 
 
 def _load_sop(p: Path) -> Sop:
-    try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER)
-    except FileNotFoundError:
-        raise ConfigError(
-            "SOP file not found", file=str(p), fix="check the 'sop' setting"
-        ) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read SOP file ({e})", file=str(p)) from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise ConfigError(
-            f"not valid YAML ({getattr(e, 'problem', e)})",
-            file=str(p),
-            key=where,
-            fix="fix the indentation or quoting there",
-        ) from None
+    data = read_yaml(p, what="SOP", missing_fix="check the 'sop' setting")
     return parse_sop(data, str(p))

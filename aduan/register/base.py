@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from aduan.core.layout import REGISTER_TAB
+from aduan.core.layout import REGISTER_TAB, C
 from aduan.core.model import RowUpdate, Snapshot, WriteSet, row_fingerprint
 from aduan.errors import RegisterError
 
@@ -90,16 +90,30 @@ GUIDE_INTRO = [
 ]
 
 
-class RowTable(Protocol):
-    """What :func:`locate_updates` needs of a backend's freshly read rows."""
+@dataclass
+class RowTable:
+    """The Register Aduan tab as text, as one read saw it: what both backends locate
+    their writes by (:func:`locate_updates`)."""
 
-    rows: list
+    headers: list[str]
+    cols: dict[str, int]  # layout header -> 0-based column (first occurrence)
+    rows: list[list[str]]  # rows[i] is sheet row i + 2, padded to the header width
+    names: list[str]  # layout headers
+    problems: list[str] = field(default_factory=list)
 
-    def blank(self, i: int) -> bool: ...
+    def values(self, i: int) -> dict[str, str]:
+        """The row's cells by layout header; a column the sheet lacks reads ""."""
+        row = self.rows[i]
+        out = {n: row[c] for n, c in self.cols.items()}
+        if len(out) < len(self.names):
+            out.update((n, "") for n in self.names if n not in out)
+        return out
 
-    def ticket(self, i: int) -> str: ...
+    def blank(self, i: int) -> bool:
+        return not any(v.strip() for v in self.rows[i])
 
-    def values(self, i: int) -> dict[str, str]: ...
+    def ticket(self, i: int) -> str:
+        return self.rows[i][self.cols[C.TICKET]].strip()
 
 
 def locate_updates(

@@ -57,21 +57,7 @@ def write_atomic(
 
     ``mode`` is set on the temp file before any byte is written, so a secret is
     never readable by others even for a moment."""
-    target = Path(target)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    try:
-        if mode is not None:
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            if fsync:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
+    with atomic_path(target, suffix=suffix, mode=mode, fsync=fsync) as tmp:
+        tmp.write_bytes(raw)
+    return Path(target)

@@ -3,39 +3,21 @@ the write plans against and the verification checks against."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aduan.core.layout import C, Layout
 from aduan.core.model import RowUpdate
-from aduan.register.base import map_headers
+from aduan.register.base import RowTable, map_headers
 
 __all__ = ["Planned", "Table", "already_there", "scan"]
 
 
 @dataclass
-class Table:
+class Table(RowTable):
     """The Register Aduan tab as text, as one read saw it."""
 
-    headers: list[str]
-    cols: dict[str, int]  # layout header -> 0-based column (first occurrence)
-    rows: list[list[str]]  # rows[i] is sheet row i + 2, padded to the header width
-    names: list[str]
-    problems: list[str] = field(default_factory=list)
     grid_rows: int = 0  # the tab's row count, from the range Google answered with (0: unknown)
-
-    def values(self, i: int) -> dict[str, str]:
-        row = self.rows[i]
-        out = {n: row[c] for n, c in self.cols.items()}
-        if len(out) < len(self.names):
-            out.update((n, "") for n in self.names if n not in out)
-        return out
-
-    def blank(self, i: int) -> bool:
-        return not any(v.strip() for v in self.rows[i])
-
-    def ticket(self, i: int) -> str:
-        return self.rows[i][self.cols[C.TICKET]].strip()
 
 
 def scan(values: list[list[Any]], layout: Layout, where: str) -> Table:

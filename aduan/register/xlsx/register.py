@@ -21,7 +21,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -40,7 +40,7 @@ from aduan.core.layout import (
 )
 from aduan.core.model import Row, Snapshot, WriteSet
 from aduan.errors import RegisterError
-from aduan.register.base import WriteResult, locate_updates, map_headers
+from aduan.register.base import RowTable, WriteResult, locate_updates, map_headers
 from aduan.register.xlsx.patch import Unsupported, XlsxPatch, clean_text
 from aduan.register.xlsx.setup import (
     META_HEADERS,
@@ -61,28 +61,8 @@ Cells = dict[int, dict[int, str]]  # 1-based row -> 1-based column -> text
 
 
 @dataclass
-class _Table:
+class _Table(RowTable):
     """The Register Aduan tab as text: what read() returns and write() locates by."""
-
-    headers: list[str]
-    cols: dict[str, int]  # layout header -> 0-based column (first occurrence)
-    rows: list[list[str]]  # rows[i] is sheet row i + 2
-    names: list[str]  # layout headers
-    problems: list[str] = field(default_factory=list)
-
-    def values(self, i: int) -> dict[str, str]:
-        """The row's cells by layout header; a column the sheet lacks reads ""."""
-        row = self.rows[i]
-        out = {n: row[c] for n, c in self.cols.items()}
-        if len(out) < len(self.names):
-            out.update((n, "") for n in self.names if n not in out)
-        return out
-
-    def blank(self, i: int) -> bool:
-        return not any(v.strip() for v in self.rows[i])
-
-    def ticket(self, i: int) -> str:
-        return self.rows[i][self.cols[C.TICKET]].strip()
 
     def last_used(self) -> int:
         """Index of the last data row with any text, -1 if none."""

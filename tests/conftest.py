@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,32 @@ def make_settings(tmp_path):
         return load_settings(f)
 
     return make
+
+
+# ---- issue 18: every request the local Google fakes received, judged by Google's description
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Report how many Google requests were checked against the discovery documents."""
+    from tests import google_schema
+
+    log = google_schema.LOG
+    if log.checked:
+        terminalreporter.write_line(
+            f"google_schema: {log.checked} Sheets/Drive requests checked against "
+            f"sheets.v4.json/drive.v3.json, {len(log.open)} violation(s) unclaimed"
+        )
+    seen: set[str] = set()
+    for v in log.open:
+        line = re.sub(r"\[\d+\]", "[i]", str(v))  # one line per kind of breach
+        if line not in seen:
+            seen.add(line)
+            terminalreporter.write_line(f"google_schema: {line}", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    """A schema error or deprecated field left unclaimed fails the whole run."""
+    from tests import google_schema
+
+    if google_schema.LOG.open and session.exitstatus == 0:
+        session.exitstatus = 1

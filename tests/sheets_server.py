@@ -51,6 +51,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import requests
 
+from tests import google_schema
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
@@ -921,6 +923,7 @@ class SheetsServer:
         self.latency_s = latency_s
         self.requests: list[RecordedRequest] = []
         self.errors: list[str] = []  # internal errors and failing hooks (the fixture fails on them)
+        self.violations: list[google_schema.Violation] = []  # breaches of the discovery doc
         self._batch: list[tuple[str, dict]] = []
         self._spreadsheets: dict[str, Spreadsheet] = {}
         self._faults: list[_Fault] = []
@@ -1202,6 +1205,13 @@ class SheetsServer:
             try:
                 if bad_json:
                     raise ApiError(400, "Invalid JSON payload received.")
+                # issue 18: Google's own description judges the request before anything runs
+                found = google_schema.sheets().check(method, parts.path, query, body)
+                google_schema.LOG.add(found)
+                self.violations += found
+                refused = [v for v in found if v.kind == "schema"]
+                if refused:
+                    return 400, google_schema.error_body(refused)
                 return 200, self._route(req)
             except ApiError as err:
                 return err.code, err.body()

@@ -402,7 +402,7 @@ def test_conditional_formats(book):
         "ranges": [{"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 0, "endColumnIndex": 5}],
         "booleanRule": {
             "condition": {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": '=$E2="Ya"'}]},
-            "format": {"backgroundColor": {"red": 1}},
+            "format": {"backgroundColorStyle": {"rgbColor": {"red": 1}}},
         },
     }
     book.sh.batch_update({"requests": [{"addConditionalFormatRule": {"rule": rule, "index": 0}}]})

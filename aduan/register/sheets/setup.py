@@ -203,13 +203,14 @@ class SheetsSetup(SheetsState):
         cols = self.layout.columns
         reqs = [update_row(reg, 0, [c.name for c in cols]), bold_row(reg, len(cols))]
         for j, c in enumerate(cols):
-            fill = {"backgroundColor": rgb(COLOURS.get(c.kind, (1, 1, 1)))}
+            # backgroundColorStyle: backgroundColor is deprecated in the API description
+            fill = {"backgroundColorStyle": {"rgbColor": rgb(COLOURS.get(c.kind, (1, 1, 1)))}}
             reqs.append(
                 {
                     "repeatCell": {
                         "range": cells_range(reg, 0, 1, j, j + 1),
                         "cell": {"userEnteredFormat": fill},
-                        "fields": "userEnteredFormat.backgroundColor",
+                        "fields": "userEnteredFormat.backgroundColorStyle",
                     }
                 }
             )
@@ -284,7 +285,7 @@ class SheetsSetup(SheetsState):
                         "type": "CUSTOM_FORMULA",
                         "values": [{"userEnteredValue": formula}],
                     },
-                    "format": {"backgroundColor": rgb(colour)},
+                    "format": {"backgroundColorStyle": {"rgbColor": rgb(colour)}},
                 },
             }
             reqs.append({"addConditionalFormatRule": {"rule": rule, "index": index}})

@@ -97,6 +97,15 @@ def _settings(ctx: click.Context):
     return load_settings(ctx.obj["config"])
 
 
+now_option = click.option(
+    "--now",
+    "now_text",
+    default=None,
+    metavar="ISO",
+    help="Jalankan seolah-olah pada waktu ini (untuk uji coba).",
+)
+
+
 @cli.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
@@ -150,13 +159,7 @@ class _locked:
 
 
 @cli.command()
-@click.option(
-    "--now",
-    "now_text",
-    default=None,
-    metavar="ISO",
-    help="Jalankan seolah-olah pada waktu ini (untuk uji coba).",
-)
+@now_option
 @click.pass_context
 def run(ctx: click.Context, now_text: str | None) -> None:
     """Jalankan satu siklus: baca email dan register, gerakkan SOP, kirim email.
@@ -260,13 +263,7 @@ def demo(ctx: click.Context, out_dir: str) -> None:
     help="Bulan yang direkap (bawaan: bulan lalu).",
 )
 @click.option("--send", is_flag=True, help="Kirim laporan lewat email kepada pimpinan.")
-@click.option(
-    "--now",
-    "now_text",
-    default=None,
-    metavar="ISO",
-    help="Jalankan seolah-olah pada waktu ini (untuk uji coba).",
-)
+@now_option
 @click.pass_context
 def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str | None) -> None:
     """Rekap bulanan: tab 'Rekap YYYY-MM' di register dan laporan Word (dokumen/rekap/).

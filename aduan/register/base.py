@@ -115,6 +115,16 @@ class RowTable:
     def ticket(self, i: int) -> str:
         return self.rows[i][self.cols[C.TICKET]].strip()
 
+    def already_there(self, values: dict[str, str]) -> str:
+        """Why an append must not happen: a run killed after writing the register but
+        before marking its mail processed appends the same complaint again."""
+        for name in (C.TICKET, C.SOURCE):
+            key = (values.get(name) or "").strip()
+            c = self.cols.get(name)
+            if key and c is not None and any(r[c].strip() == key for r in self.rows):
+                return f"{name} {key} sudah ada di register; baris tidak ditambahkan lagi"
+        return ""
+
 
 def locate_updates(
     updates: list[RowUpdate], table: RowTable, result: WriteResult

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aduan.core.layout import C, Layout
+from aduan.core.layout import Layout
 from aduan.core.model import RowUpdate
 from aduan.register.base import RowTable, map_headers
 
-__all__ = ["Planned", "Table", "already_there", "scan"]
+__all__ = ["Planned", "Table", "scan"]
 
 
 @dataclass
@@ -38,13 +38,3 @@ class Planned:
     upd: RowUpdate
     src: int  # the data row it belongs to in the read
     cells: dict[int, str]
-
-
-def already_there(values: dict[str, str], table: Table) -> str:
-    """Why an append must not happen (a run killed after its write appends again)."""
-    for name in (C.TICKET, C.SOURCE):
-        key = (values.get(name) or "").strip()
-        c = table.cols.get(name)
-        if key and c is not None and any(r[c].strip() == key for r in table.rows):
-            return f"{name} {key} sudah ada di register; baris tidak ditambahkan lagi"
-    return ""

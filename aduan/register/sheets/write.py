@@ -29,7 +29,7 @@ from aduan.register.sheets.batch import (
 )
 from aduan.register.sheets.read import SheetsReader
 from aduan.register.sheets.state import OWN_TABS, WRITE_KEY, new_sheet_id
-from aduan.register.sheets.table import Planned, Table, already_there, scan
+from aduan.register.sheets.table import Planned, Table, scan
 
 __all__ = ["REPAIR_ROUNDS", "SheetsWriter"]
 
@@ -88,7 +88,7 @@ class SheetsWriter(SheetsReader):
             reqs += row_requests(reg, i + 1, cells)
         new_rows = []
         for values in ws.appends:
-            if dup := already_there(values, table):
+            if dup := table.already_there(values):
                 result.skipped.append(dup)
                 continue
             new_rows.append(self._new_row(values, table))

@@ -35,7 +35,6 @@ from aduan.core.layout import (
     HISTORY_TAB,
     META_TAB,
     REGISTER_TAB,
-    C,
     Layout,
 )
 from aduan.core.model import Row, Snapshot, WriteSet
@@ -312,23 +311,13 @@ class XlsxRegister:
             result.updated += 1
         next_row = table.last_used() + 3
         for values in ws.appends:
-            if dup := self._already_there(values, table):
+            if dup := table.already_there(values):
                 result.skipped.append(dup)
                 continue
             cells[next_row] = self._row_cells(next_row, values, table, None)
             next_row += 1
             result.appended += 1
         return cells
-
-    def _already_there(self, values: dict[str, str], table: _Table) -> str:
-        """Why an append must not happen: a run killed after writing the register
-        but before marking its mail processed appends the same complaint again."""
-        for name in (C.TICKET, C.SOURCE):
-            key = (values.get(name) or "").strip()
-            c = table.cols.get(name)
-            if key and c is not None and any(r[c].strip() == key for r in table.rows):
-                return f"{name} {key} sudah ada di register; baris tidak ditambahkan lagi"
-        return ""
 
     def _row_cells(
         self, r: int, values: dict[str, str], table: _Table, i: int | None

@@ -157,48 +157,84 @@ def field_table(doc, rows: list[tuple[str, str]], heading: str = "") -> None:
         _cell_text(row.cells[1], tag)
 
 
-def _official(cell, lead: str = "") -> None:
+def _signer(cell, who: str, lead: str = "", *, place: bool = False) -> None:
+    """One signature block in a cell: place and date (or an empty line facing it),
+    the lead ("Yang menerima,", "Mengetahui,"), the title, room to sign, the name,
+    rank and NIP of ``sign.<who>`` (settings: office.head, office.petugas,
+    office.team_leader; the title of the role when the office set none)."""
     p = cell.paragraphs[0]
-    _run(p, "{{ office.city }}")
-    _run(p, ", ")
-    _run(p, "{{ date|tanggal }}")
-    p = cell.add_paragraph()
+    if place:
+        _run(p, "{{ office.city }}")
+        _run(p, ", ")
+        _run(p, "{{ date|tanggal }}")
     if lead:
-        _run(p, lead)
-        p = cell.add_paragraph()
-    _run(p, "{{ office.head.title }}")
+        _run(cell.add_paragraph(), lead)
+    _run(cell.add_paragraph(), "{{ sign." + who + ".title }}")
     for _ in range(3):
         cell.add_paragraph()
-    _run(cell.add_paragraph(), "{{ office.head.name }}", bold=True, underline=True)
-    _run(cell.add_paragraph(), "{{ office.head.rank }}")
-    p = cell.add_paragraph()
-    _run(p, "NIP. ")
-    _run(p, "{{ office.head.nip }}")
+    _run(cell.add_paragraph(), "{{ sign." + who + ".name }}", bold=True, underline=True)
+    _run(cell.add_paragraph(), "{{ sign." + who + ".rank }}")
+    _run(cell.add_paragraph(), "{{ sign." + who + ".nip_line }}")
     for q in cell.paragraphs:
         q.alignment = WD_ALIGN_PARAGRAPH.CENTER
         q.paragraph_format.space_after = Pt(0)
 
 
-def signatures(doc, *, complainant: bool = False, lead: str = "") -> None:
-    """Place and date, then the official (right) and the complainant (left) if asked."""
+def _complainant(cell, lead: str = "Pengadu,") -> None:
+    # first line left empty: it faces the place and date on the right
+    _run(cell.add_paragraph(), lead)
+    for _ in range(4):
+        cell.add_paragraph()
+    p = cell.add_paragraph()
+    _run(p, "( ")
+    _run(p, "{{ name }}", bold=True)
+    _run(p, " )")
+    for q in cell.paragraphs:
+        q.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        q.paragraph_format.space_after = Pt(0)
+
+
+def signatures(
+    doc,
+    right: tuple[str, str] = ("head", ""),
+    *,
+    left: tuple[str, str] | None = None,
+    complainant: bool = False,
+    known_by_head: bool = False,
+) -> None:
+    """Place and date with the signer on the right; on the left the complainant or
+    another signer; below, "Mengetahui," the head when the document needs it."""
     _para(doc, space_after=6)
     t = doc.add_table(rows=1, cols=2)
     _no_borders(t)
     _widths(t, 8, 8)
-    left, right = t.rows[0].cells
+    lcell, rcell = t.rows[0].cells
     if complainant:
-        # first line left empty: it faces the place and date on the right
-        _run(left.add_paragraph(), "Pengadu,")
-        for _ in range(4):
-            left.add_paragraph()
-        p = left.add_paragraph()
-        _run(p, "( ")
-        _run(p, "{{ name }}", bold=True)
-        _run(p, " )")
-        for q in left.paragraphs:
-            q.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            q.paragraph_format.space_after = Pt(0)
-    _official(right, lead)
+        _complainant(lcell)
+    elif left:
+        lcell.paragraphs[0].text = ""
+        _signer(lcell, left[0], left[1] or " ")
+    _signer(rcell, right[0], right[1], place=True)
+    if known_by_head:
+        _para(doc, space_after=4)
+        t = doc.add_table(rows=1, cols=1)
+        _no_borders(t)
+        _widths(t, 16)
+        _signer(t.rows[0].cells[0], "head", "Mengetahui,")
+
+
+def checkboxes(cell, items: str, first: bool = True) -> None:
+    """A docxtpl paragraph loop of ticked/empty boxes (``items``: a list of
+    {label, box} from the context) in a cell; staff may restyle the middle line."""
+    p = cell.paragraphs[0] if first else cell.add_paragraph()
+    _run(p, "{%p for x in " + items + " %}")
+    p = cell.add_paragraph()
+    _run(p, "{{ x.box }}")
+    _run(p, " ")
+    _run(p, "{{ x.label }}")
+    _run(cell.add_paragraph(), "{%p endfor %}")
+    for q in cell.paragraphs:
+        q.paragraph_format.space_after = Pt(0)
 
 
 def text_block(doc, label: str, tag: str) -> None:
@@ -246,43 +282,116 @@ def new_document():
 # --------------------------------------------------------------- documents
 def formulir_aduan(doc) -> None:
     title(doc, "FORMULIR ADUAN", "Catatan Aduan Warga")
-    field_table(doc, DATA_ROWS + [("Catatan Petugas", "{{ fields.get('Catatan') or '-' }}")])
+    field_table(
+        doc,
+        DATA_ROWS[:1]
+        + [("Nomor Agenda", "{{ agenda or '-' }}")]
+        + DATA_ROWS[1:]
+        + [("Catatan Petugas", "{{ fields.get('Catatan') or '-' }}")],
+    )
     _para(
         doc, "Pengadu menyatakan bahwa data dan keterangan di atas adalah benar.", space_after=0
     ).paragraph_format.space_before = Pt(8)
-    signatures(doc, complainant=True, lead="Yang menerima,")
+    signatures(doc, ("petugas", "Yang menerima,"), complainant=True)
+
+
+def _grid(table, *cms: float) -> None:
+    table.style = "Table Grid"
+    _widths(table, *cms)
 
 
 def lembar_disposisi(doc) -> None:
+    """The regional form: head, body (to tick), disposition, note, the head's paraf."""
     title(doc, "LEMBAR DISPOSISI")
-    field_table(doc, DATA_ROWS)
-    field_table(
-        doc,
-        [
-            ("Diteruskan kepada", "{{ diteruskan_kepada }}"),
-            ("Isi Disposisi", "{{ f.disposisi or '-' }}"),
-        ],
-        heading="DISPOSISI",
-    )
-    signatures(doc)
+    head = doc.add_table(rows=4, cols=4)
+    _grid(head, 2.9, 5.1, 3.0, 5.0)
+    cells = [
+        ("Surat dari", "{{ name or '-' }}", "Diterima tanggal", "{{ received|waktu }}"),
+        ("Nomor surat", "{{ ticket }}", "Nomor agenda", "{{ agenda or '-' }}"),
+        ("Tanggal surat", "{{ received|tanggal }}", "Sifat", None),
+        ("Hal", "{{ subject }}", None, None),
+    ]
+    for row, (l1, v1, l2, v2) in zip(head.rows, cells, strict=True):
+        _cell_text(row.cells[0], l1, bold=True)
+        _cell_text(row.cells[1], v1)
+        if l2:
+            _cell_text(row.cells[2], l2, bold=True)
+        if v2:
+            _cell_text(row.cells[3], v2)
+    checkboxes(head.rows[2].cells[3], "sifat_list")
+    hal = head.rows[3]
+    hal.cells[1].merge(hal.cells[3])
+    _para(doc, space_after=0)
+    body = doc.add_table(rows=4, cols=2)
+    _grid(body, 8, 8)
+    _cell_text(body.rows[0].cells[0], "Diteruskan kepada Sdr.:", bold=True)
+    _cell_text(body.rows[0].cells[1], "Dengan hormat harap:", bold=True)
+    checkboxes(body.rows[1].cells[0], "diteruskan_list")
+    checkboxes(body.rows[1].cells[1], "harap_list")
+    r = body.rows[2]
+    r.cells[0].merge(r.cells[1])
+    _cell_text(r.cells[0], "Isi disposisi:", bold=True)
+    _run(r.cells[0].add_paragraph(), "{{ f.disposisi or '-' }}")
+    r = body.rows[3]
+    r.cells[0].merge(r.cells[1])
+    _cell_text(r.cells[0], "Catatan:", bold=True)
+    _run(r.cells[0].add_paragraph(), "{{ fields.get('Catatan') or '-' }}")
+    # the end: the paraf of the official giving the disposition, with the date
+    t = doc.add_table(rows=1, cols=2)
+    _no_borders(t)
+    _widths(t, 8, 8)
+    cell = t.rows[0].cells[1]
+    _run(cell.paragraphs[0], "{{ sign.head.title }}")
+    p = cell.add_paragraph()
+    _run(p, "Paraf: ")
+    _run(p, "…………………")
+    p = cell.add_paragraph()
+    _run(p, "Tanggal: ")
+    _run(p, "{{ date|tanggal }}")
+    _run(cell.add_paragraph(), "{{ sign.head.name }}", bold=True)
+    for q in cell.paragraphs:
+        q.paragraph_format.space_after = Pt(0)
+        q.paragraph_format.space_before = Pt(4)
+    _para(doc, "Ringkasan aduan", bold=True, space_after=0).paragraph_format.space_before = Pt(8)
+    _para(doc, "{{ text }}", size=9, space_after=0)
 
 
 def rencana_tindak_lanjut(doc) -> None:
-    title(doc, "RENCANA TINDAK LANJUT", "Hasil Rapat Tim Penanganan Aduan")
-    field_table(doc, DATA_ROWS)
+    """Minutes of the team meeting: when, where, who came, what was decided, by whom, by when."""
+    title(doc, "RENCANA TINDAK LANJUT", "Notula Rapat Tim Penanganan Aduan")
     field_table(
         doc,
         [
+            ("Hari, tanggal", "{{ date|hari }}, {{ rapat.tanggal }}"),
+            ("Waktu", "{{ rapat.waktu }}"),
+            ("Tempat", "{{ rapat.tempat }}"),
+            ("Peserta", "{{ rapat.peserta }}"),
+            ("Acara", "Pembahasan aduan {{ ticket }}: {{ subject }}"),
             ("Arahan Pimpinan", "{{ f.disposisi or '-' }}"),
-            ("Rencana Tindak Lanjut", "{{ f.rencana or '-' }}"),
         ],
-        heading="RENCANA TINDAK LANJUT",
     )
-    signatures(doc, lead="Mengetahui,")
+    _para(doc, "KEPUTUSAN RAPAT", bold=True, space_after=2).paragraph_format.space_before = Pt(8)
+    t = doc.add_table(rows=2, cols=4)
+    _grid(t, 1.0, 8.0, 3.5, 3.5)
+    for cell, head in zip(
+        t.rows[0].cells, ("No.", "Rencana tindak lanjut", "Pelaksana", "Batas waktu"), strict=True
+    ):
+        _cell_text(cell, head, bold=True)
+    for cell, tag in zip(
+        t.rows[1].cells,
+        ("1.", "{{ rapat.keputusan }}", "{{ rapat.pelaksana }}", "{{ rapat.batas }}"),
+        strict=True,
+    ):
+        _cell_text(cell, tag)
+    field_table(doc, DATA_ROWS, heading="DATA ADUAN")
+    signatures(doc, ("team_leader", ""), known_by_head=True)
 
 
 def laporan_pelaksanaan(doc) -> None:
     title(doc, "LAPORAN PELAKSANAAN KEGIATAN", "Hasil Tindak Lanjut Aduan")
+    p = _para(doc, space_after=6)
+    _run(p, "Kepada Yth. ")
+    _run(p, "{{ sign.head.title }}", bold=True)
     field_table(doc, DATA_ROWS)
     field_table(
         doc,
@@ -294,7 +403,7 @@ def laporan_pelaksanaan(doc) -> None:
         ],
         heading="PELAKSANAAN TINDAK LANJUT",
     )
-    signatures(doc, lead="Mengetahui,")
+    signatures(doc, ("team_leader", "Yang melaporkan,"))
 
 
 def hasil_keputusan(doc) -> None:
@@ -308,7 +417,7 @@ def hasil_keputusan(doc) -> None:
         ],
         heading="KEPUTUSAN RAPAT TIM PENGELOLA PENGADUAN",
     )
-    signatures(doc)
+    signatures(doc, ("team_leader", ""), known_by_head=True)
 
 
 def berita_acara(doc) -> None:
@@ -341,7 +450,7 @@ def berita_acara(doc) -> None:
         "Demikian berita acara ini dibuat untuk dipergunakan sebagaimana mestinya.",
         space_after=0,
     ).paragraph_format.space_before = Pt(8)
-    signatures(doc)
+    signatures(doc, ("petugas", ""), complainant=True, known_by_head=True)
 
 
 def formulir_penyaluran(doc) -> None:
@@ -367,7 +476,55 @@ def formulir_penyaluran(doc) -> None:
         ],
         heading="PENYALURAN",
     )
-    signatures(doc, complainant=True)
+    signatures(doc, ("head", ""))
+
+
+def formulir_penerimaan(doc) -> None:
+    """The receipt a walk-in complainant takes home, or a caller hears read out."""
+    title(doc, "FORMULIR PENERIMAAN PENGADUAN", "Tanda Terima Pengaduan Masyarakat")
+    field_table(
+        doc,
+        [
+            ("Nomor Aduan", "{{ ticket }}"),
+            ("Nomor Agenda", "{{ agenda or '-' }}"),
+            ("Diterima", "{{ received|waktu }}"),
+            ("Saluran", "{{ channel }}"),
+            ("Nama Pengadu", "{{ name }}"),
+            ("Kontak", "{{ contact }}"),
+            ("Perihal", "{{ subject or '-' }}"),
+            ("Isi Aduan", "{{ text }}"),
+        ],
+    )
+    _para(doc, "YANG DITERIMA", bold=True, space_after=2).paragraph_format.space_before = Pt(8)
+    t = doc.add_table(rows=1, cols=1)
+    _grid(t, 16)
+    checkboxes(t.rows[0].cells[0], "diterima_list")
+    _para(doc, "LANGKAH SELANJUTNYA", bold=True, space_after=2).paragraph_format.space_before = Pt(
+        8
+    )
+    _para(doc, "{%p for s in steps_ahead %}", space_after=0)
+    p = _para(doc, space_after=0)
+    for part in (
+        "{{ s.number }}",
+        ". ",
+        "{{ s.label }}",
+        " (",
+        "{{ s.role }}",
+        ", ",
+        "{{ s.allowance }}",
+        ")",
+    ):
+        _run(p, part, size=10)
+    _para(doc, "{%p endfor %}", space_after=0)
+    p = _para(doc, space_after=0)
+    for part in (
+        "Simpan tanda terima ini. Sebutkan nomor aduan ",
+        "{{ ticket }}",
+        " setiap kali menanyakan perkembangan aduan Anda.",
+    ):
+        _run(p, part)
+    p.paragraph_format.space_before = Pt(6)
+    signatures(doc, ("petugas", "Yang menerima,"), complainant=True)
 
 
 DOCUMENTS = {
@@ -378,6 +535,7 @@ DOCUMENTS = {
     "hasil_keputusan": hasil_keputusan,
     "berita_acara": berita_acara,
     "formulir_penyaluran": formulir_penyaluran,
+    "formulir_penerimaan": formulir_penerimaan,
 }
 
 

@@ -36,7 +36,23 @@ DECISIONS = {
     "hasil_keputusan": ("keputusan",),
     "berita_acara": ("keputusan", "hasil"),
     "formulir_penyaluran": ("instansi_tujuan",),
+    "formulir_penerimaan": (),
 }
+# Who signs each document (office-standards.md): sign.<who> from office.<who>.
+SIGNERS = {
+    "formulir_aduan": ("petugas",),
+    "lembar_disposisi": ("head",),
+    "rencana_tindak_lanjut": ("team_leader", "head"),
+    "laporan_pelaksanaan": ("team_leader",),
+    "hasil_keputusan": ("team_leader", "head"),
+    "berita_acara": ("petugas", "head"),
+    "formulir_penyaluran": ("head",),
+    "formulir_penerimaan": ("petugas",),
+}
+OFFICIALS = {
+    "petugas": {"name": "RINA ASTUTI", "title": "Petugas Pengaduan", "nip": "19900101 201501 2 003"},
+    "team_leader": {"name": "BUDI SANTOSO, S.T.", "title": "Ketua Tim", "nip": "19800202 200501 1 004"},
+}  # fmt: skip
 
 CASES = {
     "bpbd": {
@@ -106,7 +122,7 @@ def settings_for(tmp_path):
         root = tmp_path / office
         root.mkdir(exist_ok=True)
         data = settings_dict(root, office, **over)
-        data["office"] = dict(data["office"], logo=str(logo) if logo else "")
+        data["office"] = dict(data["office"], logo=str(logo) if logo else "", **OFFICIALS)
         f = root / "settings.yaml"
         f.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         return load_settings(f)
@@ -157,18 +173,23 @@ def test_every_template_renders_for_each_office(settings_for, office, doc):
     for expected in (
         ctx["ticket"],
         ctx["name"],
-        ctx["contact"],
+        # the regional lembar disposisi names the sender (Surat dari), not the contact
+        ctx["contact"] if doc != "lembar_disposisi" else ctx["name"],
         ctx["subject"],
         o["government"],
         o["name"],
-        o["head"]["name"],
-        o["head"]["rank"],
-        "NIP. " + o["head"]["nip"],
         "Nomor: 012/DIS/2026",
-        f"{o['city']}, 24 November 2026",
         "23 November 2026 pukul 08.05 WIB",
     ):
         assert expected in text, expected  # fmt: skip
+    # the right signer, with NIP; the head only where the document needs the head
+    signers = {**OFFICIALS, "head": o["head"]}
+    for who, off in signers.items():
+        signs = who in SIGNERS[doc]
+        assert (off["name"] in text) is signs, (who, doc)
+        assert ("NIP. " + off["nip"] in text) is (signs and doc != "lembar_disposisi"), (who, doc)
+    if doc != "lembar_disposisi":  # the lembar's end is the head's paraf and its date
+        assert f"{o['city']}, 24 November 2026" in text
     assert ctx["text"] in text  # the line break survives as a break
     for key in DECISIONS[doc]:
         assert ctx["f"][key] in text, key
@@ -189,8 +210,9 @@ def test_forwarded_to_role_comes_from_the_sop(settings_for):
     blitar = open_documents(settings_for("blitar")).render(
         job(context("blitar"), "lembar_disposisi")
     )
-    assert "Diteruskan kepada\nTIM" in bpbd
-    assert "Diteruskan kepada\nTim Pengelola Pengaduan" in text_of(blitar)
+    assert "☒ TIM" in bpbd and "☐ TIM" not in bpbd
+    assert "☒ Tim Pengelola Pengaduan" in text_of(blitar)
+    assert "☐ Sekretaris" in text_of(blitar)  # the other positions listed, not ticked
 
 
 def test_no_logo_configured_means_no_image(settings_for):
@@ -263,7 +285,7 @@ def broken_templates(tmp_path: Path, doc: str, old: str, new: str) -> Path:
         ("{{ nomor }}", "{{ nomor ]}", ["broken tag"]),
         ("{{ nomor }}", "{{ nomer }}", ["unknown tag", "nomer"]),
         ("{{ nomor }}", "{% if nomor %}", ["broken tag"]),
-        ("{{ office.head.nip }}", "{{ office.kepala.nip }}", ["unknown tag", "kepala"]),
+        ("{{ sign.head.name }}", "{{ sign.kepala.name }}", ["unknown tag", "kepala"]),
         ("{{ nomor }}", "{{ nomor.__class__ }}", ["__class__"]),  # the sandbox holds
         ("{{ nomor }}", "{{ nomor|tanggal(3) }}", ["broken tag", "TypeError"]),
         ("{{ nomor }}", "{{ 1 / 0 }}", ["broken tag", "ZeroDivisionError"]),

@@ -67,6 +67,7 @@ def template_defaults() -> dict[str, Any]:
         "source_message_id": "",
         "doc": "",
         "nomor": "",
+        "agenda": "",
         "date": None,
         "failed_kind": "",
         "decision": {

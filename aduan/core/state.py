@@ -50,6 +50,9 @@ class RowState:
     docs: list[str] = field(default_factory=list)
     closed: datetime | None = None
     outcome: str | None = None
+    #: the numbers this complaint was given, never given again: "agenda" -> its
+    #: buku agenda number, a document name -> that document's number (issue 22)
+    nums: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> str:
         """The cell text: compact JSON, version 1."""
@@ -63,6 +66,8 @@ class RowState:
             "sent": self.sent,
             "docs": self.docs,
         }
+        if self.nums:
+            data["nums"] = self.nums
         if self.closed:
             data["closed"] = iso(self.closed)
             data["outcome"] = self.outcome
@@ -90,6 +95,7 @@ class RowState:
             docs=[s for s in d.get("docs", []) if isinstance(s, str)],
             closed=aware(d.get("closed")),
             outcome=d.get("outcome"),
+            nums=_nums(d.get("nums")),
         )
 
     def was_late(self) -> bool:
@@ -99,6 +105,13 @@ class RowState:
             if d and e and e > d:
                 return True
         return False
+
+
+def _nums(raw: object) -> dict[str, str]:
+    """The ``nums`` mapping of a state cell; what is not text is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str)}
 
 
 class Tracked(NamedTuple):

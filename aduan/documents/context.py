@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from aduan.config import Office
-from aduan.core import idfmt
+from aduan.config import DocumentsCfg, Office, Official
+from aduan.core import idfmt, naskah
 from aduan.core.model import DOC_KEYS, DocumentJob, template_defaults
 from aduan.core.privacy import PLACEHOLDER as REDACTED
 from aduan.core.sop import Sop
@@ -112,6 +112,11 @@ class SopFacts:
     forward_to: dict[str, str] = field(default_factory=dict)
     f_keys: tuple[str, ...] = DOC_KEYS
     columns: tuple[str, ...] = ()
+    #: the positions a lembar disposisi lists under *Diteruskan kepada* (every role
+    #: but the head, who gives the disposition), and the petugas' and team's labels
+    positions: tuple[str, ...] = ()
+    petugas: str = "Petugas"
+    team: str = "Tim"
 
     @classmethod
     def of(cls, sop: Sop) -> SopFacts:
@@ -124,11 +129,22 @@ class SopFacts:
                     else:
                         out.setdefault(d, "")
         keys = tuple(dict.fromkeys([*DOC_KEYS, *sop.field_keys()]))
-        return cls(out, keys, tuple(c.name for c in sop.staff_columns()))
+        positions = tuple(sop.role_label(r) for r in sop.roles if r != sop.head_role)
+        team = next((sop.role_label(r) for r in sop.roles if r.startswith("tim")), "Tim")
+        return cls(
+            out,
+            keys,
+            tuple(c.name for c in sop.staff_columns()),
+            positions,
+            sop.role_label(sop.first.actor),
+            team,
+        )
 
 
 # ------------------------------------------------------------ the context
-def build_context(job: DocumentJob, facts: SopFacts, office: Office) -> dict[str, Any]:
+def build_context(
+    job: DocumentJob, facts: SopFacts, office: Office, conf: DocumentsCfg | None = None
+) -> dict[str, Any]:
     """The template context: the engine's, cleaned, with defaults and office data."""
     src = clean(dict(job.context))
     # every key a template may use (the one list, shared with the emails)
@@ -162,12 +178,66 @@ def build_context(job: DocumentJob, facts: SopFacts, office: Office) -> dict[str
     )
     data = office.model_dump()
     ctx["office"] = data
+    form_facts(ctx, facts, office, conf or DocumentsCfg())
     ctx["office_contact"] = " · ".join(
         f"{label}{data[k]}"
         for label, k in (("Telp. ", "phone"), ("Email: ", "email"), ("Laman: ", "website"))
         if data[k]
     )
     return ctx
+
+
+def _signer(o: Official, title: str) -> dict[str, str]:
+    """An official as a document signs: the settings' values, the role's title when
+    the office set none, and dots to write the name on when it set no name."""
+    return {
+        "name": o.name or "(" + "." * 30 + ")",
+        "title": o.title or title,
+        "rank": o.rank,
+        "nip": o.nip,
+        "nip_line": f"NIP. {o.nip}" if o.nip else "NIP. " + "." * 24,
+    }
+
+
+def form_facts(ctx: dict[str, Any], facts: SopFacts, office: Office, conf: DocumentsCfg) -> None:
+    """What the Tata Naskah Dinas forms show beyond the complaint's data (issue 22):
+    the signers, the lembar disposisi's *Sifat*, *Diteruskan kepada* and *Dengan
+    hormat harap* boxes, and the meeting minutes' parts."""
+    ctx["sign"] = {
+        "head": _signer(office.head, "Kepala"),
+        "petugas": _signer(office.petugas, facts.petugas),
+        "team_leader": _signer(office.team_leader, f"Ketua {facts.team}"),
+    }
+    f = ctx["f"]
+    chosen = naskah.sifat(
+        confidential=bool(ctx["confidential"]),
+        category=ctx["category"] or ctx["fields"].get("Kategori", ""),
+        urgent=conf.urgent_categories,
+    )
+    ctx["sifat"] = ", ".join(chosen)
+    ctx["sifat_list"] = naskah.checklist(naskah.SIFAT, chosen)
+    positions = list(facts.positions) or [ctx["diteruskan_kepada"]]
+    if ctx["diteruskan_kepada"] not in positions and ctx["diteruskan_kepada"] != "-":
+        positions.append(ctx["diteruskan_kepada"])
+    ctx["diteruskan_list"] = naskah.checklist(positions, [ctx["diteruskan_kepada"]])
+    ctx["harap"] = naskah.harap(f.get("disposisi", ""))
+    ctx["harap_list"] = naskah.checklist([h for h, _ in naskah.HARAP], [ctx["harap"]])
+    evidence = f"Bukti pengaduan ({ctx['attachments']})" if ctx["attachments"] else "Bukti pengaduan"
+    ctx["diterima_list"] = naskah.checklist(
+        ["Kartu identitas (KTP/KK)", evidence, "Surat pengaduan tertulis"],
+        [evidence] if ctx["attachments"] else [],
+    )
+    when = ctx.get("date")
+    rapat = naskah.minutes(f.get("rencana", "") or f.get("keputusan", ""))
+    ctx["rapat"] = {
+        "tanggal": tanggal(when),
+        "waktu": rapat["waktu"] or (f"pukul {when:%H.%M}" if isinstance(when, datetime) else "-"),
+        "tempat": rapat["tempat"] or conf.meeting_place or f"Ruang rapat {office.display}",
+        "peserta": rapat["peserta"] or f"{facts.team}; {facts.petugas}",
+        "keputusan": rapat["keputusan"] or "-",
+        "pelaksana": rapat["pelaksana"] or facts.team,
+        "batas": rapat["batas"] or _text(ctx.get("next_due_text")) or "-",
+    }
 
 
 def sample_context(tz: tzinfo, now: datetime | None = None) -> dict[str, Any]:

@@ -68,6 +68,7 @@ TEMPLATES = (
     "hasil_keputusan",
     "berita_acara",
     "formulir_penyaluran",
+    "formulir_penerimaan",  # issue 22: the receipt for a complaint staff typed in
 )
 # Keys that change every run without changing the document: kept out of the hash.
 _VOLATILE = frozenset({"now"})
@@ -139,6 +140,7 @@ class Documents:
         self.logo = _usable_logo(logo)
         self.facts = SopFacts.of(sop) if sop is not None else SopFacts()
         self.pdf = conf.pdf
+        self.docs_conf = conf
         self.lo_profile = state / "libreoffice"
 
     # ---------------------------------------------------------- public
@@ -215,7 +217,7 @@ class Documents:
 
     def prepare(self, job: DocumentJob) -> dict[str, Any]:
         """The template context: the engine's, cleaned, with defaults and office data."""
-        return build_context(job, self.facts, self.office)
+        return build_context(job, self.facts, self.office, self.docs_conf)
 
     def fill(
         self,

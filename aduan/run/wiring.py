@@ -87,6 +87,8 @@ def sheets_register(
         credentials=lambda: gauth.credentials(account, [gauth.SHEETS_SCOPE]),
         identity=lambda: gauth.account_name(account),
         extra_tabs=extra,
+        # a write whose answer was lost: the next run decides from the marker (issue 18)
+        pending_file=settings.path(settings.paths.state) / "sheets-unconfirmed-write.json",
         # only what the caller set: test_crash's stand-in constructor adds its own
         **{k: v for k, v in seams.items() if v is not None},
     )
@@ -261,6 +263,7 @@ def engine_config(
         tz_label=settings.tz_label,
         ticket_format=settings.ticket_format,
         document_number_format=settings.document_number_format,
+        agenda_number_format=settings.agenda_number_format,
         office_code=settings.office.id.upper(),
         escalation=[(r.at, list(r.to)) for r in settings.escalation],
         confidential_default=settings.confidential_default,

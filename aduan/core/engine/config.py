@@ -22,6 +22,7 @@ DOC_CODES = {
     "hasil_keputusan": "HK",
     "berita_acara": "BA",
     "formulir_penyaluran": "FP",
+    "formulir_penerimaan": "FPP",  # issue 22
 }
 OUTCOME_LABELS = {
     "terlayani_langsung": "Selesai (dijawab langsung)",
@@ -45,6 +46,8 @@ class EngineConfig:
     tz_label: str = "WIB"
     ticket_format: str = "ADU/{year}/{month:02d}/{seq:04d}"
     document_number_format: str = "{seq:03d}/{doc}/{office}/{year}"
+    #: the buku agenda number (Nomor agenda), per year like the document numbers
+    agenda_number_format: str = "{seq:04d}/{year}"
     office_code: str = ""
     #: the ladder: (multiple of the step's allowance, who is told) per rung
     escalation: list[tuple[float, list[str]]] = field(

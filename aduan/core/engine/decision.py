@@ -101,6 +101,34 @@ class Run:
             office=self.cfg.office_code,
         )
 
+    # -- numbers that never repeat (issue 22): per year, per kind, kept like tickets
+    def number(self, st: RowState, kind: str, code: str, fmt: str) -> str:
+        """This complaint's number of ``kind`` (a document name, or "agenda").
+
+        Given once: the first time from the year's counter of ``code`` in the
+        register's hidden meta (written in the same register write as the row,
+        so a run killed before it leaves the counter and the row as they were and
+        the next run hands out the same number), then read back from the row's state.
+        The buku agenda restarts each January, and so does each document kind."""
+        if st.nums.get(kind):
+            return st.nums[kind]
+        local = self.now
+        key = f"no:{local.year:04d}:{code}"
+        seq = int(self.meta.get(key) or 0) + 1
+        self.meta[key] = self.d.writes.meta[key] = str(seq)
+        try:
+            text = fmt.format(
+                seq=seq, doc=code, office=self.cfg.office_code, year=local.year, month=local.month
+            )
+        except (KeyError, IndexError, ValueError):
+            text = f"{seq:03d}/{code}/{local.year}"
+        st.nums[kind] = text
+        return text
+
+    def agenda(self, st: RowState) -> str:
+        """The complaint's *Nomor agenda* in the buku agenda of this year."""
+        return self.number(st, "agenda", "AGENDA", self.cfg.agenda_number_format)
+
     def complainant_email(self, values: dict[str, str]) -> str:
         """The complainant's address from the contact cell, lower case; "" if none."""
         return email_in(values.get(C.CONTACT)).lower()
@@ -165,6 +193,7 @@ class Run:
             "now": self.now,
             "source_message_id": values.get(C.SOURCE, ""),
             "documents": list(st.docs),
+            "agenda": st.nums.get("agenda", ""),
         }
 
     def notify(

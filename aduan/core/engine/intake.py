@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from aduan.core import idfmt
 from aduan.core.engine.config import MAX_TEXT
 from aduan.core.engine.decision import Run, fresh_state
-from aduan.core.engine.steps import advance
+from aduan.core.engine.steps import advance, document
 from aduan.core.ids import safe_ticket
 from aduan.core.layout import C
 from aduan.core.model import Attachment, InboundMail, Row, RowUpdate, row_fingerprint
@@ -45,6 +45,8 @@ def register_typed_row(run: Run, row: Row, values: dict[str, str]) -> None:
         when=run.now,
     )
     run.d.counts["registered_typed"] += 1
+    # the receipt handed to a walk-in complainant or read to a caller (issue 22)
+    document(run, st, ticket, values, "formulir_penerimaan", run.sop.first)
     start(run, ticket, values, st)
     upd = RowUpdate(values={}, index=row.index, fingerprint=row_fingerprint(row.values))
     vals = run.system_values(st)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aduan.core import idfmt
 from aduan.core.engine.config import DOC_CODES, OUTCOME_LABELS
 from aduan.core.engine.decision import Run
-from aduan.core.ids import parse_ticket, safe_ticket
+from aduan.core.ids import safe_ticket
 from aduan.core.model import DocumentJob
 from aduan.core.sop import Step, Transition
 from aduan.core.state import RowState, iso
@@ -65,21 +65,19 @@ def document(
     rel = f"{year}/{safe_ticket(ticket)}/{step.number:02d}-{doc}.docx"
     if rel not in st.docs:
         st.docs.append(rel)
-    p = parse_ticket(run.pattern, ticket)
-    seq = p[2] if p else 0
-    local = run.now
-    try:
-        nomor = run.cfg.document_number_format.format(
-            seq=seq,
-            doc=DOC_CODES.get(doc, doc.upper()),
-            office=run.cfg.office_code,
-            year=local.year,
-            month=local.month,
-        )
-    except (KeyError, IndexError, ValueError):
-        nomor = f"{seq}/{doc}/{local.year}"
+    # per year per document kind, never the ticket's monthly sequence (issue 22)
+    code = DOC_CODES.get(doc, doc.upper())
+    agenda = run.agenda(st)
+    nomor = run.number(st, doc, code, run.cfg.document_number_format)
     ctx = run.context(ticket, values, st, step)
-    ctx.update({"doc": doc, "nomor": nomor, "date": run.now})
+    ctx.update({"doc": doc, "nomor": nomor, "agenda": agenda, "date": run.now})
+    # "by when" of meeting minutes: the deadline of the step the document leads to
+    nxt = next(
+        (t.to for t in step.transitions if doc in t.documents and run.sop.has_step(t.to)), None
+    )
+    if nxt:
+        due = run.cfg.calendar.deadline(run.now, run.sop.step(nxt).allowance)
+        ctx["next_due_text"] = idfmt.waktu(due, run.cfg.tz_label) if due else ""
     run.d.documents.append(DocumentJob(ticket=ticket, doc=doc, path=rel, context=ctx))
     run.d.counts["documents"] += 1
 

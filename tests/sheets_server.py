@@ -924,6 +924,8 @@ class SheetsServer:
         self.requests: list[RecordedRequest] = []
         self.errors: list[str] = []  # internal errors and failing hooks (the fixture fails on them)
         self.violations: list[google_schema.Violation] = []  # breaches of the discovery doc
+        self._later: list[tuple[Matcher, int]] = []  # apply_later(): answers to lose
+        self._deferred: list[RecordedRequest] = []  # accepted, applied at apply_deferred()
         self._batch: list[tuple[str, dict]] = []
         self._spreadsheets: dict[str, Spreadsheet] = {}
         self._faults: list[_Fault] = []
@@ -1017,6 +1019,21 @@ class SheetsServer:
         msg = message or _FAULT_MESSAGES.get(status, "Injected failure.")
         with self._lock:
             self._faults.append(_Fault(status, n, match, msg, html))
+
+    def apply_later(self, match: Matcher = "batchUpdate", status: int = 503) -> None:
+        """The next matching request is accepted but its answer is lost (``status``, as
+        when the client times out while Google keeps working): it takes effect only at
+        :meth:`apply_deferred`, minutes later for the client."""
+        with self._lock:
+            self._later.append((match, status))
+
+    def apply_deferred(self) -> int:
+        """Apply the requests held by :meth:`apply_later` now; return how many."""
+        with self._lock:
+            held, self._deferred = self._deferred, []
+            for req in held:
+                self._route(req)
+            return len(held)
 
     def before_request(
         self,
@@ -1212,6 +1229,11 @@ class SheetsServer:
                 refused = [v for v in found if v.kind == "schema"]
                 if refused:
                     return 400, google_schema.error_body(refused)
+                later = next((x for x in self._later if _matches(x[0], req)), None)
+                if later is not None:
+                    self._later.remove(later)
+                    self._deferred.append(req)
+                    return later[1], ApiError(later[1], _FAULT_MESSAGES[503]).body()
                 return 200, self._route(req)
             except ApiError as err:
                 return err.code, err.body()

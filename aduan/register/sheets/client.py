@@ -126,9 +126,10 @@ class SheetsClient:
         fields: str = "",
         what: str = "menulis register",
         applied: Callable[[], bool] | None = None,
+        unsettled: Callable[[], None] | None = None,
     ) -> dict | None:
         """One ``spreadsheets:batchUpdate``; None when it failed ambiguously but
-        ``applied()`` says it landed (the answer was lost)."""
+        ``applied()`` says it landed (the answer was lost); see :meth:`call`."""
         url = SPREADSHEET_BATCH_UPDATE_URL % self.key
         params: dict[str, Any] | None = {"fields": fields} if fields else None
 
@@ -136,7 +137,7 @@ class SheetsClient:
             http = self.connect().http_client
             return dict(http.request("post", url, params=params, json=body).json())
 
-        return self.call(what, post, applied)
+        return self.call(what, post, applied, unsettled=unsettled)
 
     def call(
         self,
@@ -145,14 +146,19 @@ class SheetsClient:
         applied: Callable[[], bool] | None = None,
         *,
         key: str = "",
+        unsettled: Callable[[], None] | None = None,
     ) -> T | None:
         """Run one API call under the retry policy; errors become RegisterError.
 
-        A write that failed with 5xx or a lost connection may still have been applied
-        by Google; retrying it blindly would append rows twice. ``applied`` asks the
-        sheet whether it was: then None is returned (applied, answer lost)."""
+        A write that failed with 5xx or a lost connection may still be applied by
+        Google, even minutes later; ``appendCells`` is not idempotent, so such a write
+        (one that passes ``applied``) is never retried in the same run. ``applied`` is
+        asked once: True means it landed (None is returned); otherwise ``unsettled``
+        runs (the caller keeps its marker so the next run decides) and a transient
+        RegisterError is raised. A 429 is refused before anything is done: retried."""
         status = [0]
         landed = [False]
+        ambiguous = [False]
 
         def attempt() -> T:
             try:
@@ -179,11 +185,11 @@ class SheetsClient:
                 ) from None
 
         def retry_if(e: Exception) -> bool:
-            # a 429 is refused before anything is done: only other failures are ambiguous
-            if applied is not None and status[0] != 429 and applied():
-                landed[0] = True
-                return False
-            return True
+            if applied is None or status[0] == 429:
+                return True
+            ambiguous[0] = True
+            landed[0] = applied()  # a marker seen is proof; one not seen proves nothing
+            return False
 
         try:
             return retry.call(f"Google Sheets {what}", attempt, self.policy, retry_if=retry_if)
@@ -191,7 +197,15 @@ class SheetsClient:
             if landed[0]:
                 logger.warning("Google Sheets %s: %s, but the write was applied", what, e)
                 return None
-            raise
+            if not ambiguous[0]:
+                raise
+            if unsettled is not None:
+                unsettled()
+            raise RegisterError(
+                f"Google Sheets: hasil {what} belum pasti ({e}); tidak diulang agar tidak "
+                "tertulis dua kali, siklus berikutnya memeriksa apakah sudah masuk",
+                permanent=False,
+            ) from None
 
     def _api_error(self, what: str, e: APIError, key: str) -> RegisterError:
         status = _status(e)

@@ -9,6 +9,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aduan.config import GoogleRegister
@@ -71,6 +72,8 @@ class SheetsState:
         backoff_s: float = 1.0,
         max_backoff_s: float = 32.0,
         sleep: Callable[[float], None] = time.sleep,
+        pending_file: Path | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.conf = conf
         self.key: str = conf.spreadsheet_id
@@ -92,6 +95,10 @@ class SheetsState:
         self._meta_tab = False
         self._table: Table | None = None
         self.extra_tabs: list[str] = list(extra_tabs)
+        # a write whose outcome is unknown, kept on disk for the next run (issue 18)
+        self.pending_file = pending_file
+        self.clock = clock
+        self._last_write = ""  # the _aduan write marker as read
 
     @property
     def service_account_email(self) -> str:
@@ -116,7 +123,9 @@ class SheetsState:
             if key.startswith(ID_KEY):
                 with contextlib.suppress(ValueError):
                     self._ids[key[len(ID_KEY) :]] = int(cells[1])
-            elif key != WRITE_KEY:
+            elif key == WRITE_KEY:
+                self._last_write = cells[1].strip()
+            else:
                 meta[key] = cells[1]
         return meta
 

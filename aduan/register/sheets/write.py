@@ -3,6 +3,7 @@ it answers with, repaired when staff moved rows meanwhile (see the package doc).
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from typing import Any
@@ -30,12 +31,16 @@ from aduan.register.sheets.batch import (
 from aduan.register.sheets.read import SheetsReader
 from aduan.register.sheets.state import OWN_TABS, WRITE_KEY, new_sheet_id
 from aduan.register.sheets.table import Planned, Table, scan
+from aduan.support import atomic
 
 __all__ = ["REPAIR_ROUNDS", "SheetsWriter"]
 
 logger = logging.getLogger(__name__)
 
 REPAIR_ROUNDS = 3
+#: how long an unconfirmed write may still land: Google can keep working on a batch
+#: for minutes after the client gave up; until then no run writes (nothing twice)
+SETTLE_S = 15 * 60
 GROW_ROWS = 1000  # rows added to the register at a time, with their dropdowns
 GROW_MARGIN = 50
 
@@ -52,6 +57,7 @@ class SheetsWriter(SheetsReader):
             self.read()
         table = self._table
         assert table is not None
+        self._settle()
         ids = self._sheet_ids()
         try:
             return self._write(ws, table, ids, result)
@@ -109,7 +115,10 @@ class SheetsWriter(SheetsReader):
                 "responseIncludeGridData": True,
             }
         resp = self.client.batch_update(
-            body, fields=RESPONSE_FIELDS, applied=lambda: self._written(write_id)
+            body,
+            fields=RESPONSE_FIELDS,
+            applied=lambda: self._written(write_id),
+            unsettled=lambda: self._keep_pending(write_id),
         )
         self._ids_dirty = False
         result.appended = len(new_rows)
@@ -366,6 +375,41 @@ class SheetsWriter(SheetsReader):
         self.client.batch_update(
             {"requests": reqs}, fields="spreadsheetId", what=f"menulis tab {title}"
         )
+
+    # ---------------------------------------------------- unconfirmed writes
+    def _keep_pending(self, write_id: str) -> None:
+        """Remember a write whose answer was lost: the next run decides from the marker."""
+        if self.pending_file is None:
+            return
+        data = {"write_id": write_id, "at": self.clock(), "spreadsheet": self.key}
+        atomic.write_atomic(self.pending_file, json.dumps(data))
+        logger.warning("write %s unconfirmed; the next run checks the _aduan marker", write_id)
+
+    def _settle(self) -> None:
+        """Before writing: did the last run's unconfirmed batch land (its marker is in
+        the read)? Landed or surely lost: go on. Maybe still in flight: do not write."""
+        if self.pending_file is None or not self.pending_file.exists():
+            return
+        try:
+            data = json.loads(self.pending_file.read_text(encoding="utf-8"))
+            write_id, at = str(data["write_id"]), float(data["at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            logger.warning("unreadable %s; ignored", self.pending_file)
+            self.pending_file.unlink(missing_ok=True)
+            return
+        if self._last_write == write_id:
+            logger.info("the unconfirmed write %s of an earlier run did land", write_id)
+        elif self.clock() - at < SETTLE_S:
+            wait = int((SETTLE_S - (self.clock() - at)) // 60) + 1
+            raise RegisterError(
+                "penulisan register siklus sebelumnya belum terlihat di Google Sheet; "
+                f"siklus ini tidak menulis agar tidak ganda (diperiksa lagi, paling lama "
+                f"{wait} menit lagi)",
+                permanent=False,
+            )
+        else:
+            logger.warning("the unconfirmed write %s never landed; writing afresh", write_id)
+        self.pending_file.unlink(missing_ok=True)
 
     def _written(self, write_id: str) -> bool:
         """Did the write marked ``write_id`` land? (Its batch sets that meta cell.)"""

@@ -31,16 +31,16 @@ def complaint(n: int) -> WriteSet:
     )
 
 
-def tickets(sheet: Sheet) -> list[str]:
-    return [r[C.TICKET] for r in sheet.dicts()]
+def tickets(book: Sheet) -> list[str]:
+    return [r[C.TICKET] for r in book.dicts()]
 
 
-def history_tickets(sheet: Sheet) -> list[str]:
-    return [r[1] for r in sheet.cells(HISTORY_TAB)[1:]]
+def history_tickets(book: Sheet) -> list[str]:
+    return [r[1] for r in book.cells(HISTORY_TAB)[1:]]
 
 
 @pytest.fixture
-def unsure(sheet, tmp_path):
+def unsure(sheet, tmp_path):  # noqa: F811 (the imported fixture)
     """A register that keeps an unconfirmed write in a file, with a frozen clock."""
     clock = Clock()
     pending = tmp_path / "state" / "unconfirmed.json"
@@ -59,8 +59,8 @@ def unsure(sheet, tmp_path):
 
 
 def test_a_batch_google_applies_later_is_never_sent_twice(unsure):
-    sheet, open_, clock, pending = unsure
-    s = sheet.server
+    book, open_, clock, pending = unsure
+    s = book.server
     s.apply_later("batchUpdate")
     reg = open_()
     reg.read()
@@ -68,7 +68,7 @@ def test_a_batch_google_applies_later_is_never_sent_twice(unsure):
         reg.write(complaint(1))
     assert not e.value.permanent
     assert s.count("batchUpdate") == 1, "an ambiguous write is not retried in the same run"
-    assert pending.exists() and tickets(sheet) == []
+    assert pending.exists() and tickets(book) == []
     # the next run (5 minutes later): the marker does not show the batch yet -> no write
     clock.now += 300
     reg = open_()
@@ -84,13 +84,13 @@ def test_a_batch_google_applies_later_is_never_sent_twice(unsure):
     assert [r.values[C.TICKET] for r in snap.rows] == ["ADU/1"]
     res = reg.write(complaint(2))  # what the engine decides from what it read
     assert res.appended == 1 and not pending.exists()
-    assert tickets(sheet) == ["ADU/1", "ADU/2"]
-    assert history_tickets(sheet) == ["ADU/1", "ADU/2"]
+    assert tickets(book) == ["ADU/1", "ADU/2"]
+    assert history_tickets(book) == ["ADU/1", "ADU/2"]
 
 
 def test_a_batch_that_never_lands_is_written_again_after_the_settle_window(unsure):
-    sheet, open_, clock, pending = unsure
-    s = sheet.server
+    book, open_, clock, pending = unsure
+    s = book.server
     s.apply_later("batchUpdate")
     reg = open_()
     reg.read()
@@ -101,14 +101,14 @@ def test_a_batch_that_never_lands_is_written_again_after_the_settle_window(unsur
     reg = open_()
     reg.read()
     assert reg.write(complaint(1)).appended == 1
-    assert tickets(sheet) == ["ADU/1"] and history_tickets(sheet) == ["ADU/1"]
+    assert tickets(book) == ["ADU/1"] and history_tickets(book) == ["ADU/1"]
     assert not pending.exists()
 
 
 def test_a_lost_answer_whose_marker_is_visible_at_once_counts_as_written(unsure):
     """The marker read right after the failure shows the batch: applied, nothing kept."""
-    sheet, open_, clock, pending = unsure
-    s = sheet.server
+    book, open_, clock, pending = unsure
+    s = book.server
     s.apply_later("batchUpdate")
     s.before_request(lambda req: s._deferred and s.apply_deferred(), match="values.batchGet")
     reg = open_()
@@ -117,4 +117,4 @@ def test_a_lost_answer_whose_marker_is_visible_at_once_counts_as_written(unsure)
     res = reg.write(complaint(1))
     s.clear_hooks()
     assert res.appended == 1 and not pending.exists()
-    assert s.count("batchUpdate") == 1 and tickets(sheet) == ["ADU/1"]
+    assert s.count("batchUpdate") == 1 and tickets(book) == ["ADU/1"]

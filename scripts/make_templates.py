@@ -157,6 +157,9 @@ def field_table(doc, rows: list[tuple[str, str]], heading: str = "") -> None:
         _cell_text(row.cells[1], tag)
 
 
+SIGN_LINES = 2  # empty lines to sign on
+
+
 def _signer(cell, who: str, lead: str = "", *, place: bool = False) -> None:
     """One signature block in a cell: place and date (or an empty line facing it),
     the lead ("Yang menerima,", "Mengetahui,"), the title, room to sign, the name,
@@ -170,7 +173,7 @@ def _signer(cell, who: str, lead: str = "", *, place: bool = False) -> None:
     if lead:
         _run(cell.add_paragraph(), lead)
     _run(cell.add_paragraph(), "{{ sign." + who + ".title }}")
-    for _ in range(3):
+    for _ in range(SIGN_LINES):
         cell.add_paragraph()
     _run(cell.add_paragraph(), "{{ sign." + who + ".name }}", bold=True, underline=True)
     _run(cell.add_paragraph(), "{{ sign." + who + ".rank }}")
@@ -180,10 +183,11 @@ def _signer(cell, who: str, lead: str = "", *, place: bool = False) -> None:
         q.paragraph_format.space_after = Pt(0)
 
 
-def _complainant(cell, lead: str = "Pengadu,") -> None:
-    # first line left empty: it faces the place and date on the right
+def _complainant(cell, lead: str = "Pengadu,", *, facing_lead: bool = False) -> None:
+    # first line left empty: it faces the place and date on the right; the name sits
+    # level with the signer's name on the right (one line lower when it has a lead)
     _run(cell.add_paragraph(), lead)
-    for _ in range(4):
+    for _ in range(SIGN_LINES + facing_lead):
         cell.add_paragraph()
     p = cell.add_paragraph()
     _run(p, "( ")
@@ -210,7 +214,7 @@ def signatures(
     _widths(t, 8, 8)
     lcell, rcell = t.rows[0].cells
     if complainant:
-        _complainant(lcell)
+        _complainant(lcell, facing_lead=bool(right[1]))
     elif left:
         lcell.paragraphs[0].text = ""
         _signer(lcell, left[0], left[1] or " ")
@@ -383,7 +387,8 @@ def rencana_tindak_lanjut(doc) -> None:
         strict=True,
     ):
         _cell_text(cell, tag)
-    field_table(doc, DATA_ROWS, heading="DATA ADUAN")
+    # the complaint itself is on the lembar disposisi the meeting had; here only who wrote
+    field_table(doc, DATA_ROWS[:6], heading="DATA ADUAN")
     signatures(doc, ("team_leader", ""), known_by_head=True)
 
 

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from aduan.config import Settings  # noqa: E402
+from aduan.core.engine.config import DOC_CODES  # noqa: E402
 from aduan.core.model import DocumentJob  # noqa: E402
 from aduan.documents.context import sample_context  # noqa: E402
 from aduan.documents.pdf import convert_pdf  # noqa: E402
@@ -46,6 +47,16 @@ BLITAR = {
             "title": "Kepala Dinas Sosial",
             "rank": "Pembina Utama Muda",
             "nip": "196601191986022002",
+        },
+        "petugas": {
+            "name": "DWI LESTARI",
+            "title": "Petugas Pengaduan",
+            "nip": "19900505 201503 2 001",
+        },
+        "team_leader": {
+            "name": "BAMBANG IRAWAN, S.Sos.",
+            "title": "Ketua Tim Pengelola Pengaduan",
+            "nip": "19780303 200312 1 005",
         },
     },
     "sop": "config/sop/dinsos-blitar.yaml",
@@ -77,8 +88,11 @@ def render_office(settings: Settings) -> list[Path]:
     docs = open_documents(settings)
     ctx = sample_context(settings.tz)
     paths = []
+    code = settings.office.id.upper()
     for n, doc in enumerate(TEMPLATES, 1):
-        paths.append(docs.render(DocumentJob(ctx["ticket"], doc, f"{n:02d}-{doc}.docx", ctx)))
+        # each kind its own number, as the engine gives them (per year per kind)
+        one = {**ctx, "nomor": f"007/{DOC_CODES.get(doc, doc.upper())}/{code}/2026"}
+        paths.append(docs.render(DocumentJob(ctx["ticket"], doc, f"{n:02d}-{doc}.docx", one)))
     return paths
 
 

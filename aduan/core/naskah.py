@@ -49,7 +49,7 @@ def harap(disposition: str) -> str:
     """The *Dengan hormat harap* instruction a disposition's words choose."""
     words = (disposition or "").casefold()
     for label, keys in HARAP:
-        if any(re.search(rf"\b{re.escape(k)}", words) for k in keys):
+        if any(k in words for k in keys):  # substrings: "berkoordinasi" is "koordinasi"
             return label
     return "Proses lebih lanjut"
 

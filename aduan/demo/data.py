@@ -492,6 +492,18 @@ OFFICES: dict[str, dict[str, Any]] = {
                 "rank": "Pembina Tk.I",
                 "nip": "19760531 199503 1 001",
             },
+            # issue 22: each document shows its signer (the logo: run._write_settings)
+            "petugas": {
+                "name": "SRI WAHYUNI, A.Md.",
+                "title": "Petugas Layanan Pengaduan",
+                "nip": "19880312 201101 2 004",
+            },
+            "team_leader": {
+                "name": "AGUS SETIAWAN, S.T.",
+                "title": "Komandan Tim Reaksi Cepat",
+                "rank": "Penata",
+                "nip": "19810707 200604 1 009",
+            },
         },
         "roles": {
             "petugas": ["petugas.aduan@bpbd.contoh.go.id"],
@@ -519,6 +531,18 @@ OFFICES: dict[str, dict[str, Any]] = {
                 "title": "Kepala Dinas Sosial",
                 "rank": "Pembina Utama Muda",
                 "nip": "19660119 198602 2 002",
+            },
+            # issue 22: each document shows its signer (the logo: run._write_settings)
+            "petugas": {
+                "name": "DWI LESTARI",
+                "title": "Petugas Pengaduan",
+                "nip": "19900505 201503 2 001",
+            },
+            "team_leader": {
+                "name": "BAMBANG IRAWAN, S.Sos.",
+                "title": "Ketua Tim Pengelola Pengaduan",
+                "rank": "Penata Tk.I",
+                "nip": "19780303 200312 1 005",
             },
         },
         "roles": {

@@ -356,7 +356,8 @@ class _Sim:
 
 def _write_settings(root: Path, spec: dict) -> None:
     data = {
-        "office": spec["office"],
+        # issue 22: the demo office sets a logo, so every document shows the emblem
+        "office": {"logo": str(REPO / "templates" / "logo-contoh.png"), **spec["office"]},
         "sop": str(REPO / "config" / "sop" / spec["sop"]),
         "timezone": "WIB",
         "categories": spec["categories"],

@@ -222,7 +222,9 @@ def form_facts(ctx: dict[str, Any], facts: SopFacts, office: Office, conf: Docum
     ctx["diteruskan_list"] = naskah.checklist(positions, [ctx["diteruskan_kepada"]])
     ctx["harap"] = naskah.harap(f.get("disposisi", ""))
     ctx["harap_list"] = naskah.checklist([h for h, _ in naskah.HARAP], [ctx["harap"]])
-    evidence = f"Bukti pengaduan ({ctx['attachments']})" if ctx["attachments"] else "Bukti pengaduan"
+    evidence = (
+        f"Bukti pengaduan ({ctx['attachments']})" if ctx["attachments"] else "Bukti pengaduan"
+    )
     ctx["diterima_list"] = naskah.checklist(
         ["Kartu identitas (KTP/KK)", evidence, "Surat pengaduan tertulis"],
         [evidence] if ctx["attachments"] else [],
@@ -286,9 +288,25 @@ def sample_context(tz: tzinfo, now: datetime | None = None) -> dict[str, Any]:
             "started": now,
             "deadline": now + timedelta(minutes=10),
         },
+        "steps_ahead": [
+            {
+                "number": 1,
+                "label": "Menerima dan mencatat aduan",
+                "role": "Petugas",
+                "allowance": "5 menit",
+            },
+            {"number": 2, "label": "Mendisposisi", "role": "Kepala Dinas", "allowance": "10 menit"},
+            {
+                "number": 3,
+                "label": "Rapat tim dan tindak lanjut",
+                "role": "Tim",
+                "allowance": "30 menit",
+            },
+        ],
         "outcome": None,
         "now": now,
         "date": now,
-        "nomor": "007/ADU/2026",
+        "nomor": "007/LD/BPBD/2026",
+        "agenda": "0007/2026",
         "source_message_id": "<contoh@example.com>",
     }

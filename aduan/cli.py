@@ -158,18 +158,90 @@ class _locked:
         self.lk.release()
 
 
+# -- issue 19: the fleet (run/check/recap --all DIR) ------------------------------
+all_option = click.option(
+    "--all",
+    "all_dir",
+    default=None,
+    metavar="DIR",
+    type=click.Path(exists=True),
+    help="Semua kantor: DIR/<kantor>/settings.yaml, atau berkas daftar kantor.",
+)
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    default=None,
+    type=click.IntRange(1, 256),
+    metavar="N",
+    help="Kantor yang berjalan bersamaan (bawaan: jumlah CPU).",
+)
+
+
+def _fleet_now(value: str | None) -> datetime | None:
+    """--now for a fleet: without a zone it is each office's own local time."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--now {value!r} is not an ISO date-time", fix="write e.g. 2026-11-24T10:30"
+        ) from None
+
+
+def _fleet(ctx: click.Context, all_dir: str, jobs: int | None, task: str, now_text) -> None:
+    """Run a task for every office of the fleet; one line per office, exit 0 or 1."""
+    import functools
+    import time
+
+    from aduan.run import fleet
+
+    t0 = time.perf_counter()
+    try:
+        offices = fleet.find_offices(Path(all_dir))
+        now = _fleet_now(now_text)
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    if task == "run":
+        import aduan.run.cycle  # noqa: F401  (imported once here, shared by every fork)
+
+        work = functools.partial(fleet.cycle_work, now=now)
+    else:
+        import aduan.run.check  # noqa: F401
+
+        work = functools.partial(fleet.check_work, now=now)
+    results = fleet.run_fleet(
+        offices, work, jobs=jobs, on_result=lambda r: click.echo(f"aduan: {r.line}")
+    )
+    click.echo(f"aduan: {fleet.fleet_total(results, time.perf_counter() - t0)}")
+    sys.exit(fleet.fleet_exit(results))
+
+
+# -- end issue 19 -------------------------------------------------------------------
+
+
 @cli.command()
 @now_option
+@all_option
+@jobs_option
 @click.pass_context
-def run(ctx: click.Context, now_text: str | None) -> None:
+def run(ctx: click.Context, now_text: str | None, all_dir: str | None, jobs: int | None) -> None:
     """Jalankan satu siklus: baca email dan register, gerakkan SOP, kirim email.
 
-    Ini yang dijalankan cron setiap beberapa menit.
+    Ini yang dijalankan cron setiap beberapa menit. Dengan --all DIR: satu siklus
+    untuk setiap kantor (masing-masing dengan kuncinya sendiri, terpisah: kantor
+    yang gagal disebut namanya dan tidak menghentikan yang lain).
 
     Example:
 
+        \b
         */5 * * * * cd /opt/aduan && .venv/bin/aduan run
+        */5 * * * * cd /opt/aduan && .venv/bin/aduan run --all /srv/aduan
     """
+    if all_dir:
+        _fleet(ctx, all_dir, jobs, "run", now_text)
+        return
     try:
         from aduan.run.lock import probe
 
@@ -181,13 +253,9 @@ def run(ctx: click.Context, now_text: str | None) -> None:
     except AduanError as e:
         _fail(e, ctx.obj["verbose"])
         return
-    c = rep.counts
-    click.echo(
-        f"aduan: {c.get('registered_mail', 0) + c.get('registered_typed', 0)} aduan baru, "
-        f"{c.get('replies', 0)} balasan, {c.get('rows_updated', 0)} baris diperbarui, "
-        f"{c.get('documents_rendered', 0)} dokumen, {c.get('emails_sent', 0)} email terkirim "
-        f"({rep.seconds:.2f} s)"
-    )
+    from aduan.run.fleet import cycle_line
+
+    click.echo(f"aduan: {cycle_line(rep)} ({rep.seconds:.2f} s)")
     for p in rep.problems:
         click.echo(f"aduan: masalah: {p}", err=True)
     sys.exit(rep.exit_code)
@@ -201,15 +269,24 @@ def run(ctx: click.Context, now_text: str | None) -> None:
     metavar="ALAMAT",
     help="Kirim juga email uji ke alamat ini (memastikan email benar-benar sampai).",
 )
+@all_option
+@jobs_option
 @click.pass_context
-def check(ctx: click.Context, send_test: str) -> None:
+def check(ctx: click.Context, send_test: str, all_dir: str | None, jobs: int | None) -> None:
     """Periksa pengaturan, SOP, templat, register, kotak masuk, dan pengiriman email.
+
+    Dengan --all DIR: setiap kantor diperiksa, satu baris per kantor.
 
     Example:
 
+        \b
         aduan check
         aduan check --send-test admin@kantor.go.id
+        aduan check --all /srv/aduan
     """
+    if all_dir:
+        _fleet(ctx, all_dir, jobs, "check", None)
+        return
     from aduan.run.check import run_checks
 
     try:

@@ -924,6 +924,7 @@ class SheetsServer:
         self.requests: list[RecordedRequest] = []
         self.errors: list[str] = []  # internal errors and failing hooks (the fixture fails on them)
         self.violations: list[google_schema.Violation] = []  # breaches of the discovery doc
+        self.cell_limit = 10_000_000  # Google's per-spreadsheet limit (tests may lower it)
         self._later: list[tuple[Matcher, int]] = []  # apply_later(): answers to lose
         self._deferred: list[RecordedRequest] = []  # accepted, applied at apply_deferred()
         self._batch: list[tuple[str, dict]] = []
@@ -1019,6 +1020,27 @@ class SheetsServer:
         msg = message or _FAULT_MESSAGES.get(status, "Injected failure.")
         with self._lock:
             self._faults.append(_Fault(status, n, match, msg, html))
+
+    def protect_as_staff(
+        self, spreadsheet_id: str, tab: str, rng: dict | None = None, warning_only: bool = False
+    ) -> int:
+        """A protection staff set in the UI (``rng``: GridRange keys without sheetId; None:
+        the whole tab). Unless warning-only, the tool's account may not edit inside it."""
+        with self._lock:
+            sheet = self.sheet(spreadsheet_id, tab)
+            pid = self._random.randrange(10**8, 2 * 10**9)
+            pr: dict[str, Any] = {
+                "protectedRangeId": pid,
+                "range": {"sheetId": sheet.sheet_id, **(rng or {})},
+                "description": "dikunci staf",
+                "requestingUserCanEdit": warning_only,
+            }
+            if warning_only:
+                pr["warningOnly"] = True
+            else:
+                pr["editors"] = {"users": ["kepala@kantor.go.id"]}
+            sheet.protected_ranges.append(pr)
+            return pid
 
     def apply_later(self, match: Matcher = "batchUpdate", status: int = 503) -> None:
         """The next matching request is accepted but its answer is lost (``status``, as
@@ -1485,6 +1507,7 @@ class SheetsServer:
     def _batch_update(self, ss: Spreadsheet, batch: list, record: bool = False) -> list[dict]:
         """Apply every request or none (Google's batchUpdate is atomic)."""
         saved = ss.snapshot()
+        before = sum(sh.row_count * sh.column_count for sh in ss.sheets)
         replies = []
         for i, request in enumerate(batch):
             if not isinstance(request, dict) or len(request) != 1:
@@ -1500,13 +1523,67 @@ class SheetsServer:
                     "Cannot find field.",
                 )
             try:
+                if record:  # an API caller, not staff: real protections hold
+                    self._enforce_protection(ss, kind, params or {})
                 replies.append(handler(ss, _drop_nulls(params or {})) or {})
             except ApiError as err:
                 ss.sheets = saved
                 raise ApiError(err.code, f"Invalid requests[{i}].{kind}: {err.message}") from None
             if record:
                 self._batch.append((kind, copy.deepcopy(request[kind])))
+        used = sum(sh.row_count * sh.column_count for sh in ss.sheets)
+        # Google counts every cell of every grid, empty or not, and refuses what grows past
+        if used > self.cell_limit and used > before:
+            ss.sheets = saved
+            raise ApiError(
+                400,
+                "This action would increase the number of cells in the workbook above the "
+                f"limit of {self.cell_limit} cells.",
+            )
         return replies
+
+    def _enforce_protection(self, ss: Spreadsheet, kind: str, p: dict) -> None:
+        """A real (not warning-only) protection the caller may not edit refuses writes
+        into its cells; a second whole-tab protection is refused whoever asks."""
+        if kind == "addProtectedRange":
+            gr = (p.get("protectedRange") or {}).get("range") or {}
+            sheet = ss.by_id(gr.get("sheetId", 0))
+            whole = not (set(gr) - {"sheetId"})
+            if whole and any(
+                not (set(x.get("range", {})) - {"sheetId"}) for x in sheet.protected_ranges
+            ):
+                raise ApiError(400, f"The sheet '{sheet.title}' already has sheet protection.")
+            return
+        if kind == "appendCells":
+            sheet = ss.by_id(p.get("sheetId", 0))
+            last = sheet.last_cell(0, len(sheet.cells), 0, sheet.column_count)
+            r0 = 0 if last is None else last[0] + 1
+            width = max((len(r.get("values") or []) for r in p.get("rows") or []), default=0)
+            box = (r0, r0 + len(p.get("rows") or []), 0, width)
+        elif kind in ("updateCells", "repeatCell"):
+            if "start" in p:
+                gc = p["start"]
+                sheet = ss.by_id(gc.get("sheetId", 0))
+                rows = p.get("rows") or []
+                r0, c0 = gc.get("rowIndex", 0), gc.get("columnIndex", 0)
+                width = max((len(r.get("values") or []) for r in rows), default=0)
+                box = (r0, r0 + len(rows), c0, c0 + width)
+            else:
+                gr = p.get("range") or {}
+                sheet = ss.by_id(gr.get("sheetId", 0))
+                box = sheet.grid_bounds(gr)
+        else:
+            return
+        for pr in sheet.protected_ranges:
+            if pr.get("warningOnly") or pr.get("requestingUserCanEdit", True):
+                continue
+            pr0, pr1, pc0, pc1 = sheet.grid_bounds(pr.get("range", {}))
+            if box[0] < pr1 and pr0 < box[1] and box[2] < pc1 and pc0 < box[3]:
+                raise ApiError(
+                    400,
+                    "You are trying to edit a protected cell or object. Please contact the "
+                    "spreadsheet owner to remove protection if you need to edit.",
+                )
 
     # One handler per request kind, named after it (camelCase on purpose): _do_<kind>.
 
@@ -1700,6 +1777,10 @@ class SheetsServer:
             raise ApiError(400, "At least one field must be updated, but 'fields' is empty.")
         mask = parse_fields(p["fields"])
         cell = p.get("cell", {})
+        # Google keeps formats per cell: an open range means the grid as it is now, so rows
+        # added later (appendDimension, appendCells) have no format
+        gr.setdefault("endRowIndex", sheet.row_count)
+        gr.setdefault("endColumnIndex", sheet.column_count)
         sheet.formats.append({"range": gr, "cell": copy.deepcopy(cell), "mask": mask})
         r0, r1, c0, c1 = sheet.grid_bounds(gr)
         for key in ("userEnteredValue", "dataValidation"):

@@ -974,7 +974,11 @@ def test_write_tab_creates_and_replaces_report_tab(sheet):
 def test_check_line(sheet):
     sheet.reg.write(WriteSet(appends=[{C.TICKET: "ADU/1"}, {C.TICKET: "ADU/2"}]))
     line = sheet.reg.check()
-    assert line == f"Google Sheet 'Register BPBD': 2 aduan bernomor; akses sebagai {SA_EMAIL}"
+    used = sum(x.row_count * x.column_count for x in sheet.server.spreadsheet(sheet.key).sheets)
+    cells = f"{used:,}".replace(",", ".") + " dari 10.000.000 sel terpakai (1%)"
+    assert (
+        line == f"Google Sheet 'Register BPBD': 2 aduan bernomor; {cells}; akses sebagai {SA_EMAIL}"
+    )
 
 
 def test_open_register_google(sheet, layout):

@@ -21,13 +21,17 @@ from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from aduan.errors import ConfigError, RegisterError, permanent_http
+from aduan.register.sheets.batch import a1_col, quote_tab
 from aduan.support import retry
 
 if TYPE_CHECKING:
     import gspread
     from google.auth.credentials import Credentials
 
-__all__ = ["SheetsClient"]
+__all__ = ["CELL_LIMIT", "SheetsClient", "thousands"]
+
+#: Google's limit per spreadsheet, counting every cell of every tab's grid
+CELL_LIMIT = 10_000_000
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +211,36 @@ class SheetsClient:
                 permanent=False,
             ) from None
 
+    def cells_used(self) -> int:
+        """Cells of every tab's grid (Google counts empty ones too); 0 when unknown."""
+        try:
+            meta = self.metadata("sheets.properties.gridProperties(rowCount,columnCount)")
+        except RegisterError:
+            return 0
+        return sum(
+            g.get("rowCount", 0) * g.get("columnCount", 0)
+            for s in meta.get("sheets", [])
+            for g in [s.get("properties", {}).get("gridProperties", {})]
+        )
+
+    def _locked_ranges(self) -> str:
+        """The real protections this account may not edit, as "tab!A1:B2" (for the fix)."""
+        try:
+            meta = self.metadata(
+                "sheets(properties(title,gridProperties),protectedRanges(range,warningOnly,"
+                "requestingUserCanEdit))"
+            )
+        except RegisterError:
+            return "rentang tidak diketahui"
+        out = []
+        for s in meta.get("sheets", []):
+            title = s["properties"]["title"]
+            for p in s.get("protectedRanges", []):
+                if p.get("warningOnly") or p.get("requestingUserCanEdit", True):
+                    continue
+                out.append(_a1(title, p.get("range", {})))
+        return ", ".join(out) or "rentang tidak diketahui"
+
     def _api_error(self, what: str, e: APIError, key: str) -> RegisterError:
         status = _status(e)
         if e.code == -1:  # not JSON: a front-end page, whose HTML says nothing useful
@@ -228,6 +262,21 @@ class SheetsClient:
                 "(bagian alamat sesudah /d/)",
                 permanent=True,
             )
+        if "protected cell or object" in msg:
+            return RegisterError(
+                f"Google Sheet {key}: {what} ditolak karena ada sel yang dikunci penuh "
+                f"({self._locked_ranges()}). Buka Data → Lembar & rentang yang dilindungi, "
+                "lalu hapus kunci itu, pilih 'Tampilkan peringatan', atau tambahkan "
+                f"{self.identity or 'akun Aduan'} sebagai editornya",
+                permanent=True,
+            )
+        if "above the limit of" in msg and "cells" in msg:
+            return RegisterError(
+                f"Google Sheet {key} penuh: {thousands(self.cells_used())} sel terpakai dari "
+                f"batas {thousands(CELL_LIMIT)} sel Google. Pindahkan aduan tahun lalu dengan "
+                "`aduan archive --year TAHUN`, atau hapus tab yang tidak dipakai",
+                permanent=True,
+            )
         if not permanent_http(status):
             return RegisterError(
                 f"Google Sheets sibuk atau terganggu saat {what} (HTTP {status}: {msg}) "
@@ -235,6 +284,25 @@ class SheetsClient:
                 permanent=False,
             )
         return RegisterError(f"Google Sheets menolak {what} (HTTP {status}: {msg})", permanent=True)
+
+
+def thousands(n: int) -> str:
+    """10000000 -> 10.000.000 (Indonesian digit grouping)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _a1(title: str, gr: dict) -> str:
+    """A protected GridRange as staff see it: 'Riwayat' (whole tab), 'Register Aduan'!B2:C."""
+    name = quote_tab(title)
+    keys = ("startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex")
+    if not any(k in gr for k in keys):
+        return f"tab {name}"
+
+    r0, c0 = gr.get("startRowIndex", 0), gr.get("startColumnIndex", 0)
+    r1, c1 = gr.get("endRowIndex"), gr.get("endColumnIndex")
+    start = f"{a1_col(c0)}{r0 + 1}"
+    end = (a1_col(c1 - 1) if c1 else "") + (str(r1) if r1 else "")
+    return f"{name}!{start}:{end}" if end else f"{name}!{start}"
 
 
 def _status(e: APIError) -> int:

@@ -28,7 +28,14 @@ from aduan.register.sheets.batch import (
     update_row,
     update_rows,
 )
-from aduan.register.sheets.state import ID_KEY, META_HEADERS, OWN_TABS, SheetsState, new_sheet_id
+from aduan.register.sheets.state import (
+    ID_KEY,
+    META_HEADERS,
+    OWN_TABS,
+    SheetsState,
+    grid_of,
+    new_sheet_id,
+)
 
 __all__ = ["SheetsSetup"]
 
@@ -95,6 +102,10 @@ class SheetsSetup(SheetsState):
         if grid.get("frozenRowCount", 0) != 1:
             reqs.append(freeze_header(reg))
             done.append("Baris judul dibekukan")
+        # -- issue 22: a register staff can read (the same as the xlsx backend)
+        reqs_r, done_r = readable_requests(reg_props, reg, col, width, rows=grid["rowCount"])
+        reqs += reqs_r
+        done += done_r
         rows = grid["rowCount"]
         if REGISTER_TAB in sheets:
             hidden, rules = self._column_state(col, rows)
@@ -129,7 +140,11 @@ class SheetsSetup(SheetsState):
         # Riwayat
         if HISTORY_TAB not in sheets:
             ids[HISTORY_TAB] = new_id()
-            props = {"sheetId": ids[HISTORY_TAB], "title": HISTORY_TAB}
+            props = {
+                "sheetId": ids[HISTORY_TAB],
+                "title": HISTORY_TAB,
+                "gridProperties": grid_of(HISTORY_TAB),
+            }
             reqs.append(add_sheet(props))
             done.append(f"Tab '{HISTORY_TAB}' dibuat")
         hist = ids[HISTORY_TAB]
@@ -140,8 +155,9 @@ class SheetsSetup(SheetsState):
             for j in range(len(HISTORY_HEADERS)):
                 reqs.append(column_width(hist, j, 20 if j < 4 else 50))
             done.append(f"Judul kolom tab '{HISTORY_TAB}' ditulis")
+        # staff may have protected the whole tab themselves: Google refuses a second one
         if not any(
-            p.get("description") == PROTECT_LOG
+            p.get("description") == PROTECT_LOG or not set(p.get("range", {})) - {"sheetId"}
             for p in sheets.get(HISTORY_TAB, {}).get("protectedRanges", [])
         ):
             reqs.append(protect({"sheetId": hist}, PROTECT_LOG))
@@ -153,7 +169,11 @@ class SheetsSetup(SheetsState):
         if have != want:
             if GUIDE_TAB not in sheets:
                 ids[GUIDE_TAB] = new_id()
-                props = {"sheetId": ids[GUIDE_TAB], "title": GUIDE_TAB}
+                props = {
+                    "sheetId": ids[GUIDE_TAB],
+                    "title": GUIDE_TAB,
+                    "gridProperties": grid_of(GUIDE_TAB, len(want)),
+                }
                 reqs.append(add_sheet(props))
                 for j, w in enumerate((28, 30, 30, 70)):
                     reqs.append(column_width(ids[GUIDE_TAB], j, w))
@@ -166,7 +186,12 @@ class SheetsSetup(SheetsState):
         # _aduan (hidden meta) and the tab-id cache in it
         if META_TAB not in sheets:
             ids[META_TAB] = new_id()
-            props = {"sheetId": ids[META_TAB], "title": META_TAB, "hidden": True}
+            props = {
+                "sheetId": ids[META_TAB],
+                "title": META_TAB,
+                "hidden": True,
+                "gridProperties": grid_of(META_TAB),
+            }
             reqs.append(add_sheet(props))
             done.append(f"Tab tersembunyi '{META_TAB}' dibuat")
         elif not sheets[META_TAB]["properties"].get("hidden"):
@@ -204,7 +229,8 @@ class SheetsSetup(SheetsState):
         reqs = [update_row(reg, 0, [c.name for c in cols]), bold_row(reg, len(cols))]
         for j, c in enumerate(cols):
             # backgroundColorStyle: backgroundColor is deprecated in the API description
-            fill = {"backgroundColorStyle": {"rgbColor": rgb(COLOURS.get(c.kind, (1, 1, 1)))}}
+            kind = "intake" if c.typeable else c.kind  # staff may type it: shown as theirs
+            fill = {"backgroundColorStyle": {"rgbColor": rgb(COLOURS.get(kind, (1, 1, 1)))}}
             reqs.append(
                 {
                     "repeatCell": {
@@ -304,7 +330,11 @@ class SheetsSetup(SheetsState):
             for p in sheet.get("protectedRanges", [])
         }
         spans = runs(
-            sorted(col[c.name] for c in self.layout.columns if c.kind in ("system", "hidden"))
+            sorted(
+                col[c.name]
+                for c in self.layout.columns
+                if c.kind in ("system", "hidden") and not c.typeable  # Diterima: issue 22
+            )
         )
         reqs, done = [], []
         for c0, c1 in spans:

@@ -31,7 +31,16 @@ if TYPE_CHECKING:
     import gspread
     from google.auth.credentials import Credentials
 
-__all__ = ["ID_KEY", "META_HEADERS", "OWN_TABS", "WRITE_KEY", "SheetsState", "new_sheet_id"]
+__all__ = [
+    "ID_KEY",
+    "META_HEADERS",
+    "OWN_TABS",
+    "TAB_COLUMNS",
+    "WRITE_KEY",
+    "SheetsState",
+    "grid_of",
+    "new_sheet_id",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +48,17 @@ META_HEADERS = ["key", "value"]
 ID_KEY = "sheet_id:"  # _aduan rows caching tab ids; not shown to the engine
 WRITE_KEY = "write:last"  # _aduan row: the id of the last write batch; not shown either
 OWN_TABS = (REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB)
+
+
+#: the width each own tab needs: Google counts every cell of a grid against its
+#: 10-million-cell limit, and its default is 26 columns (issue 18)
+TAB_COLUMNS = {HISTORY_TAB: len(HISTORY_HEADERS), META_TAB: len(META_HEADERS), GUIDE_TAB: 4}
+
+
+def grid_of(title: str, rows: int = 100) -> dict[str, int]:
+    """gridProperties for a new own tab: as wide as its columns, ``rows`` high (the
+    history grows by appendCells, which adds rows as needed)."""
+    return {"rowCount": max(rows, 1), "columnCount": TAB_COLUMNS[title]}
 
 
 def new_sheet_id(used: set[int] | None = None) -> int:
@@ -167,7 +187,12 @@ class SheetsState:
             sid = new_sheet_id()
             ids[title] = sid
             self._ids_dirty = True
-            props = {"sheetId": sid, "title": title, "hidden": hidden}
+            props = {
+                "sheetId": sid,
+                "title": title,
+                "hidden": hidden,
+                "gridProperties": grid_of(title),
+            }
             reqs.append({"addSheet": {"properties": props}})
             reqs.append(append(sid, [header]))
             if title == META_TAB:

@@ -208,6 +208,17 @@ class SheetsWriter(SheetsReader):
                         }
                     }
                 )
+        # Google keeps formats per cell: without TEXT a phone number staff type in a
+        # grown row (0812..., +62...) becomes a number
+        reqs.append(
+            {
+                "repeatCell": {
+                    "range": cells_range(reg, start, end, 0, len(table.headers)),
+                    "cell": {"userEnteredFormat": {"numberFormat": {"type": "TEXT"}}},
+                    "fields": "userEnteredFormat.numberFormat",
+                }
+            }
+        )
         logger.info("register grid grown from %d to %d rows", start, end)
         return reqs
 

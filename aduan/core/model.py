@@ -113,8 +113,11 @@ class InboundMail:
     """An email parsed by :func:`aduan.inbox.parse.parse_message`.
 
     ``kind`` is ``complaint`` for mail a person wrote, or ``auto_reply``,
-    ``bounce``, ``list``, ``own`` (our own address: loop guard) for mail that
-    must never become a complaint nor be answered, or ``unparseable`` (the
+    ``bounce`` (failed), ``delay`` (still being retried), ``delivered`` (a success
+    notice), ``feedback`` (an abuse report), ``list``, ``own`` (our own address:
+    loop guard) for mail that must never become a complaint nor be answered
+    (:mod:`aduan.core.mailkind`); a bounce or delay lists its recipients in
+    ``problems`` as ``failed: ADDR`` / ``delayed: ADDR``; or ``unparseable`` (the
     cycle quarantines it); ``reason`` says why it was classified so.
     ``channel`` is how it came (Email, or Formulir Online for a web form
     response) and ``fields`` carries extra register values a source knows

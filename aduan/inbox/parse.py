@@ -9,8 +9,9 @@ replacement character, not the complaint. Pure: no I/O.
 
 The pieces: :mod:`~aduan.inbox.charset` (bytes and headers to text),
 :mod:`~aduan.inbox.headers`, :mod:`~aduan.inbox.mime` (the part tree),
-:mod:`~aduan.inbox.body` (HTML, quotes), :mod:`~aduan.inbox.attachments` and
-:mod:`~aduan.inbox.system_mail` (auto-replies, bounces, lists).
+:mod:`~aduan.inbox.body` (HTML, quotes) and :mod:`~aduan.inbox.attachments`; what kind
+of mail it is (a person's, an auto-reply, a bounce, a delay, ...) is decided by
+:func:`aduan.core.mailkind.classify` on the raw bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import re
 from email.message import Message
 from typing import TYPE_CHECKING
 
+from aduan.core import mailkind
 from aduan.core.model import InboundMail
 from aduan.inbox.attachments import collect_attachments, safe_filename
 from aduan.inbox.body import MAX_HTML, html_to_text, trim_quoted
@@ -37,7 +39,7 @@ from aduan.inbox.headers import (
     recipients,
 )
 from aduan.inbox.mime import Walker, body_text, param, payload_bytes
-from aduan.inbox.system_mail import bounce_details, classify
+from aduan.inbox.whatsapp import adopt_chat
 
 if TYPE_CHECKING:
     from aduan.config import Limits
@@ -91,6 +93,29 @@ def parse_message(
                 break  # the other policy recurses the same way
     logger.warning("message %s unparseable (%s)", key or "?", "; ".join(errors))
     return _unparseable(raw, key, errors[-1])
+
+
+# mailkind's kinds as the engine names them (``auto_reply`` predates the classifier)
+_KIND = {"autoreply": "auto_reply"}
+_ITEM = {"bounce": "failed", "delay": "delayed"}
+
+
+def _classify(mail: InboundMail, raw: bytes, own: set[str]) -> None:
+    """Kind and reason from the classifier; for a bounce or delay also the original's
+    Message-IDs (to find its ticket) and the recipients it is about."""
+    domains = frozenset(a.rpartition("@")[2] for a in own if "@" in a)
+    verdict = mailkind.classify(raw, own_addresses=frozenset(own), own_domains=domains)
+    mail.kind = _KIND.get(verdict.kind, verdict.kind)
+    mail.reason = verdict.reason if verdict.is_system else ""
+    item = _ITEM.get(verdict.kind)
+    if item is None:
+        return
+    for ref in verdict.original_message_ids:
+        if ref not in mail.references and ref != mail.in_reply_to:
+            mail.references.append(ref)
+    for rcpt in verdict.failed_recipients:
+        if f"{item}: {rcpt}" not in mail.problems:
+            mail.problems.append(f"{item}: {rcpt}")
 
 
 def _synthetic_id(raw: bytes) -> str:
@@ -166,8 +191,7 @@ def _build(msg: Message, raw: bytes, key: str, limits: Limits | None, own: set[s
         auth_results=auth_results(h),
         recipients=recipients(h),
     )
-    mail.kind, mail.reason = classify(msg, h, from_addr, own)
-    if mail.kind == "bounce":
-        bounce_details(walker, mail, charset)
+    _classify(mail, raw, own)
     collect_attachments(walker, mail, limits)
+    adopt_chat(mail)  # a forwarded WhatsApp chat is the citizen's complaint (issue 16)
     return mail

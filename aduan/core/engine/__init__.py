@@ -129,7 +129,7 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
             d.counts["mail_duplicate"] += 1
             continue
         seen_batch.add(mail.message_id)
-        if mail.kind == "bounce":
+        if mail.kind in ("bounce", "delay"):
             if thread_map is None:
                 thread_map = thread_index(run)
             handle_bounce(run, mail, thread_map)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
+from aduan.core.engine.intake import arrived
 from aduan.core.engine.steps import advance
 from aduan.core.ids import message_id, safe_ticket, thread_id
 from aduan.core.layout import C
@@ -174,7 +175,8 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
     extra = {"decision": decision}
     run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
     immediate(run, ticket, "konfirmasi")
-    advance(run, ticket, values, st)
+    # the step is done when the server received the reply, not at this poll (issue 21)
+    advance(run, ticket, values, st, arrived(run, mail))
     run.d.counts["decisions_accepted"] += 1
     refresh(run, ticket)
     if written:
@@ -207,12 +209,12 @@ def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> No
     failed = ", ".join(p.removeprefix("failed: ") for p in mail.problems if p.startswith("failed:"))
     n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
     delayed = [p.removeprefix("delayed: ") for p in mail.problems if p.startswith("delayed:")]
-    if delayed and not failed:
+    if mail.kind == "delay":
         # a 4.x.x delay warning: the server is still trying; record it, alarm nobody
         run.event(
             ticket,
             "Email tertunda",
-            f"server masih mencoba mengirim ke {', '.join(delayed)}",
+            f"server masih mencoba mengirim ke {', '.join(delayed) or '(alamat tidak disebut)'}",
             key=f"{ticket}|tertunda|{n}",
         )
         run.d.counts["bounces_delayed"] += 1

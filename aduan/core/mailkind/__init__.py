@@ -246,7 +246,8 @@ class _Rules:
             f.attached_heads and P.FEEDBACK_BODY.search(f.notice)
         ):
             return self.done("feedback", "abuse complaint notice")
-        if P.OOO_SUBJECT.match(self.subject):
+        if P.OOO_SUBJECT.match(self.subject) or P.OOO_SUBJECT.match(f.subject.lstrip(" \t[")):
+            # the words may be the tag itself: "[Di luar kantor] Re: Aduan"
             return self.done("autoreply", "auto-reply subject")
         if self.daemon_sender() == "daemon sender":
             # MAILER-DAEMON and postmaster send no out-of-office; a bare empty From

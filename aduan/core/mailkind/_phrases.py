@@ -165,7 +165,7 @@ FEEDBACK_BODY = re.compile(r"(?im)^feedback-type:\s*(?:abuse|fraud|virus|other|n
 # Out-of-office and other auto-responses, by subject.
 # Words that also begin ordinary sentences ("Di luar kantor ada sampah...", "Absence
 # of street lights") count only as a whole subject or before ":", "-", "(" or "until".
-_ALONE = r"(?=\s*(?:[:\-\u2013(]|$|auto|until\b|till\b|sampai\b|hingga\b|jusqu|bis\b|hasta\b|at[ée]\b|fino\b|tot\b))"
+_ALONE = r"(?=\s*(?:[:\-\u2013(\]]|$|auto|until\b|till\b|sampai\b|hingga\b|jusqu|bis\b|hasta\b|at[ée]\b|fino\b|tot\b))"
 OOO_SUBJECT = _start(
     r"out[ -]of[ -](?:the )?office" + _ALONE,
     r"ooo\b",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
-from aduan.core.engine.intake import arrived
 from aduan.core.engine.steps import advance
 from aduan.core.ids import message_id, safe_ticket, thread_id
 from aduan.core.layout import C
@@ -175,8 +174,7 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
     extra = {"decision": decision}
     run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
     immediate(run, ticket, "konfirmasi")
-    # the step is done when the server received the reply, not at this poll (issue 21)
-    advance(run, ticket, values, st, arrived(run, mail))
+    advance(run, ticket, values, st)
     run.d.counts["decisions_accepted"] += 1
     refresh(run, ticket)
     if written:

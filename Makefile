@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format bench system-deps clean help docs-preview
+.PHONY: run test lint format bench system-deps clean help docs-preview live-test
 
 help:
 	@echo "make run    - siapkan lingkungan lalu jalankan demo (dua kantor, satu bulan simulasi)"
@@ -51,6 +51,10 @@ format: $(VENV)/.deps-dev
 
 test: $(VENV)/.deps-dev system-deps lint
 	$(BIN)/python -m pytest -q
+
+# against a real Google account given in tests/live/live.ini (see live-sample.ini); skips without
+live-test: $(VENV)/.deps-dev
+	$(BIN)/python -m pytest -v -rs -p no:cacheprovider tests/live
 
 bench: $(VENV)/.deps-dev system-deps
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -30,6 +30,7 @@ from aduan.core.engine.config import (
 )
 from aduan.core.engine.decision import Run, emit_update, fresh_state
 from aduan.core.engine.intake import register_mail, register_typed_row
+from aduan.core.engine.once import HANDLED_META, Handled
 from aduan.core.engine.routing import (
     handle_bounce,
     handle_decision,
@@ -123,8 +124,13 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
     decisions: list[tuple[InboundMail, str | None]] = []
     seen_batch: set[str] = set()
     thread_map: dict[str, str] | None = None
+    handled = Handled(run.meta.get(HANDLED_META, ""))  # issue 17: exactly once
     for mail in mails:
-        if mail.message_id in existing_sources or mail.message_id in seen_batch:
+        if (
+            mail.message_id in existing_sources
+            or mail.message_id in seen_batch
+            or (mail.channel == "Email" and mail.message_id in handled)
+        ):
             d.consumed.append(mail.source_key)
             d.counts["mail_duplicate"] += 1
             continue
@@ -170,6 +176,18 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
         handle_reply(run, mail, known)
     for mail, target in decisions:
         handle_decision(run, mail, target)
+    _remember(run, mails, handled)
+
+
+def _remember(run: Run, mails: list[InboundMail], handled: Handled) -> None:
+    """Keep the Message-ID of every email handled now (only what is marked processed:
+    mail left for the next cycle must still be read then)."""
+    consumed = set(run.d.consumed)
+    for mail in mails:
+        if mail.channel == "Email" and mail.source_key in consumed:
+            handled.add(mail.message_id)
+    if handled.changed:
+        run.meta[HANDLED_META] = run.d.writes.meta[HANDLED_META] = handled.dumps()
 
 
 OPEN_META = "open"  # the open tickets after the last write, range-encoded

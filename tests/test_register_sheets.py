@@ -1105,3 +1105,27 @@ def test_server_returns_the_sheet_after_the_batch_and_rolls_back_on_error(sheets
             },
         )
     assert sheets_server.cells(key, "T") == [["a"], ["z"]], "all or nothing"
+
+
+# ------------------------------------------- a register staff can read (issue 22)
+def test_init_makes_the_sheet_readable_like_the_xlsx(sheet, layout):
+    """The header filter, No. Aduan frozen beside the header and wrapped cells, set by
+    real Sheets API v4 requests the local server checks against the discovery document."""
+    s, key = sheet.server, sheet.key
+    tab = s.sheet(key, REGISTER_TAB)
+    grid = tab.props["gridProperties"]
+    assert grid["frozenRowCount"] == 1 and grid["frozenColumnCount"] == 1
+    flt = tab.basic_filter["range"]
+    assert (flt["startRowIndex"], flt["startColumnIndex"]) == (0, 0)
+    assert flt["endColumnIndex"] == len(layout.headers)
+    text_col = layout.headers.index(C.TEXT)
+    assert tab.cell_format(5, text_col)["wrapStrategy"] == "WRAP"
+    assert tab.cell_format(5, text_col)["verticalAlignment"] == "TOP"
+    # Diterima is typeable for rows staff enter: not under the system columns' protection
+    recv = layout.headers.index(C.RECEIVED)
+    for pr in tab.protected_ranges:
+        r = pr["range"]
+        if pr.get("description", "").startswith("Aduan: kolom sistem"):
+            assert not (r["startColumnIndex"] <= recv < r["endColumnIndex"]), pr
+    s.reset_counts()
+    assert sheet.reg.init() == [] and s.count("write") == 0

@@ -119,7 +119,10 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
     }
     assert list(table) == layout.headers
     assert table[C.TICKET] == ["Sistem (jangan diubah)", "", "Nomor aduan, diisi otomatis."]
-    assert table["Kategori"][:2] == ["Petugas", "Bencana, Lainnya"]
+    # Kategori completes BPBD step 3 (recording the complaint): the role of that step
+    assert table["Kategori"][:2] == ["Petugas Layanan", "Bencana, Lainnya"]
+    assert table["Kategori"][2].startswith("Diisi untuk menyelesaikan Tahap 3: ")
+    assert table[C.RECEIVED][0].startswith("Sistem untuk aduan email; petugas")
     assert (
         table[C.STATUS][2] == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan."
     )
@@ -129,7 +132,7 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
 def test_every_fixed_column_explains_itself_in_the_guide(sop):
     layout = build_layout(load_sop(REPO / f"config/sop/{sop}.yaml"))
     fixed = [c for c in layout.columns if c.kind != "staff"]  # staff columns: the SOP's help
-    assert len(fixed) == 16
+    assert len(fixed) == 17  # issue 16: Isi untuk Tim
     assert [c.name for c in fixed if not c.help.strip()] == []
 
 
@@ -142,7 +145,7 @@ def test_init_creates_everything(tmp_path, layout):
     assert wb.sheetnames == [REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB]
     ws = wb[REGISTER_TAB]
     assert [c.value for c in ws[1]] == layout.headers
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "B2"  # the header row and No. Aduan (issue 22)
     assert wb[META_TAB].sheet_state == "hidden"
     assert wb.active.title == REGISTER_TAB
     for name in layout.names("hidden"):
@@ -945,3 +948,44 @@ def test_many_rows_at_once_match_one_row_at_a_time():
     rows = [int(n) for n in re.findall(rb'<row r="(\d+)"', at_once)]
     assert rows == sorted(set(range(1, 200, 2)) | set(cells))
     assert b'<c r="B7" s="2" t="inlineStr"><is><t>b7</t></is></c>' in at_once
+
+
+# ------------------------------------------- a register that explains itself (issue 22)
+@pytest.mark.parametrize(
+    ("sop", "column", "who", "step"),
+    [
+        ("dinsos-blitar", "Disposisi", "Kepala Dinas", "Tahap 3"),
+        ("dinsos-blitar", "Diteruskan ke Kepala Dinas", "Sekretaris", "Tahap 2"),
+        ("dinsos-blitar", "Keputusan Penyelesaian", "Tim Pengelola Pengaduan", "Tahap 4"),
+        ("dinsos-blitar", "Hasil Disampaikan", "Tim Pengelola Pengaduan", "Tahap 5"),
+        ("bpbd-karanganyar", "Disposisi", "Pimpinan", "Tahap 4"),
+        ("bpbd-karanganyar", "Rencana Tindak Lanjut", "TIM", "Tahap 5"),
+        ("bpbd-karanganyar", "Laporan Pelaksanaan", "TIM", "Tahap 7"),
+    ],
+)
+def test_the_guide_names_who_fills_each_decision_column_and_its_step(sop, column, who, step):
+    s = load_sop(REPO / f"config/sop/{sop}.yaml")
+    rows = guide_rows(build_layout(s))
+    (row,) = [r for r in rows if r and r[0] == column]
+    assert row[1] == who
+    assert f"menyelesaikan {step}: " in row[3]
+
+
+def test_the_register_reads_and_prints(tmp_path, layout):
+    """Wrapped text, a header filter, No. Aduan frozen, landscape fitted to the page width
+    with the header row repeated: what staff see in LibreOffice and on paper."""
+    path = tmp_path / "register.xlsx"
+    reg = XlsxRegister(path, layout)
+    reg.init()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[REGISTER_TAB]
+    assert ws.freeze_panes == "B2"
+    last = openpyxl.utils.get_column_letter(len(layout.headers))
+    assert ws.auto_filter.ref.startswith("A1:" + last)
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$1"
+    dim = ws.column_dimensions[openpyxl.utils.get_column_letter(col(ws, C.TEXT))]
+    assert dim.alignment.wrap_text
+    assert reg.init() == []  # and a second init finds nothing to do

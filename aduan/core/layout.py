@@ -44,6 +44,7 @@ class C:
     CONTACT = "Kontak Pengadu"
     SUBJECT = "Perihal"
     TEXT = "Isi Aduan"
+    TEAM_TEXT = "Isi untuk Tim"  # issue 16: the text roles that may not see identity read
     ATTACHMENTS = "Lampiran"
     CATEGORY = "Kategori"
     NOTE = "Catatan"
@@ -84,6 +85,11 @@ class Column:
     choices: tuple[str, ...] = ()
     help: str = ""
     width: int = 18
+    #: a system column staff may type in for the rows they enter (not protected)
+    typeable: bool = False
+    #: who fills it and the SOP step it completes (decision columns; issue 22)
+    filled_by: str = ""
+    completes: str = ""
 
 
 @dataclass
@@ -117,7 +123,17 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
     columns, then the system and hidden columns."""
     cols = [
         Column(C.TICKET, "system", width=20, help="Nomor aduan, diisi otomatis."),
-        Column(C.RECEIVED, "system", width=18, help="Waktu aduan diterima (diisi otomatis)."),
+        # typeable (issue 22): for a row staff type in, the time the person came or
+        # called is what counts, and the engine reads it from this cell; still a system
+        # column, so an unreadable typed time is replaced by the time it was found
+        Column(
+            C.RECEIVED,
+            "system",
+            width=18,
+            typeable=True,
+            help="Waktu aduan diterima. Diisi otomatis untuk email; untuk aduan yang Anda "
+            "ketik, isi waktu pengadu datang/menelepon (mis. 24/11/2026 09.15).",
+        ),
         Column(
             C.CHANNEL,
             "intake",
@@ -129,15 +145,36 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
         Column(C.CONTACT, "intake", width=26, help="Email atau nomor telepon pengadu."),
         Column(C.SUBJECT, "intake", width=30, help="Pokok aduan, singkat."),
         Column(C.TEXT, "intake", width=50, help="Isi aduan selengkapnya."),
+        # issue 16: pre-filled with the automatic redaction for confidential complaints;
+        # staff correct it, and it replaces Isi Aduan wherever identity must not appear
+        Column(
+            C.TEAM_TEXT,
+            "intake",
+            width=50,
+            help="Untuk aduan yang identitasnya dirahasiakan: isi aduan tanpa identitas "
+            "pengadu (diisi otomatis, boleh diperbaiki). Dipakai untuk email dan dokumen tim.",
+        ),
         Column(C.ATTACHMENTS, "system", width=30, help="Berkas lampiran aduan (diisi otomatis)."),
     ]
+    steps_of = sop.column_steps()
     for c in sop.staff_columns():
         choices = tuple(c.choices)
         if c.name == C.CATEGORY and categories:
             choices = tuple(categories)
         if c.name == C.CONFIDENTIAL:
             choices = ("Ya", "Tidak")
-        cols.append(Column(c.name, "staff", choices, c.help, width=30 if not choices else 18))
+        steps = steps_of.get(c.name, [])
+        cols.append(
+            Column(
+                c.name,
+                "staff",
+                choices,
+                c.help,
+                width=30 if not choices else 18,
+                filled_by=", ".join(dict.fromkeys(sop.role_label(s.actor) for s in steps)),
+                completes="; ".join(f"Tahap {s.number}: {s.label}" for s in steps),
+            )
+        )
     cols += [
         Column(C.STEP, "system", width=34, help="Tahap SOP yang sedang berjalan."),
         Column(C.ASSIGNEE, "system", width=20, help="Peran yang harus bertindak pada tahap ini."),

@@ -41,8 +41,10 @@ COMPLAINANT_MESSAGES = {
     "penyaluran": "complainant",
     "laporan": "head",
 }
-#: Events the system raises itself (conditions ``{event: ...}``).
-SYSTEM_EVENTS = ("registered",)
+#: Events the system raises itself (conditions ``{event: ...}``): ``registered`` (the
+#: complaint is in the register) and ``conveyed`` (Aduan itself conveys the complaint
+#: onward: the next step's task email is the step's output, e.g. a *pemberitahuan*).
+SYSTEM_EVENTS = ("registered", "conveyed")
 
 _DEADLINE_RE = re.compile(r"^\s*(\d+)\s*(menit|jam|hari kerja)\s*$", re.IGNORECASE)
 
@@ -196,6 +198,10 @@ class Step(_Strict):
     notify: list[str] | None = None
     transitions: list[Transition]
     replies: list[ReplyCommand] = []
+    #: a wait the office added that is not a step of the SOP (e.g. the Pimpinan's
+    #: *waktu disposisi*): timed with its own deadline, left out of the SOP's steps
+    #: in the recap (issue 21)
+    office_added: bool = False
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -245,6 +251,8 @@ class Sop(_Strict):
     roles: dict[str, RoleDef]
     head_role: str
     superiors: dict[str, str] = {}
+    #: who is told instead when a role with nobody above it (the head) is late
+    deputies: dict[str, str] = {}
     columns: list[ColumnDef] = []
     on_register: OnRegister = OnRegister()
     steps: list[Step]
@@ -285,6 +293,23 @@ class Sop(_Strict):
                         seen.append(d)
         return seen
 
+    def column_steps(self) -> dict[str, list[Step]]:
+        """Column name -> the steps whose completion reads it, in step order: the
+        step a decision column finishes, and so the role that fills it (issue 22)."""
+        out: dict[str, list[Step]] = {}
+        for s in self.steps:
+            for t in s.transitions:
+                for col in sorted(t.when.columns()):
+                    if s not in out.setdefault(col, []):
+                        out[col].append(s)
+        return out
+
+    def awaited_columns(self, step: Step) -> list[str]:
+        """The columns whose filling can finish ``step``, in register order."""
+        cols = {c for t in step.transitions for c in t.when.columns()}
+        order = [c.name for c in self.staff_columns()]
+        return sorted(cols, key=lambda c: order.index(c) if c in order else len(order))
+
     def field_keys(self) -> dict[str, str]:
         """Template key -> column name, for the columns that declare a ``key``."""
         return {c.key: c.name for c in self.columns if c.key}
@@ -302,7 +327,7 @@ def _check_graph(sop: Sop, path: str) -> None:
 
     if sop.head_role not in roles:
         raise bad("head_role", f"unknown role {sop.head_role!r}", f"use one of {sorted(roles)}")
-    for who, sup in sop.superiors.items():
+    for who, sup in [*sop.superiors.items(), *sop.deputies.items()]:
         for r in (who, sup):
             if r not in roles:
                 raise bad(f"superiors.{who}", f"unknown role {r!r}", f"use one of {sorted(roles)}")

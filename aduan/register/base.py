@@ -227,12 +227,12 @@ def guide_rows(layout: Layout) -> list[list[str]]:
     rows += [[line] for line in GUIDE_INTRO]
     rows += [[], ["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]]
     for c in layout.columns:
-        rows.append(
-            [
-                c.name,
-                KIND_LABEL.get(c.kind, c.kind),
-                ", ".join(c.choices),
-                c.help,
-            ]
-        )
+        # issue 22: a decision column names the role that fills it and the SOP step
+        # its filling completes (from the SOP, not "Petugas" for every column)
+        who = KIND_LABEL["intake"] if c.typeable else KIND_LABEL.get(c.kind, c.kind)
+        note = c.help
+        if c.filled_by:
+            who = c.filled_by
+            note = f"Diisi untuk menyelesaikan {c.completes}. {c.help}".strip()
+        rows.append([c.name, who, ", ".join(c.choices), note])
     return rows

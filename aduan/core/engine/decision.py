@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from aduan.core import idfmt
-from aduan.core.engine.config import PUBLIC_DOCS, Decision, EngineConfig
+from aduan.core.engine.config import OUTCOME_LABELS, PUBLIC_DOCS, Decision, EngineConfig
 from aduan.core.ids import email_in, format_ticket, parse_ticket, ticket_regex
 from aduan.core.layout import C
 from aduan.core.model import DOC_KEYS, Notification, Row, RowUpdate, Snapshot
@@ -18,6 +18,7 @@ from aduan.core.privacy import is_confidential
 from aduan.core.replies import commands_help, make_token, reply_address, subject_tag
 from aduan.core.sop import Step
 from aduan.core.state import RowState
+from aduan.core.urgency import is_urgent
 
 __all__ = ["Run", "add_staff", "emit_update", "fresh_state", "immediate", "refresh"]
 
@@ -133,6 +134,32 @@ class Run:
         """The complainant's address from the contact cell, lower case; "" if none."""
         return email_in(values.get(C.CONTACT)).lower()
 
+    def urgent(self, values: dict[str, str]) -> bool:
+        """Whether this complaint is urgent (its staff mail goes out at any hour)."""
+        return is_urgent(values, self.cfg.urgent_categories, self.cfg.urgent_keywords)
+
+    def next_of(self, step: Step) -> list[dict[str, Any]]:
+        """What happens once ``step`` is done, per way out: the next step and its
+        role, or the complaint closed (the task email says so)."""
+        out: list[dict[str, Any]] = []
+        for t in step.transitions:
+            if t.to == "close":
+                item = {"close": True, "outcome": OUTCOME_LABELS.get(t.outcome or "", "")}
+            else:
+                nxt = self.sop.step(t.to)
+                item = {
+                    "close": False,
+                    "number": nxt.number,
+                    "label": nxt.label,
+                    "role": self.sop.role_label(nxt.actor),
+                    "office_added": nxt.office_added,
+                }
+            item["documents"] = list(t.documents)
+            item["to_complainant"] = any(k != "laporan" for k in t.send)
+            if item not in out:
+                out.append(item)
+        return out
+
     def confidential(self, values: dict[str, str]) -> bool:
         """Whether this complaint's identity is kept confidential."""
         return is_confidential(values, self.cfg.confidential_default)
@@ -151,6 +178,8 @@ class Run:
             "allowance": step.allowance.describe(),
             "started": st.since,
             "deadline": st.deadline,
+            "office_added": step.office_added,
+            "next": self.next_of(step),
         }
 
     def context(
@@ -194,6 +223,8 @@ class Run:
             "source_message_id": values.get(C.SOURCE, ""),
             "documents": list(st.docs),
             "agenda": st.nums.get("agenda", ""),
+            "team_text": values.get(C.TEAM_TEXT, ""),  # issue 16: staff's redaction
+            "urgent": self.urgent(values),
         }
 
     def notify(
@@ -236,7 +267,8 @@ class Run:
                 ctx.update(self.reply_context(ticket, step, to_roles[0]))
             if extra:
                 ctx.update(extra)
-            not_before = None if to_c else self.cfg.calendar.next_open(self.now)
+            # an urgent complaint's staff mail goes at any hour (to the on-call list too)
+            not_before = None if to_c or ctx["urgent"] else self.cfg.calendar.next_open(self.now)
             self.d.notifications.append(
                 Notification(
                     key=f"{ticket}|{short}",
@@ -299,6 +331,10 @@ class Run:
         else:
             step = self.sop.step(st.step) if self.sop.has_step(st.step) else None
             step_text = f"{step.number}. {_short(step.label)}" if step else st.step
+            if step:  # what the step waits for, and whose turn it is (issue 22)
+                cols = self.sop.awaited_columns(step)
+                wait = f"Menunggu {self.sop.role_label(step.actor)}"
+                step_text += f"\n{wait}: isi {' atau '.join(cols)}" if cols else f"\n{wait}"
             assignee = self.sop.role_label(step.actor) if step else ""
             deadline = idfmt.tanggal_pendek(st.deadline) if st.deadline else ""
             status = "Baru" if step is self.sop.first else "Diproses"

@@ -28,6 +28,7 @@ from aduan.register.sheets.batch import (
     update_row,
     update_rows,
 )
+from aduan.register.sheets.readable import readable_requests
 from aduan.register.sheets.state import (
     ID_KEY,
     META_HEADERS,
@@ -51,7 +52,9 @@ class SheetsSetup(SheetsState):
     def init(self) -> list[str]:
         """Create or repair tabs, headers, dropdowns, formatting and protection;
         one batchUpdate, none at all when the sheet is already complete."""
-        meta = self.client.metadata("sheets(properties,conditionalFormats,protectedRanges)")
+        meta = self.client.metadata(
+            "sheets(properties,conditionalFormats,protectedRanges,basicFilter)"
+        )
         sheets = {s["properties"]["title"]: s for s in meta.get("sheets", [])}
         done: list[str] = []
         reqs: list[dict] = []
@@ -103,7 +106,9 @@ class SheetsSetup(SheetsState):
             reqs.append(freeze_header(reg))
             done.append("Baris judul dibekukan")
         # -- issue 22: a register staff can read (the same as the xlsx backend)
-        reqs_r, done_r = readable_requests(reg_props, reg, col, width, rows=grid["rowCount"])
+        reqs_r, done_r = readable_requests(
+            sheets.get(REGISTER_TAB, {}), grid, reg, width, first_col=col[C.TICKET]
+        )
         reqs += reqs_r
         done += done_r
         rows = grid["rowCount"]

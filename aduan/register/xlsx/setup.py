@@ -153,9 +153,7 @@ def repair(wb: Workbook, layout: Layout, path: Path) -> list[str]:
     if missing:
         raise RegisterError(missing_message(path, missing), permanent=True)
     col = {n: headers.index(n) + 1 for n in layout.headers}
-    if ws.freeze_panes != "A2":
-        ws.freeze_panes = "A2"
-        done.append("Baris judul dibekukan")
+    done += readable(ws, col, len(headers))
     for c in layout.columns:
         if c.kind == "hidden" and not _is_hidden(ws, col[c.name]):
             _column_dim(ws, col[c.name]).hidden = True
@@ -207,12 +205,55 @@ def _write_headers(ws: Worksheet, layout: Layout) -> None:
         cell = ws.cell(1, j)
         set_text(cell, c.name)
         cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor=FILL.get(c.kind, "FFFFFF"))
+        # a system column staff may type in (Diterima) shows as theirs: blue
+        cell.fill = PatternFill(
+            "solid", fgColor=FILL.get("intake" if c.typeable else c.kind, "FFFFFF")
+        )
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         dim = ws.column_dimensions[get_column_letter(j)]
         dim.width = c.width
         # typed phone numbers keep their leading zero when the column is text
         dim.number_format = "@"
+
+
+def readable(ws: Worksheet, col: dict[str, int], width: int) -> list[str]:
+    """A register staff can read and print (issue 22): the header row and No. Aduan
+    frozen, a filter on the header row, every column wrapped and top-aligned (rows
+    the cycle writes take the column's style), landscape A4 fitted to the page
+    width with the header row repeated on every page."""
+    done = []
+    freeze = f"{get_column_letter(col[C.TICKET] + 1)}2"
+    if ws.freeze_panes != freeze:
+        ws.freeze_panes = freeze
+        done.append("Baris judul dan kolom No. Aduan dibekukan")
+    last = get_column_letter(width)
+    if not ws.auto_filter.ref:
+        ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 2)}"
+        done.append("Filter baris judul dipasang")
+    wrapped = False
+    for j in range(1, width + 1):
+        dim = _column_dim(ws, j)
+        if not dim.alignment.wrap_text:
+            dim.alignment = Alignment(wrap_text=True, vertical="top")
+            wrapped = True
+        for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+            for cell in row:
+                if cell.value is not None and not cell.alignment.wrap_text:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    wrapped = True
+    if wrapped:
+        done.append("Teks sel dibungkus (wrap) agar terbaca utuh")
+    ps = ws.page_setup
+    if ps.orientation != "landscape" or not ws.sheet_properties.pageSetUpPr.fitToPage:
+        ps.orientation = "landscape"
+        ps.paperSize = ws.PAPERSIZE_A4
+        ps.fitToWidth, ps.fitToHeight = 1, 0  # one page wide, as many pages down as needed
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.oddFooter.center.text = "Halaman &P dari &N"
+        done.append("Cetak: lanskap A4, selebar halaman, baris judul diulang tiap halaman")
+    return done
 
 
 def _dropdowns(ws: Worksheet, col: dict[str, int], layout: Layout) -> list[str]:

@@ -341,19 +341,51 @@ def demo(ctx: click.Context, out_dir: str) -> None:
 )
 @click.option("--send", is_flag=True, help="Kirim laporan lewat email kepada pimpinan.")
 @now_option
+@all_option
+@jobs_option
+@click.option(
+    "--out",
+    "out_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Dengan --all: folder rekap pemda (bawaan: DIR/rekap-pemda).",
+)
+@click.option(
+    "--kop",
+    "letterhead",
+    default=None,
+    metavar="KANTOR",
+    help="Dengan --all: kantor koordinator yang kop dan pimpinannya dipakai (bawaan: kantor pertama).",
+)
 @click.pass_context
-def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str | None) -> None:
+def recap(
+    ctx: click.Context,
+    month_text: str | None,
+    send: bool,
+    now_text: str | None,
+    all_dir: str | None,
+    jobs: int | None,
+    out_dir: str | None,
+    letterhead: str | None,
+) -> None:
     """Rekap bulanan: tab 'Rekap YYYY-MM' di register dan laporan Word (dokumen/rekap/).
 
     Jumlah aduan per saluran, kategori dan hasil; waktu tiap tahap SOP terhadap
     mutu baku; daftar penyimpangan; aduan yang masih terbuka; perbandingan
-    dengan bulan lalu.
+    dengan bulan lalu. Dengan --all DIR: rekap pemda, satu laporan Word dan satu
+    sheet untuk semua kantor (diterima, selesai, tepat waktu, standar pelayanan,
+    disalurkan masuk/keluar, kepuasan).
 
     Example:
 
+        \b
         aduan recap --month 2026-11 --send
         0 7 1 * * cd /opt/aduan && .venv/bin/aduan recap --send
+        aduan recap --all /srv/aduan --month 2026-11
     """
+    if all_dir:
+        _pemda_recap(ctx, all_dir, month_text, now_text, jobs, out_dir, letterhead)
+        return
     try:
         from aduan.run.lock import probe
 
@@ -382,6 +414,45 @@ def recap(ctx: click.Context, month_text: str | None, send: bool, now_text: str 
     if rep.emailed:
         done.append(f"email ke {', '.join(rep.emailed)}")
     click.echo("aduan: " + "; ".join(done))
+    for p in rep.problems:
+        click.echo(f"aduan: masalah: {p}", err=True)
+    sys.exit(1 if rep.problems else 0)
+
+
+def _pemda_recap(ctx, all_dir, month_text, now_text, jobs, out_dir, letterhead) -> None:
+    """``recap --all``: one line per office, then the report and the sheet (issue 19)."""
+    from aduan.core.recap import parse_month, previous_month
+    from aduan.run import fleet
+    from aduan.run.pemda import run_pemda_recap
+
+    try:
+        offices = fleet.find_offices(Path(all_dir))
+        now = _fleet_now(now_text)
+        if month_text:
+            try:
+                month = parse_month(month_text)
+            except ValueError as e:
+                raise ConfigError(str(e), key="--month") from None
+        else:
+            today = now or datetime.now()
+            month = previous_month(today.year, today.month)
+        root = Path(all_dir) if Path(all_dir).is_dir() else Path(all_dir).parent
+        rep = run_pemda_recap(
+            offices,
+            month,
+            out=Path(out_dir) if out_dir else root / "rekap-pemda",
+            letterhead=letterhead,
+            now=now,
+            jobs=jobs,
+            on_result=lambda r: click.echo(f"aduan: {r.line}"),
+        )
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+        return
+    click.echo(
+        f"aduan: rekap pemda {rep.recap.label}: {len(rep.recap.offices)} kantor; "
+        f"dokumen {rep.docx}; sheet {rep.sheet}"
+    )
     for p in rep.problems:
         click.echo(f"aduan: masalah: {p}", err=True)
     sys.exit(1 if rep.problems else 0)

@@ -53,8 +53,9 @@ def _png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def chart_weekly(rc: Recap) -> bytes:
-    """PNG: complaints received per week of the month, stacked by channel."""
+def chart_weekly(rc: Recap, title: str = "Aduan diterima per minggu menurut saluran") -> bytes:
+    """PNG: complaints received per week of the month, stacked by channel (the pemda
+    recap stacks by office: ``rc.weekly`` keyed by office, its own ``title``)."""
     from matplotlib import colormaps
 
     fig = _figure(6.4, 2.8)
@@ -72,7 +73,7 @@ def chart_weekly(rc: Recap) -> bytes:
     ax.set_xticks(x, [f"{a}–{b}" for a, b in rc.weeks])
     ax.set_xlabel(f"Tanggal ({rc.label})")
     ax.set_ylabel("Jumlah aduan")
-    ax.set_title("Aduan diterima per minggu menurut saluran", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.set_ylim(0, max([*bottom, 1]) * 1.15)
     ax.yaxis.get_major_locator().set_params(integer=True)
     if rc.weekly:
@@ -83,8 +84,9 @@ def chart_weekly(rc: Recap) -> bytes:
     return _png(fig)
 
 
-def chart_steps(rc: Recap) -> bytes:
-    """PNG: per SOP step, the share of steps finished within the standard time."""
+def chart_steps(rc: Recap, title: str = "Tahap selesai sesuai mutu baku waktu") -> bytes:
+    """PNG: per SOP step, the share of steps finished within the standard time (the pemda
+    recap: one bar per office)."""
     fig = _figure(6.4, 0.45 * max(len(rc.steps), 2) + 0.9)
     ax = fig.add_subplot()
     y = list(range(len(rc.steps)))
@@ -98,7 +100,7 @@ def chart_steps(rc: Recap) -> bytes:
     ax.invert_yaxis()
     ax.set_xlim(0, 118)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_title("Tahap selesai sesuai mutu baku waktu", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
 

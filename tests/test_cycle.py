@@ -182,7 +182,8 @@ def test_typed_row_late_step_escalates_to_the_head(make_settings):
     for minutes in (5, 10, 15):
         run_cycle(s, now=T0 + timedelta(minutes=minutes))
     to = [m["To"] for m in outbox(s)]
-    assert to.count("petugas@dinsos.example.go.id") == 3  # task, reminder, rung 2
+    # task + a reminder on each of the three rungs; the superiors told from rung 2
+    assert to.count("petugas@dinsos.example.go.id") == 4
     assert "sekretaris@dinsos.example.go.id" in to
     assert "kadis@dinsos.example.go.id" in to
     (row,) = rows(reg_path)

@@ -310,6 +310,8 @@ def test_bpbd_outside_authority_is_forwarded(office):
 
 # ---------------------------------------------------------- deadlines
 def test_reminder_and_escalation_ladder_each_rung_once(office):
+    """Reminder at the deadline; past it the superior is told (never the late role
+    itself), the late role reminded with who was informed; each count starts at 1."""
     cfg, mem = office("blitar")
     step(mem, cfg, MON, [mail()])
     t = mem.rows[0][C.TICKET]
@@ -319,20 +321,66 @@ def test_reminder_and_escalation_ladder_each_rung_once(office):
     assert step(mem, cfg, MON + timedelta(minutes=10)).notifications == []
     d = step(mem, cfg, MON + timedelta(minutes=11))
     assert kinds(d) == [("pengingat", ("sekretaris",), False)]
+    assert d.notifications[0].context["rung"] == 1
     assert mem.row(t)[C.LATE] == "Tidak", "due now, late only after the deadline"
     d = step(mem, cfg, MON + timedelta(minutes=21))
     assert mem.row(t)[C.LATE] == "Ya"
-    assert sorted(kinds(d)) == [
-        ("eskalasi", ("kepala",), False),
-        ("eskalasi", ("sekretaris",), False),
-    ]
+    assert kinds(d) == [("pengingat", ("sekretaris",), False), ("eskalasi", ("kepala",), False)]
+    remind, esc = d.notifications
+    assert esc.context["rung"] == 1, "the Kepala's first escalation is number 1"
+    assert esc.context["late_role"] == "Sekretaris"
+    assert remind.context["rung"] == 2 and remind.context["informed"] == ["Kepala Dinas"]
     d = step(mem, cfg, MON + timedelta(minutes=31))
-    assert kinds(d) == [("eskalasi", ("kepala",), False)]
-    assert d.notifications[0].context["rung"] == 3
-    assert d.notifications[0].context["late_minutes"] == 20
+    assert kinds(d) == [("pengingat", ("sekretaris",), False), ("eskalasi", ("kepala",), False)]
+    assert d.notifications[1].context["rung"] == 2
+    assert d.notifications[1].context["late_minutes"] == 20
     assert step(mem, cfg, MON + timedelta(hours=3)).notifications == []
     events = [h["Peristiwa"] for h in mem.history]
-    assert events.count("Pengingat") == 1 and events.count("Eskalasi tingkat 3") == 1
+    assert events.count("Pengingat") == 1 and events.count("Eskalasi") == 2
+
+
+def test_a_late_head_is_reminded_never_escalated_to_himself(office):
+    """Blitar step 3 (Kepala Dinas, 10 min): the head has nobody above: reminders only."""
+    cfg, mem = office("blitar")
+    step(mem, cfg, MON, [mail()])
+    t = mem.rows[0][C.TICKET]
+    mem.row(t)["Kewenangan"] = "Kewenangan Dinas"
+    step(mem, cfg, MON + timedelta(minutes=1))
+    mem.row(t)["Diteruskan ke Kepala Dinas"] = "Ya"
+    step(mem, cfg, MON + timedelta(minutes=2))  # step 3 (Kepala Dinas) starts 08.02
+    got = []
+    for m in (12, 22, 32, 90):
+        got += [(m, *k) for k in kinds(step(mem, cfg, MON + timedelta(minutes=m)))]
+    assert got == [
+        (12, "pengingat", ("kepala",), False),
+        (22, "pengingat", ("kepala",), False),
+        (32, "pengingat", ("kepala",), False),
+    ]
+
+
+def test_a_late_head_s_deputy_is_told_when_the_sop_names_one(office):
+    cfg, mem = office("blitar")
+    cfg.sop = cfg.sop.model_copy(update={"deputies": {"kepala": "sekretaris"}})
+    step(mem, cfg, MON, [mail()])
+    t = mem.rows[0][C.TICKET]
+    mem.row(t)["Kewenangan"] = "Kewenangan Dinas"
+    step(mem, cfg, MON + timedelta(minutes=1))
+    mem.row(t)["Diteruskan ke Kepala Dinas"] = "Ya"
+    step(mem, cfg, MON + timedelta(minutes=2))
+    step(mem, cfg, MON + timedelta(minutes=12))
+    d = step(mem, cfg, MON + timedelta(minutes=22))
+    assert kinds(d) == [("pengingat", ("kepala",), False), ("eskalasi", ("sekretaris",), False)]
+
+
+def test_a_decision_and_the_ladder_in_one_cycle_the_decision_wins(office):
+    """A step decided in the register and its deadline passing in the same cycle:
+    the step completes first, so no reminder goes out for it."""
+    cfg, mem = office("blitar")
+    step(mem, cfg, MON, [mail()])
+    t = mem.rows[0][C.TICKET]
+    mem.row(t)["Kewenangan"] = "Kewenangan Dinas"
+    d = step(mem, cfg, MON + timedelta(minutes=30))  # step 1 is late by now
+    assert "pengingat" not in [n.kind for n in d.notifications]
 
 
 def test_deadline_counts_working_time_over_the_weekend(office):

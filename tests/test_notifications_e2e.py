@@ -299,8 +299,8 @@ def test_every_role_gets_exactly_the_mails_the_sop_implies(make_settings, smtp_s
 
 # ------------------------------------------------------------------ escalation
 def test_escalation_ladder_reaches_the_head_once_per_rung_bpbd(make_settings, smtp_server):
-    """Step 2 (petugas, 5 min) left undone: reminder at 1x, petugas and superior at 2x,
-    the head at 3x (BPBD: the petugas' superior is the head)."""
+    """Step 2 (petugas, 5 min) left undone: reminder at 1x; at 2x and 3x the superior
+    (BPBD: the head) is told and the petugas reminded again."""
     o = Office(make_settings, smtp_server)
     o.complaint(at("2026-11-25 09:00"))
     o.run(at("2026-11-25 09:00"))
@@ -311,14 +311,16 @@ def test_escalation_ladder_reaches_the_head_once_per_rung_bpbd(make_settings, sm
         got += sorted((minute, k, to) for k, to in kinds(o.sent()))
     assert got == [
         (5, "pengingat", ("petugas",)),
-        (10, "eskalasi", ("petugas",)),
         (10, "eskalasi", ("pimpinan",)),
+        (10, "pengingat", ("petugas",)),
         (15, "eskalasi", ("pimpinan",)),
+        (15, "pengingat", ("petugas",)),
     ]
 
 
 def test_escalation_ladder_blitar_superior_then_head(make_settings, smtp_server):
-    """Step 4 (tim, 30 min) left undone: tim at 30, tim + Sekretaris at 60, Kepala at 90."""
+    """Step 4 (tim, 30 min) left undone: tim at 30, Sekretaris at 60, Kepala at 90; the
+    tim is reminded on each rung."""
     o = Office(make_settings, smtp_server, "blitar")
     o.complaint(at("2026-11-25 08:00"))
     o.run(at("2026-11-25 08:00"))
@@ -337,8 +339,9 @@ def test_escalation_ladder_blitar_superior_then_head(make_settings, smtp_server)
     assert got == [
         ("08:33", "pengingat", ("tim",)),
         ("09:03", "eskalasi", ("sekretaris",)),
-        ("09:03", "eskalasi", ("tim",)),
+        ("09:03", "pengingat", ("tim",)),
         ("09:33", "eskalasi", ("kepala",)),
+        ("09:33", "pengingat", ("tim",)),
     ]
 
 

@@ -86,6 +86,18 @@ def template_defaults() -> dict[str, Any]:
         "person": "",
         "items": [],
         "late_count": 0,
+        # -- issue 21: the ladder's wording, urgent complaints, the register's link
+        "late_role": "",
+        "informed": [],
+        "urgent": False,
+        "emergency_number": "",
+        "register_link": "",
+        "register_is_file": False,
+        "own": [],
+        "others": [],
+        # -- issue 16: the text a protected role reads (Isi untuk Tim), phone relays
+        "team_text": "",
+        "relay": {},
     }
 
 
@@ -96,6 +108,8 @@ class RawMessage:
 
     key: str
     data: bytes
+    #: when the mail server received it (IMAP INTERNALDATE, Maildir delivery time)
+    received: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,9 @@ class InboundMail:
     #: the addresses in To, Cc, Delivered-To and X-Original-To, lower case (a
     #: role's reply carries its token in the plus-address it was sent to)
     recipients: list[str] = field(default_factory=list)
+    #: when our mail server received it (RawMessage.received; a form's timestamp):
+    #: a decision by reply and a complaint's *Diterima* count from it (issue 21)
+    received: datetime | None = None
 
 
 # ------------------------------------------------------------- register side

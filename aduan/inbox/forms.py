@@ -379,6 +379,7 @@ def _mail(
         problems=problems,
         channel=FORM_CHANNEL,
         fields=fields,
+        received=when,  # the form's timestamp: when the complainant sent it
     )
 
 

@@ -206,12 +206,15 @@ class ImapInbox:
                 if u not in small and u in sizes:
                     size = int(sizes[u][b"RFC822.SIZE"]) / 1024 / 1024
                     self._quarantine(u, self._key(u), f"pesan terlalu besar ({size:.1f} MB)")
-            data = c.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            # INTERNALDATE: when the server received it (a decision counts from then)
+            data = c.fetch(small, ["BODY.PEEK[]", "INTERNALDATE"]) if small else {}
             for u in small:
                 body = data.get(u, {}).get(b"BODY[]")
                 if body is None:
                     continue  # expunged meanwhile by someone else
-                out.append(RawMessage(self._key(u), bytes(body)))
+                got = data.get(u, {}).get(b"INTERNALDATE")
+                received = _aware(got) if isinstance(got, datetime) else None
+                out.append(RawMessage(self._key(u), bytes(body), received=received))
         return out
 
     def _finish(self, uid: int, flag: bytes, folder: str) -> None:
@@ -466,3 +469,8 @@ def _quiet_logout(client: IMAPClient) -> None:
         client.logout()
     except Exception as e:  # already failing: the original error is the news
         logger.debug("imap: logout failed: %s", e)
+
+
+def _aware(dt: datetime) -> datetime:
+    """imapclient gives INTERNALDATE in the machine's local time without a zone."""
+    return dt.astimezone() if dt.tzinfo is None else dt

@@ -111,7 +111,7 @@ class MaildirInbox:
                     logger.error("maildir: %s could not be quarantined either: %s", key, qe)
                 continue
             self._paths[key] = path
-            out.append(RawMessage(key, data))
+            out.append(RawMessage(key, data, received=_delivered(path)))
         return out
 
     def mark_processed(self, key: str) -> None:
@@ -230,3 +230,13 @@ def _info(name: str) -> str:
 def _check_key(key: str) -> None:
     if not key or "/" in key or "\0" in key or key.startswith("."):
         raise InboxError(f"maildir: invalid message key {key!r}", permanent=True)
+
+
+def _delivered(path: Path) -> datetime | None:
+    """When the message was delivered: the file's modification time, which the
+    delivering agent sets when it writes the file (issue 21: decisions and
+    *Diterima* count from it, not from the poll)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return None

@@ -236,6 +236,8 @@ def _poll(settings: Settings, inbox: Inbox, rep: CycleReport) -> list[InboundMai
             except InboxError as qe:
                 rep.problem(f"karantina {raw.key} gagal: {qe}")
             continue
+        if raw.received is not None and mail.received is None:
+            mail.received = raw.received  # the server's time, not the poll's (issue 21)
         if mail.kind == "unparseable":
             # a MIME bomb or worse: a person must look at it, never a silent "processed"
             try:

@@ -28,7 +28,7 @@ from aduan.core.engine.config import (
     Decision,
     EngineConfig,
 )
-from aduan.core.engine.decision import Run, emit_update, fresh_state
+from aduan.core.engine.decision import Run, emit_update, fresh_state, refresh
 from aduan.core.engine.intake import register_mail, register_typed_row
 from aduan.core.engine.once import HANDLED_META, Handled
 from aduan.core.engine.routing import (
@@ -39,7 +39,7 @@ from aduan.core.engine.routing import (
     reply_target,
     thread_index,
 )
-from aduan.core.engine.steps import advance
+from aduan.core.engine.steps import advance, ladder
 from aduan.core.ids import decode_tickets, encode_tickets
 from aduan.core.layout import C
 from aduan.core.model import InboundMail, Row, RowUpdate, Snapshot
@@ -71,15 +71,19 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
         elif any(row.get(c) for c in (C.NAME, C.CONTACT, C.SUBJECT, C.TEXT)):
             register_typed_row(run, row, dict(row.values))
         # else an empty-ish row staff left; nothing to register
-    # 2. new mail
+    # 2. new mail: complaints and decisions by reply, at the time the server got them
     _new_mail(run, mails, {r.get(C.SOURCE) for r in snap.rows if r.get(C.SOURCE)})
+    # 3. only then the ladders: nobody is reminded of what they just decided
+    for ticket, st in run.states.items():
+        if not st.closed and ladder(run, ticket, dict(run.by_ticket[ticket].values), st):
+            refresh(run, ticket)
     _track_open(run)
     return run.d
 
 
 def _existing_row(run: Run, ticket: str, row: Row) -> None:
     """A complaint already registered: its state (recovered when unreadable), the
-    steps its row now completes, its ladder, and its system columns."""
+    steps its row now completes, and its system columns (its ladder comes later)."""
     cfg = run.cfg
     values = dict(row.values)
     raw = row.get(C.STATE)

@@ -65,6 +65,9 @@ class EngineConfig:
     reply_keys: ReplyKeys | None = None
     #: the inbox address whose plus-addresses (aduan+<token>@...) carry the tokens
     reply_address: str = ""
+    # -- issue 21: urgent complaints (aduan.core.urgency): staff mail at once, any hour
+    urgent_categories: tuple[str, ...] = ()
+    urgent_keywords: tuple[str, ...] = ()
 
 
 @dataclass

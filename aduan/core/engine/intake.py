@@ -12,6 +12,7 @@ from aduan.core.engine.steps import advance, document
 from aduan.core.ids import safe_ticket
 from aduan.core.layout import C
 from aduan.core.model import Attachment, InboundMail, Row, RowUpdate, row_fingerprint
+from aduan.core.privacy import asks_confidentiality, identity_of, redact_text
 from aduan.core.state import RowState
 
 __all__ = ["register_mail", "register_typed_row", "start"]
@@ -35,6 +36,7 @@ def register_typed_row(run: Run, row: Row, values: dict[str, str]) -> None:
     if not row.get(C.CHANNEL):
         new[C.CHANNEL] = "Datang Langsung"
     values.update(new)
+    new.update(protect(run, ticket, values, propose=False))  # issue 16
     run.by_ticket[ticket] = Row(index=row.index, values=values)
     channel = values.get(C.CHANNEL) or "Datang Langsung"
     run.event(
@@ -56,9 +58,11 @@ def register_typed_row(run: Run, row: Row, values: dict[str, str]) -> None:
 
 def register_mail(run: Run, mail: InboundMail, quoted: str | None = None) -> None:
     cfg = run.cfg
-    received = _plausible_date(mail.date, run.now)
+    # when our server got it (a mail that waited while Aduan was down keeps its
+    # delay in the SLA); else the sender's Date when believable; else now
+    received = arrived(run, mail) or _plausible_date(mail.date, run.now)
     notes = list(mail.problems)
-    if mail.date is not None and received is None:
+    if mail.received is None and mail.date is not None and received is None:
         notes.append(f"tanggal email {mail.date.isoformat()} tidak wajar; dipakai waktu diterima")
     received = received or run.now
     ticket = run.next_ticket(received)
@@ -91,6 +95,7 @@ def register_mail(run: Run, mail: InboundMail, quoted: str | None = None) -> Non
             values[col] = "\n".join(p for p in (values[col], v) if p)
         elif kind in ("intake", "staff") and v:
             values[col] = v
+    protect(run, ticket, values, propose=True)  # issue 16
     keep = list(mail.attachments)
     if len(mail.raw) > cfg.max_original_bytes:
         # it would carry the attachments the limit just refused; the inbox keeps it
@@ -131,6 +136,42 @@ def start(run: Run, ticket: str, values: dict[str, str], st: RowState) -> None:
     )
     run.notify(st, ticket, values, first, "tugas", roles=first.task_roles)
     advance(run, ticket, values, st)
+
+
+def protect(run: Run, ticket: str, values: dict[str, str], *, propose: bool) -> dict[str, str]:
+    """Confidentiality at intake (issue 16): *Rahasiakan Identitas = Ya* proposed when
+    the complaint asks for it in its own words (a new row from mail only: a typed
+    row's staff column is staff's), and *Isi untuk Tim* pre-filled with the automatic
+    redaction for a confidential complaint. Returns the cells it filled."""
+    filled: dict[str, str] = {}
+    layout = run.cfg.layout
+    if (
+        propose
+        and layout.kind(C.CONFIDENTIAL)
+        and not values.get(C.CONFIDENTIAL)
+        and asks_confidentiality(values.get(C.TEXT))
+    ):
+        filled[C.CONFIDENTIAL] = "Ya"
+        run.event(
+            ticket,
+            "Kerahasiaan diusulkan",
+            "aduan meminta identitasnya dirahasiakan; Rahasiakan Identitas diisi Ya "
+            "(ubah ke Tidak bila keliru)",
+            key=f"{ticket}|rahasia-usul",
+        )
+    values.update(filled)
+    if layout.kind(C.TEAM_TEXT) and not values.get(C.TEAM_TEXT) and run.confidential(values):
+        filled[C.TEAM_TEXT] = redact_text(values.get(C.TEXT), identity_of(values))
+    values.update(filled)
+    return filled
+
+
+def arrived(run: Run, mail: InboundMail) -> datetime | None:
+    """When the mail server received ``mail`` (never in the future of this run)."""
+    r = mail.received
+    if r is None or r.tzinfo is None:
+        return None
+    return min(r, run.now).astimezone(run.cfg.tz)
 
 
 def _plausible_date(d: datetime | None, now: datetime) -> datetime | None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
+from aduan.core.engine.intake import arrived
 from aduan.core.engine.steps import advance
 from aduan.core.ids import message_id, safe_ticket, thread_id
 from aduan.core.layout import C
 from aduan.core.model import Attachment, InboundMail
 from aduan.core.replies import find_tokens, judge
+from aduan.core.sop import Step
 
 __all__ = [
     "handle_bounce",
@@ -149,10 +151,13 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
             actor=who,
             key=f"{ticket}|ditolak|{h}",
         )
-        if v.role:
+        day = _refusal_key(run, mail)
+        if v.role and _may_refuse(run, ticket, mail, step, v.role, day):
             extra = {"decision": decision, "refusal": v.reason}
-            run.notify(st, ticket, row.values, step, "ditolak", h, roles=[v.role], extra=extra)
+            run.notify(st, ticket, row.values, step, "ditolak", day, roles=[v.role], extra=extra)
             immediate(run, ticket, "ditolak")
+        elif v.role:
+            run.d.counts["refusals_suppressed"] += 1
         run.d.counts["decisions_refused"] += 1
         refresh(run, ticket)
         return
@@ -174,11 +179,39 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
     extra = {"decision": decision}
     run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
     immediate(run, ticket, "konfirmasi")
-    advance(run, ticket, values, st)
+    # the step is done when the server received the reply, not at this poll (issue 21)
+    advance(run, ticket, values, st, arrived(run, mail))
     run.d.counts["decisions_accepted"] += 1
     refresh(run, ticket)
     if written:
         add_staff(run, ticket, written)
+
+
+# what Aduan sends that nobody should answer: an answer to one is never answered again
+_NOTICE_KINDS = frozenset({"ditolak", "konfirmasi", "pantulan"})
+
+
+def _refusal_key(run: Run, mail: InboundMail) -> str:
+    """One refusal per sender, ticket, step and day: the key of the day's refusal."""
+    who = (mail.from_addr or "?").strip().lower()
+    return hashlib.sha1(f"{who}|{run.now.date().isoformat()}".encode()).hexdigest()[:10]
+
+
+def _may_refuse(
+    run: Run, ticket: str, mail: InboundMail, step: Step | None, role: str, day: str
+) -> bool:
+    """False when a refusal would feed a loop: the mail answers one of Aduan's own
+    refusals or notices (a responder that strips the RFC 3834 markers and replies
+    from the user's own address), or this sender was refused on this step today."""
+    st = run.states[ticket]
+    if f"{step.id if step else '-'}|ditolak|{day}|{role}" in st.sent:
+        return False
+    ours = {
+        message_id(f"{ticket}|{short}", run.cfg.mail_domain)
+        for short in st.sent
+        if short.count("|") >= 3 and short.split("|")[1] in _NOTICE_KINDS
+    }
+    return not any(r in ours for r in (mail.in_reply_to, *mail.references) if r)
 
 
 def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> None:

@@ -3,32 +3,57 @@ write its documents, and walk the reminder / escalation ladder of a late step.""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from aduan.core import idfmt
 from aduan.core.engine.config import DOC_CODES, OUTCOME_LABELS
 from aduan.core.engine.decision import Run
 from aduan.core.ids import safe_ticket
 from aduan.core.model import DocumentJob
-from aduan.core.sop import Step, Transition
+from aduan.core.sop import SYSTEM_EVENTS, Step, Transition
 from aduan.core.state import RowState, iso
 
-__all__ = ["advance"]
+__all__ = ["advance", "ladder"]
+
+#: the system events hold whenever a step waits on one: a row is registered when the
+#: engine sees it, and Aduan conveys a complaint onward by the next step's task email
+_EVENTS = set(SYSTEM_EVENTS)
 
 
-def enter(run: Run, st: RowState, ticket: str, values: dict[str, str], step: Step) -> None:
-    """Start ``step`` now: its deadline, its Riwayat event, its task email."""
-    st.step, st.since = step.id, run.now
-    st.deadline = run.cfg.calendar.deadline(run.now, step.allowance)
-    run.event(ticket, f"Tahap {step.number} dimulai", step.label, key=f"{ticket}|mulai|{step.id}")
+def enter(
+    run: Run,
+    st: RowState,
+    ticket: str,
+    values: dict[str, str],
+    step: Step,
+    when: datetime | None = None,
+) -> None:
+    """Start ``step`` at ``when`` (default now): its deadline, its Riwayat event, its
+    task email."""
+    at = when or run.now
+    st.step, st.since = step.id, at
+    st.deadline = run.cfg.calendar.deadline(at, step.allowance)
+    run.event(
+        ticket, f"Tahap {step.number} dimulai", step.label, key=f"{ticket}|mulai|{step.id}", when=at
+    )
     run.notify(st, ticket, values, step, "tugas", roles=step.task_roles)
 
 
 def complete(
-    run: Run, st: RowState, ticket: str, values: dict[str, str], step: Step, t: Transition
+    run: Run,
+    st: RowState,
+    ticket: str,
+    values: dict[str, str],
+    step: Step,
+    t: Transition,
+    when: datetime | None = None,
 ) -> Step | None:
-    """Finish ``step`` by transition ``t``: history, documents, closing, the emails the
-    transition sends; the next step, or None when the complaint is closed."""
-    st.hist.append([step.id, iso(st.since), iso(st.deadline), iso(run.now)])
-    late = bool(st.deadline and run.now > st.deadline)
+    """Finish ``step`` by transition ``t`` at ``when`` (default now: the time a
+    decision by reply reached the mail server, when known): history, documents,
+    closing, the emails the transition sends; the next step, or None when closed."""
+    at = when or run.now
+    st.hist.append([step.id, iso(st.since), iso(st.deadline), iso(at)])
+    late = bool(st.deadline and at > st.deadline)
     actor = run.sop.role_label(step.actor)
     run.event(
         ticket,
@@ -36,11 +61,12 @@ def complete(
         f"{step.output}" + (" — melewati tenggat" if late else ""),
         actor=actor,
         key=f"{ticket}|selesai|{step.id}",
+        when=at,
     )
     for doc in t.documents:
         document(run, st, ticket, values, doc, step)
     if t.to == "close":
-        st.closed, st.outcome = run.now, t.outcome
+        st.closed, st.outcome = at, t.outcome
         run.event(
             ticket,
             "Aduan ditutup",
@@ -82,8 +108,13 @@ def document(
     run.d.counts["documents"] += 1
 
 
-def advance(run: Run, ticket: str, values: dict[str, str], st: RowState) -> None:
-    """Complete every step whose condition holds, then check deadlines."""
+def advance(
+    run: Run, ticket: str, values: dict[str, str], st: RowState, when: datetime | None = None
+) -> None:
+    """Complete every step whose condition holds (at ``when``, default now). The
+    ladder is walked afterwards, once every decision of the cycle is in
+    (:func:`ladder`): nobody is reminded of what they just did."""
+    at = max(when, st.since) if when else None  # never before the step began
     for _ in range(len(run.sop.steps) + 1):
         if st.closed:
             return
@@ -91,65 +122,108 @@ def advance(run: Run, ticket: str, values: dict[str, str], st: RowState) -> None
             run.log(f"{ticket}: tahap {st.step!r} tidak ada di SOP; baris dibiarkan")
             return
         step = run.sop.step(st.step)
-        t = next((t for t in step.transitions if t.when.holds(values, {"registered"})), None)
+        t = next((t for t in step.transitions if t.when.holds(values, _EVENTS)), None)
         if t is None:
             break
-        nxt = complete(run, st, ticket, values, step, t)
+        nxt = complete(run, st, ticket, values, step, t, at)
         if nxt is None:
             return
-        enter(run, st, ticket, values, nxt)
-    ladder(run, ticket, values, st)
+        enter(run, st, ticket, values, nxt, at)
 
 
-def ladder(run: Run, ticket: str, values: dict[str, str], st: RowState) -> None:
-    """Reminder at the deadline, then escalations at multiples of the allowance."""
+def ladder(run: Run, ticket: str, values: dict[str, str], st: RowState) -> bool:
+    """Walk the reminder / escalation ladder of the current step; True when a rung went out.
+
+    Rung 1 (at the deadline) reminds the role whose step it is. Every later rung
+    escalates to the rung's roles (``superior``, ``head``, a role id) other than the
+    late role itself — a late head is only reminded, or its deputy (the SOP's
+    ``deputies``) is told — and reminds the late role, naming who was informed.
+    Each recipient's mails about the step are numbered from 1 (``rung``).
+    """
     if st.closed or not run.sop.has_step(st.step):
-        return
+        return False
     step = run.sop.step(st.step)
-    cal, allow = run.cfg.calendar, step.allowance
-    ladder = run.cfg.escalation
-    if ladder and ladder[0][0] >= 1 and st.deadline and run.now < st.deadline:
-        return  # before the deadline no rung is due (the common case: no arithmetic)
-    for i, (at, who) in enumerate(ladder, start=1):
-        roles: list[str] = []
-        for w in who:
-            if w == "assignee":
-                roles.append(step.actor)
-            elif w == "superior":
-                sup = run.sop.superiors.get(step.actor)
-                if sup:
-                    roles.append(sup)
-            elif w == "head":
-                roles.append(run.sop.head_role)
-            else:
-                roles.append(w)
-        kind = "pengingat" if i == 1 else "eskalasi"
-        if all(f"{step.id}|{kind}|{i}|{r}" in st.sent for r in roles):
+    cal = run.cfg.calendar
+    rungs = run.cfg.escalation
+    urgent = run.urgent(values)
+    if rungs and rungs[0][0] >= 1 and st.deadline and run.now < st.deadline:
+        return False  # before the deadline no rung is due (the common case: no arithmetic)
+    actor = step.actor
+    went = False
+    for i, (at, who) in enumerate(rungs, start=1):
+        informed = [] if i == 1 else _escalated_to(run, step, who)
+        targets = [("pengingat", actor)] + [("eskalasi", r) for r in informed]
+        if all(f"{step.id}|{kind}|{i}|{r}" in st.sent for kind, r in targets):
             continue  # this rung went out already: no calendar arithmetic (10k rows)
-        if allow.working_days:
-            due = cal.add(st.since, working_days=max(1, round(allow.working_days * at)))
-        else:
-            due = cal.add(st.since, minutes=max(1, round(allow.minutes * at)))
-        if run.now < due:
+        if run.now < _rung_due(run, st, step, at, urgent):
             break
-        late = int(cal.working_minutes(st.deadline or st.since, run.now))
+        if urgent:  # an urgent complaint is late by the clock, not by office hours
+            late = max(0, int((run.now - (st.deadline or st.since)).total_seconds() // 60))
+        else:
+            late = int(cal.working_minutes(st.deadline or st.since, run.now))
+        labels = [run.sop.role_label(r) for r in informed]
         before = len(run.d.notifications)
-        run.notify(
-            st,
-            ticket,
-            values,
-            step,
-            kind,
-            i,
-            roles=roles,
-            extra={"rung": i, "late_minutes": late},
-        )
+        for kind, role in targets:
+            extra = {
+                "rung": _count(st, step.id, role) + 1,
+                "late_minutes": late,
+                "late_role": run.sop.role_label(actor),
+                "informed": labels if kind == "pengingat" else [],
+            }
+            run.notify(st, ticket, values, step, kind, i, roles=[role], extra=extra)
         if len(run.d.notifications) > before:
+            went = True
+            told = ", ".join(dict.fromkeys([run.sop.role_label(actor), *labels]))
             run.event(
                 ticket,
-                "Pengingat" if i == 1 else f"Eskalasi tingkat {i}",
-                f"Tahap {step.number} ({run.sop.role_label(step.actor)}) terlambat "
-                f"{idfmt.durasi(late, cal.day_minutes)}; diberitahukan kepada "
-                + ", ".join(run.sop.role_label(r) for r in dict.fromkeys(roles)),
+                "Eskalasi" if informed else "Pengingat",
+                f"Tahap {step.number} ({run.sop.role_label(actor)}) terlambat "
+                f"{idfmt.durasi(late, cal.day_minutes)}; diberitahukan kepada {told}",
                 key=f"{ticket}|tangga|{step.id}|{i}",
             )
+    return went
+
+
+def _escalated_to(run: Run, step: Step, who: list[str]) -> list[str]:
+    """The roles a rung escalates to: never the late role itself (its deputy, when
+    the SOP names one, stands in when nobody else is left)."""
+    actor = step.actor
+    roles: list[str] = []
+    for w in who:
+        if w == "assignee":
+            continue  # the late role is reminded on every rung anyway
+        if w == "superior":
+            r = run.sop.superiors.get(actor)
+        elif w == "head":
+            r = run.sop.head_role
+        else:
+            r = w
+        if r and r != actor and r not in roles:
+            roles.append(r)
+    if not roles and any(w != "assignee" for w in who):
+        deputy = run.sop.deputies.get(actor)
+        if deputy and deputy != actor:
+            roles.append(deputy)
+    return roles
+
+
+def _count(st: RowState, step_id: str, role: str) -> int:
+    """How many ladder mails about this step ``role`` got already."""
+    n = 0
+    for s in st.sent:
+        parts = s.split("|")
+        if len(parts) == 4 and parts[0] == step_id and parts[3] == role:
+            n += parts[1] in ("pengingat", "eskalasi")
+    return n
+
+
+def _rung_due(run: Run, st: RowState, step: Step, at: float, urgent: bool) -> datetime:
+    """When the rung at ``at`` times the step's allowance falls due (an urgent
+    complaint's minutes run on the clock: a fire at night does not wait for 07.30)."""
+    allow = step.allowance
+    if allow.working_days:
+        return run.cfg.calendar.add(st.since, working_days=max(1, round(allow.working_days * at)))
+    minutes = max(1, round(allow.minutes * at))
+    if urgent:
+        return st.since + timedelta(minutes=minutes)
+    return run.cfg.calendar.add(st.since, minutes=minutes)

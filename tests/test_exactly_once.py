@@ -23,7 +23,7 @@ def _reply(ticket: str) -> bytes:
     ).encode()
 
 
-def _bounce(original_id: str) -> bytes:
+def _bounce(original_id: str, rcpt: str = "warga@contoh.id") -> bytes:
     """A Postfix-style DSN for one of Aduan's mails (text/rfc822-headers)."""
     b = "==B=="
     return (
@@ -35,7 +35,7 @@ def _bounce(original_id: str) -> bytes:
         f"--{b}\r\nContent-Type: text/plain\r\n\r\nI'm sorry to have to inform you...\r\n"
         f"--{b}\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.contoh.id\r\n\r\n"
-        "Final-Recipient: rfc822; warga@contoh.id\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
         f"--{b}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: aduan@example.go.id\r\nTo: warga@contoh.id\r\nMessage-ID: {original_id}\r\n"
         f"Subject: Tanda terima\r\n\r\n--{b}--\r\n"
@@ -69,6 +69,8 @@ def test_redelivered_mail_changes_nothing_and_emails_nobody(make_settings):
     events = [h["Peristiwa"] for h in history if h["No. Aduan"] == ticket]
     assert events.count("Balasan pengadu") == 1
     assert events.count("Email tidak terkirim") == 1
+    (failed,) = [h for h in history if h["Peristiwa"] == "Email tidak terkirim"]
+    assert failed["Keterangan"].startswith("email kepada pengadu;")
     sent = len(outbox(s))
     register = rows(s.path(s.register_.path))
 
@@ -103,3 +105,17 @@ def test_handled_ids_live_in_the_register_meta_bounded(make_settings):
     assert len(text) < 30_000  # one xlsx cell
     kept = Handled(text)
     assert "<m0@x>" not in kept and f"<m{MAX_HANDLED + 9}@x>" in kept
+
+
+def test_a_staff_address_bounce_names_the_role_and_address(make_settings):
+    s = setup_office(make_settings, "bpbd")
+    deliver(s, "c1", complaint(1, "Lampu jalan mati"))
+    run_cycle(s, now=T0)
+    (ack,) = [m for m in outbox(s) if "warga@contoh.id" in str(m["To"])]
+    role, addrs = next(iter(s.roles.items()))
+    deliver(s, "b1", _bounce(str(ack["Message-ID"]), rcpt=addrs[0]))
+    run_cycle(s, now=T0 + timedelta(minutes=1))
+    history = rows(s.path(s.register_.path), HISTORY_TAB)
+    (failed,) = [h for h in history if h["Peristiwa"] == "Email tidak terkirim"]
+    assert addrs[0] in failed["Keterangan"] and "pengadu" not in failed["Keterangan"]
+    assert s.load_sop().role_label(role) in failed["Keterangan"]

@@ -214,6 +214,22 @@ def _may_refuse(
     return not any(r in ours for r in (mail.in_reply_to, *mail.references) if r)
 
 
+def _whose(run: Run, values: dict[str, str], failed: str) -> str:
+    """Whose mail failed, for Riwayat: the complainant's, or a role's (its address to fix)."""
+    addrs = [a.strip().lower() for a in failed.split(",") if a.strip()]
+    staff = [
+        f"{run.sop.role_label(role)} ({a})"
+        for a in addrs
+        for role, known in run.cfg.role_addresses.items()
+        if a in {k.lower() for k in known}
+    ]
+    if staff:
+        return "email kepada " + ", ".join(staff) + " — perbaiki alamat peran di pengaturan"
+    if run.complainant_email(values) in addrs:
+        return "email kepada pengadu"
+    return "email kepada penerima"
+
+
 def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> None:
     """A bounce of one of our emails: history of that ticket + tell the officer."""
     refs = [mail.in_reply_to, *mail.references]
@@ -253,7 +269,7 @@ def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> No
     run.event(
         ticket,
         "Email tidak terkirim",
-        f"pantulan dari server: {failed or mail.subject}"[:500],
+        f"{_whose(run, row.values, failed)}; pantulan dari server: {failed or mail.subject}"[:500],
         key=f"{ticket}|pantulan|{n}",
     )
     run.notify(

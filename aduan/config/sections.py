@@ -95,6 +95,8 @@ class ImapInbox(_Strict):
 class XlsxRegister(_Strict):
     type: Literal["xlsx"] = "xlsx"
     path: str
+    # -- issue 19: a steady cycle skips the read while the file is as Aduan last saw it
+    change_detection: bool = True
 
 
 class GoogleRegister(_Strict):

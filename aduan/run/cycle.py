@@ -145,6 +145,8 @@ def _cycle(
         # 2. read
         snap = reg.read()
         rep.counts["rows"] = len(snap.rows)
+        # change detection (issue 19): the register was as last seen; no read was needed
+        rep.counts["register_unchanged"] += int(getattr(reg, "last_read_cached", False))
         for p in snap.problems:
             rep.problem(f"register: {p}")
         # online form responses (issue 12)

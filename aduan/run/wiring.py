@@ -49,7 +49,12 @@ def open_register(settings: Settings, layout: Layout) -> Register:
     """The register backend the settings ask for."""
     conf = settings.register_
     if conf.type == "xlsx":
-        return XlsxRegister(settings.path(conf.path), layout)
+        snapshot = settings.path(settings.paths.state) / "register-snapshot.pickle"
+        return XlsxRegister(
+            settings.path(conf.path),
+            layout,
+            snapshot_file=snapshot if conf.change_detection else None,
+        )
     if conf.type == "google":
         return sheets_register(settings, layout)
     raise ConfigError(

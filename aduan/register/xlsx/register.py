@@ -48,6 +48,7 @@ from aduan.register.xlsx.setup import (
     repair,
     set_text,
 )
+from aduan.register.xlsx.snapcache import SnapshotCache, stamp_of
 from aduan.support.atomic import atomic_path
 
 __all__ = ["XlsxRegister", "cell_text"]
@@ -195,19 +196,35 @@ def _meta_cells(book: _Book, where: dict[str, int], meta: dict[str, str]) -> Cel
 class XlsxRegister:
     """A register kept in one .xlsx file (see :class:`aduan.register.base.Register`)."""
 
-    def __init__(self, path: Path, layout: Layout) -> None:
+    def __init__(self, path: Path, layout: Layout, *, snapshot_file: Path | None = None) -> None:
         self.path = Path(path)
         self.layout = layout
         self._kinds = {c.name: c.kind for c in layout.columns}
+        # change detection (issue 19): a steady cycle loads the last snapshot instead
+        self._cache = SnapshotCache(snapshot_file, layout.headers) if snapshot_file else None
+        self.last_read_cached = False
 
     # ------------------------------------------------------------------ read
     def read(self) -> Snapshot:
-        """Read rows and meta with calamine; blank rows skipped, indices kept."""
-        with self._calamine(None) as book:
+        """Read rows and meta with calamine; blank rows skipped, indices kept.
+
+        With a snapshot file: when the register's stamp is the one the last read saw,
+        that read's snapshot is returned without opening the register."""
+        self.last_read_cached = False
+        if self._cache is not None and (stamp := stamp_of(self.path)) is not None:
+            snap = self._cache.get(stamp)
+            if snap is not None:
+                self.last_read_cached = True
+                return snap
+        data, seen = self._read_bytes()
+        with self._calamine(data) as book:
             table = _scan(book, self.layout, self.path)
             meta = _read_meta(book)
         rows = [Row(i, table.values(i)) for i in range(len(table.rows)) if not table.blank(i)]
-        return Snapshot(headers=table.headers, rows=rows, meta=meta, problems=table.problems)
+        snap = Snapshot(headers=table.headers, rows=rows, meta=meta, problems=table.problems)
+        if self._cache is not None:
+            self._cache.put(seen, snap)  # the stamp of the very bytes just parsed
+        return snap
 
     def close(self) -> None:
         """Nothing to release: the file is opened and closed per call."""

@@ -17,7 +17,8 @@ from docx.oxml.ns import qn
 
 from aduan.config import load_settings
 from aduan.core.model import DocumentJob
-from aduan.documents.context import REDACTED, clean, hari, tanggal
+from aduan.core.privacy import Identity, reveals_text
+from aduan.documents.context import REDACTED, TEAM_DOCUMENTS, clean, hari, tanggal
 from aduan.documents.render import TEMPLATES
 from aduan.errors import DocumentError
 from aduan.run.wiring import engine_config, open_documents
@@ -240,11 +241,30 @@ def test_unusable_logo_is_skipped_not_fatal(settings_for, tmp_path, caplog):
 def test_confidential_identity_hidden_from_team_documents(settings_for, doc):
     ctx = context("blitar", confidential=True)
     text = text_of(open_documents(settings_for("blitar")).render(job(ctx, doc)))
-    team = doc in ("lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan")
+    team = doc in TEAM_DOCUMENTS  # issue 16: the laporan and the penyaluran too
     assert (ctx["name"] in text) is not team
     assert (ctx["contact"] in text) is not team
     assert (REDACTED in text) is team
     assert ctx["ticket"] in text and ctx["subject"] in text
+
+
+@pytest.mark.parametrize("doc", sorted(TEAM_DOCUMENTS))
+def test_team_documents_carry_the_redacted_text_or_staffs_correction(settings_for, doc):
+    """Issue 16: the name in the body and sign-off goes, the complaint stays; the
+    text staff corrected in *Isi untuk Tim* wins over the automatic redaction."""
+    body = "Saya Wulan Sari, hp 0812-3456-7890: bantuan sembako belum cair.\n\nSalam,\nWulan Sari"
+    ctx = context(
+        "blitar", confidential=True, name="Wulan Sari", contact="wulan@example.com", text=body
+    )
+    ctx["f"] = {k: f"{v} (untuk {ctx['name']})" for k, v in ctx["f"].items()}
+    text = text_of(open_documents(settings_for("blitar")).render(job(ctx, doc)))
+    assert reveals_text(text, Identity("Wulan Sari", "wulan@example.com")) == []
+    if doc in ("lembar_disposisi", "formulir_penyaluran"):  # the forms that quote it
+        assert "bantuan sembako belum cair" in text
+    fixed = dict(ctx, team_text="Bantuan sembako seorang warga belum cair (dikoreksi petugas).")
+    text = text_of(open_documents(settings_for("blitar")).render(job(fixed, doc)))
+    if doc in ("lembar_disposisi", "formulir_penyaluran"):  # the forms that quote it
+        assert "dikoreksi petugas" in text
 
 
 # ----------------------------------------------------------- hostile text

@@ -12,6 +12,7 @@ Columns are always found by header name, never by position. Kinds:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from aduan.core.sop import Sop
@@ -57,6 +58,12 @@ class C:
     DOCUMENTS = "Dokumen"
     SOURCE = "ID Sumber"
     STATE = "Data Sistem"
+    # -- issue 20: service standards (aduan.core.service)
+    KIND = "Jenis Aduan"  # staff: the kind, which sets the overall deadline
+    SERVICE_DUE = "Batas Penyelesaian"  # system: the overall deadline
+    MISSING = "Kelengkapan Diminta"  # staff: what the complainant must send (pauses)
+    RATING = "Penilaian Pengadu"  # staff (Aduan fills it from the reply): 1-4
+    RATING_NOTE = "Komentar Pengadu"  # staff (idem): the comment with the rating
 
 
 HISTORY_HEADERS = ["Waktu", "No. Aduan", "Peristiwa", "Pelaku", "Keterangan", "Kunci"]
@@ -75,7 +82,14 @@ CHANNELS = [
     "Surat",
 ]
 
-STATUSES = ["Baru", "Diproses", "Menunggu Pengadu", "Selesai", "Disalurkan"]
+STATUSES = [
+    "Baru",
+    "Diproses",
+    "Menunggu Pengadu",
+    "Selesai",
+    "Disalurkan",
+    "Ditutup — tidak dilengkapi",  # issue 20: the complainant never sent what was asked
+]
 
 
 @dataclass(frozen=True)
@@ -118,9 +132,12 @@ class Layout:
         raise KeyError(name)
 
 
-def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
+def build_layout(
+    sop: Sop, categories: list[str] | None = None, kinds: Sequence[str] | None = None
+) -> Layout:
     """The register columns for an SOP: fixed intake columns, the SOP's staff
-    columns, then the system and hidden columns."""
+    columns, then the system and hidden columns. ``kinds``: the *Jenis Aduan*
+    choices (the settings' ``service.kinds``; None: typed freely)."""
     cols = [
         Column(C.TICKET, "system", width=20, help="Nomor aduan, diisi otomatis."),
         # typeable (issue 22): for a row staff type in, the time the person came or
@@ -175,10 +192,44 @@ def build_layout(sop: Sop, categories: list[str] | None = None) -> Layout:
                 completes="; ".join(f"Tahap {s.number}: {s.label}" for s in steps),
             )
         )
+    # -- issue 20: service standards (aduan.core.service)
+    cols += [
+        Column(
+            C.KIND,
+            "staff",
+            tuple(kinds or ()),
+            width=24,
+            help="Jenis aduan; menentukan batas penyelesaian (standar pelayanan, hari kerja). "
+            "Kosong: standar kantor.",
+        ),
+        Column(
+            C.MISSING,
+            "staff",
+            width=30,
+            help="Kelengkapan yang diminta dari pengadu (mis. fotokopi KTP). Diisi: aduan "
+            "menunggu pengadu, tenggat berhenti; kosongkan bila sudah diterima langsung.",
+        ),
+        Column(
+            C.RATING,
+            "staff",
+            ("4 (sangat baik)", "3 (baik)", "2 (kurang baik)", "1 (tidak baik)"),
+            width=16,
+            help="Penilaian pengadu 1-4 (SKM). Diisi otomatis dari balasan email; isi "
+            "sendiri bila pengadu menilai lewat WhatsApp/SMS/telepon.",
+        ),
+        Column(C.RATING_NOTE, "staff", width=30, help="Komentar pengadu bersama penilaiannya."),
+    ]
     cols += [
         Column(C.STEP, "system", width=34, help="Tahap SOP yang sedang berjalan."),
         Column(C.ASSIGNEE, "system", width=20, help="Peran yang harus bertindak pada tahap ini."),
         Column(C.DEADLINE, "system", width=20, help="Batas waktu tahap ini (jam kerja)."),
+        Column(  # issue 20
+            C.SERVICE_DUE,
+            "system",
+            width=20,
+            help="Batas penyelesaian aduan menurut standar pelayanan (hari kerja; waktu "
+            "menunggu pengadu tidak dihitung).",
+        ),
         Column(C.STATUS, "system", width=14, help="Status aduan: " + ", ".join(STATUSES) + "."),
         Column(C.LATE, "system", width=11, help="Ya bila tahap ini melewati tenggat."),
         Column(C.DOCUMENTS, "system", width=40, help="Dokumen yang sudah dibuat untuk aduan ini."),

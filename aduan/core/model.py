@@ -98,6 +98,14 @@ def template_defaults() -> dict[str, Any]:
         # -- issue 16: the text a protected role reads (Isi untuk Tim), phone relays
         "team_text": "",
         "relay": {},
+        # -- issue 20: the service standard (aduan.core.service.service_context), the
+        # SKM question on closing, waiting for the complainant, a rating, the deadline rung
+        "service": {},
+        "skm": {},
+        "waiting_text": "",
+        "resumed": False,
+        "rating": {},
+        "service_rung": 0,
     }
 
 

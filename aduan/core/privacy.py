@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aduan.core.layout import C
 from aduan.core.sop import Sop
@@ -26,6 +27,7 @@ __all__ = [
     "identity_roles",
     "is_confidential",
     "is_pseudonym",
+    "protect_context",
     "redact",
     "redact_filename",
     "redact_text",
@@ -413,3 +415,45 @@ def team_text(values: Mapping[str, str], column: str, override: str = "") -> str
     if override.strip():
         return override
     return redact_text(values.get(column, ""), identity_of(values))
+
+
+# Context keys that never carry the complainant's identity (redacting them could only
+# damage them, e.g. a name word "Adu" inside a ticket number).
+_STRUCTURAL = frozenset(
+    ["ticket", "received", "channel", "category", "confidential", "sop_name", "sop_number", "step", "steps_ahead", "outcome", "rung", "late_minutes", "now", "source_message_id", "doc", "nomor", "date", "failed_kind", "documents", "agenda", "reply_to", "reply_token", "reply_tag", "reply_commands"]
+)
+
+
+def protect_context(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """An email or document context as a role that may not see the identity reads it:
+    the name and contact as the placeholder, the text staff corrected in *Isi untuk
+    Tim* (``team_text``) or else the automatic redaction, every other text redacted,
+    attachment names that carry the name renamed."""
+    ident = Identity(str(ctx.get("name") or ""), str(ctx.get("contact") or ""))
+
+    def scrub(v: Any) -> Any:
+        if isinstance(v, str):
+            return redact_text(v, ident, sign_off=False)
+        if isinstance(v, dict):
+            return {k: scrub(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return type(v)(scrub(x) for x in v)
+        return v
+
+    out = {k: (v if k in _STRUCTURAL else scrub(v)) for k, v in ctx.items()}
+    override = str(ctx.get("team_text") or "")
+    out["text"] = override if override.strip() else redact_text(str(ctx.get("text") or ""), ident)
+    out["team_text"] = out["text"]
+    reply = ctx.get("reply")
+    if isinstance(reply, dict):
+        out["reply"] = {
+            **out["reply"],
+            "from": redact(reply.get("from")),
+            "text": redact_text(str(reply.get("text") or ""), ident),
+        }
+    out["name"] = redact(str(ctx.get("name") or ""))
+    out["contact"] = redact(str(ctx.get("contact") or ""))
+    names = [a for a in str(ctx.get("attachments") or "").splitlines() if a.strip()]
+    out["attachments"] = "\n".join(redact_filename(a, ident, i) for i, a in enumerate(names, 1))
+    out["source_message_id"] = ""
+    return out

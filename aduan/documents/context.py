@@ -16,6 +16,7 @@ from aduan.config import DocumentsCfg, Office, Official
 from aduan.core import idfmt, naskah
 from aduan.core.model import DOC_KEYS, DocumentJob, template_defaults
 from aduan.core.privacy import PLACEHOLDER as REDACTED
+from aduan.core.privacy import protect_context
 from aduan.core.sop import Sop
 
 __all__ = [
@@ -30,9 +31,17 @@ __all__ = [
     "tanggal",
 ]
 
-#: Documents that go to the team: the complainant's identity is withheld when
-#: confidential (Perpres 76/2013).
-TEAM_DOCUMENTS = frozenset({"lembar_disposisi", "rencana_tindak_lanjut", "hasil_keputusan"})
+#: Documents the team (or another agency) reads: redacted when the complaint is
+#: confidential (Perpres 76/2013); the complainant's own forms keep the identity.
+TEAM_DOCUMENTS = frozenset(
+    {
+        "lembar_disposisi",
+        "rencana_tindak_lanjut",
+        "hasil_keputusan",
+        "laporan_pelaksanaan",
+        "formulir_penyaluran",
+    }
+)
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/F);
 # lxml refuses them, and \a and \f would become paragraph / page breaks in docxtpl.
 _ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -162,10 +171,9 @@ def build_context(
         ctx[k] = _text(ctx[k])
     ctx["date"] = ctx.get("date") or ctx.get("received") or ctx.get("now")
     if ctx["confidential"] and job.doc in TEAM_DOCUMENTS:
-        # withheld here, not only in the template: a restyled template may show any field
-        ctx["name"] = ctx["contact"] = REDACTED
-        if isinstance(ctx.get("reply"), dict) and ctx["reply"].get("from"):
-            ctx["reply"] = {**ctx["reply"], "from": REDACTED}
+        # redacted here, not only in the template: a restyled template may show any
+        # field; the text is Isi untuk Tim or the automatic redaction (issue 16)
+        ctx = protect_context(ctx)
     step = ctx.get("step") if isinstance(ctx.get("step"), dict) else None
     ctx["diteruskan_kepada"] = (
         src.get("diteruskan_kepada")

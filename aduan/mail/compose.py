@@ -16,7 +16,7 @@ import logging
 import mimetypes
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from email.message import EmailMessage
@@ -29,6 +29,7 @@ import jinja2
 from aduan.core import idfmt
 from aduan.core.ids import message_id, thread_id
 from aduan.core.model import Notification, template_defaults
+from aduan.core.privacy import Identity
 from aduan.errors import MailError
 from aduan.mail.identity import hide_identity, identifiers, reveals
 
@@ -86,7 +87,9 @@ class ComposeCfg:
     tz: tzinfo
     tz_label: str
     day_minutes: int  # the office's working day: "1 hari kerja" in durations
-    sheet_url: str = ""
+    sheet_url: str = ""  # where staff open the register: the sheet's URL or the xlsx path
+    register_is_file: bool = False  # sheet_url is a file path (xlsx), not a link
+    emergency_number: str = ""  # urgent complaints: the acknowledgement gives it (issue 21)
 
 
 # ------------------------------------------------------------------ identifiers
@@ -208,7 +211,7 @@ def _template_context(
     cfg: ComposeCfg,
     show_identity: bool,
     attachment_names: list[str],
-    idents: Sequence[str],
+    idents: Identity,
 ) -> dict[str, Any]:
     ctx = template_defaults()
     # a None where a mapping or list is expected (e.g. reply=None) keeps the empty default
@@ -225,6 +228,9 @@ def _template_context(
         kind=n.kind,
         office=cfg.office,
         sheet_url=cfg.sheet_url,
+        register_link=cfg.sheet_url,
+        register_is_file=cfg.register_is_file,
+        emergency_number=cfg.emergency_number,
         show_identity=show_identity,
         attached=attachment_names,
         recipients=[cfg.sop.role_label(r) for r in n.to_roles],
@@ -254,7 +260,7 @@ def compose(
     if not recipients:
         raise MailError(f"{n.key}: no usable recipient address", permanent=True)
 
-    idents = [] if show_identity else identifiers({**template_defaults(), **n.context})
+    idents = identifiers({**template_defaults(), **n.context})
 
     files: list[tuple[bytes, str]] = []
     listed: list[str] = []
@@ -328,6 +334,13 @@ def _build(
     msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies from Exchange
     msg["X-Aduan-Ticket"] = ticket
     msg["X-Aduan-Kind"] = _header_safe(n.kind, 40)
+    if not n.to_complainant and n.kind not in COMPLAINANT_KINDS:
+        # staff filter by step and role (issue 21): the step's number and the key (in
+        # the SOP) of the role whose step it is; mails about no step name their roles
+        step = n.context.get("step") or {}
+        msg["X-Aduan-Step"] = _header_safe(step.get("number") or "-", 10)
+        role = step.get("role_id") or " ".join(n.to_roles) or "-"
+        msg["X-Aduan-Role"] = _header_safe(role, 80)
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     for data, safe in files:
@@ -379,6 +392,18 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
             "allowance": "10 menit",
             "started": started,
             "deadline": started + timedelta(minutes=10),
+            "office_added": False,
+            "next": [
+                {
+                    "close": False,
+                    "number": 6,
+                    "label": "Tim menindaklanjuti pengaduan.",
+                    "role": "TIM",
+                    "office_added": False,
+                    "documents": ["rencana_tindak_lanjut"],
+                    "to_complainant": False,
+                }
+            ],
         },
         "steps_ahead": [
             {
@@ -420,6 +445,23 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
             }
         ],
         "person": "tim@bpbd.example.go.id" if kind == "ringkasan" else "",
+        "own": [
+            {
+                "ticket": "ADU/2026/11/0007",
+                "subject": "Jalan berlubang di Desa Ngargoyoso",
+                "category": "Infrastruktur",
+                "step_number": 5,
+                "step_label": "Tim melakukan rapat.",
+                "role": "TIM",
+                "deadline": started + timedelta(minutes=10),
+                "late_minutes": 10,
+                "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
+                "commands": [{"command": "RENCANA", "usage": "RENCANA: <rencana>"}],
+            }
+        ]
+        if kind == "ringkasan"
+        else [],
+        "others": [],
         "items": [
             {
                 "ticket": "ADU/2026/11/0007",
@@ -437,6 +479,9 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         if kind == "ringkasan"
         else [],
         "late_count": 1 if kind == "ringkasan" else 0,
+        "late_role": "TIM",
+        "informed": ["Pimpinan"] if kind == "pengingat" else [],
+        "urgent": kind == "tanda_terima",
     }
 
 

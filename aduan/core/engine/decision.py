@@ -16,6 +16,7 @@ from aduan.core.layout import C
 from aduan.core.model import DOC_KEYS, Notification, Row, RowUpdate, Snapshot
 from aduan.core.privacy import is_confidential
 from aduan.core.replies import commands_help, make_token, reply_address, subject_tag
+from aduan.core.service import NOT_COMPLETED, service_context
 from aduan.core.sop import Step
 from aduan.core.state import RowState
 from aduan.core.urgency import is_urgent
@@ -225,7 +226,17 @@ class Run:
             "agenda": st.nums.get("agenda", ""),
             "team_text": values.get(C.TEAM_TEXT, ""),  # issue 16: staff's redaction
             "urgent": self.urgent(values),
+            # -- issue 20: the service standard in force, and the SKM question on closing
+            "service": service_context(self.cfg.service, self.cfg.calendar, values, st),
+            "skm": self.skm_context(st),
         }
+
+    def skm_context(self, st: RowState) -> dict[str, Any]:
+        """The satisfaction question, for the mails that close a complaint (issue 20)."""
+        skm = self.cfg.service.skm
+        if skm.enabled and st.closed and st.outcome in skm.outcomes:
+            return {"question": skm.question}
+        return {}
 
     def notify(
         self,
@@ -316,8 +327,8 @@ class Run:
     # -- system columns derived from the state
     def late_flag(self, st: RowState) -> str:
         """The *Terlambat* cell: overdue now, or a finished step ended late."""
-        if not st.closed and st.deadline and self.now > st.deadline:
-            return "Ya"
+        if not st.closed and not st.pause and st.deadline and self.now > st.deadline:
+            return "Ya"  # issue 20: no clock runs while the complainant is waited for
         return "Ya" if st.was_late() else "Tidak"
 
     def system_values(self, st: RowState) -> dict[str, str]:
@@ -327,6 +338,8 @@ class Run:
             assignee = ""
             deadline = ""
             status = "Disalurkan" if st.outcome == "disalurkan" else "Selesai"
+            if st.outcome == NOT_COMPLETED:  # issue 20
+                step_text, status = "Ditutup", OUTCOME_LABELS[NOT_COMPLETED]
             late = "Ya" if st.was_late() else "Tidak"
         else:
             step = self.sop.step(st.step) if self.sop.has_step(st.step) else None
@@ -339,6 +352,9 @@ class Run:
             deadline = idfmt.tanggal_pendek(st.deadline) if st.deadline else ""
             status = "Baru" if step is self.sop.first else "Diproses"
             overdue = bool(st.deadline and self.now > st.deadline)
+            if st.pause:  # issue 20: both clocks stopped until the complainant answers
+                step_text += f"\nMenunggu Pengadu: {st.pause.get('what', '')}"
+                deadline, status, overdue = "berhenti (menunggu pengadu)", "Menunggu Pengadu", False
             late = "Ya" if overdue or st.was_late() else "Tidak"
         return {
             C.STEP: step_text,
@@ -346,9 +362,17 @@ class Run:
             C.DEADLINE: deadline,
             C.STATUS: status,
             C.LATE: late,
+            C.SERVICE_DUE: _service_due_text(st),  # issue 20
             C.DOCUMENTS: "\n".join(st.docs),
             C.STATE: st.dumps(),
         }
+
+
+def _service_due_text(st: RowState) -> str:
+    """The *Batas Penyelesaian* cell: the overall deadline, or why no clock runs."""
+    if st.pause and not st.closed:
+        return "berhenti (menunggu pengadu)"
+    return idfmt.tanggal_pendek(st.sdue) if st.sdue else ""
 
 
 def _short(label: str, n: int = 60) -> str:

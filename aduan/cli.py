@@ -124,15 +124,29 @@ def init(ctx: click.Context) -> None:
         s = _settings(ctx)
         sop = s.load_sop()
         with _locked(s):
-            reg = open_register(s, build_layout(sop, s.categories))
+            reg = open_register(s, build_layout(sop, s.categories, s.service.kind_names()))
             try:
                 done = reg.init()
             finally:
                 reg.close()
+            done = list(done or []) + _reply_key(s)
         for line in done or ["register sudah lengkap; tidak ada yang diubah"]:
             click.echo(f"- {line}")
     except AduanError as e:
         _fail(e, ctx.obj["verbose"])
+
+
+def _reply_key(s: Settings) -> list[str]:
+    """Make the reply key on first use (issue 21); a line when it was made now."""
+    from aduan.config import AUTO_KEY_FILE
+    from aduan.run.wiring import reply_keys
+
+    if not s.replies.enabled or s.replies.key_env or s.replies.key_file:
+        return []
+    path = s.path(s.paths.state) / AUTO_KEY_FILE
+    existed = path.exists()
+    reply_keys(s)
+    return [] if existed else [f"kunci balasan email dibuat: {path} (hanya pemilik, 0600)"]
 
 
 class _locked:

@@ -418,7 +418,9 @@ def test_550_for_the_complainant_is_recorded_and_the_officer_told_never_retried(
         if h["No. Aduan"] == ticket and h["Peristiwa"] == "Email gagal terkirim"
     ]
     assert len(failed) == 1 and "550" in failed[0]["Keterangan"]
-    assert "tanda_terima" in failed[0]["Keterangan"]
+    # Riwayat for people (issue 22): what it was, never the complainant's address
+    assert failed[0]["Keterangan"].startswith("Tanda terima untuk pengadu gagal dikirim")
+    assert COMPLAINANT not in failed[0]["Keterangan"]
 
     for moment in ("2026-11-26 07:31", "2026-11-26 09:00", "2026-11-27 09:00"):
         o.run(at(moment))
@@ -459,9 +461,9 @@ def test_per_address_refusals_retry_only_the_address_still_owed(make_settings, s
         "sibuk@bpbd.example.go.id",  # only the address still owed, once more
     ]
     sent_rows = [h for h in o.history() if h["Peristiwa"] == "Email terkirim"]
-    tugas_row = next(h for h in sent_rows if h["Keterangan"].startswith("tugas"))
-    assert "petugas@" in tugas_row["Keterangan"] and "sibuk@" in tugas_row["Keterangan"]
+    tugas_row = next(h for h in sent_rows if h["Keterangan"].startswith("Email tugas"))
     delivered_to, _, rest = tugas_row["Keterangan"].partition(";")
+    assert delivered_to.endswith(" dikirim ke Petugas Layanan")  # the role, no address
     assert "salah@" not in delivered_to
     assert "ditolak: salah@bpbd.example.go.id (550" in rest, "the refusal is on record"
 
@@ -512,18 +514,21 @@ def test_confidential_complaint_mails_to_the_team_carry_no_identifying_value(
     assert "Jalan RT 3 rusak" in rapat.text()
 
 
-# ------------------------------------------------------------------ daily digest
-class _DigestOn:
-    """The office's settings with ``digest: true`` (not yet a settings key)."""
+# ------------------------------------------------------------------ daily overdue summary
+class _DigestOff:
+    """The office's settings with ``digest: false`` (it is on by default)."""
 
     def __init__(self, settings) -> None:
-        self._s, self.digest = settings, True
+        self._s, self.digest = settings, False
 
     def __getattr__(self, name: str):
         return getattr(self._s, name)
 
 
-def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server):
+def test_overdue_summary_once_per_working_day_per_person(make_settings, smtp_server):
+    """Issue 21: each working day at opening, one summary per person with overdue
+    work: their own items (how late, how to decide by reply) and, for a superior,
+    those of the people under them; nobody with nothing overdue gets one."""
     from aduan.run.digest_step import queue_digests
 
     o = Office(make_settings, smtp_server)
@@ -540,36 +545,40 @@ def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server
     o.run(at("2026-11-24 09:04"), twice=False)
     o.sent()
 
-    s = _DigestOn(o.s)
     spool = Spool(o.root / "state" / "spool")
     sop = o.s.load_sop()
 
-    def queue(moment: str) -> int:
+    def queue(moment: str, settings=None) -> int:
         reg = open_register(o.s, build_layout(sop, o.s.categories))
         try:
             snap = reg.read()
         finally:
             reg.close()
-        return queue_digests(s, spool, sop, snap, at(moment))
+        return queue_digests(settings or o.s, spool, sop, snap, at(moment))
 
     assert queue("2026-11-25 07:00") == 0  # before opening
-    assert queue("2026-11-25 07:30") == 3  # petugas, tim, pimpinan
+    assert queue("2026-11-25 07:30", _DigestOff(o.s)) == 0  # an office may turn it off
+    assert queue("2026-11-25 07:30") == 3  # petugas, tim, pimpinan (the head)
     assert queue("2026-11-25 10:00") == 0  # once a day
     o.run(at("2026-11-25 07:31"))
     digests = {s.to: s for s in o.sent() if s.kind == "ringkasan"}
     assert sorted(digests) == [("petugas",), ("pimpinan",), ("tim",)]
 
-    officer = digests[("petugas",)].text()
-    assert second in officer and first not in officer and "TERLAMBAT" in officer
+    officer = digests[("petugas",)]
+    assert second in officer.text() and first not in officer.text()
+    assert "terlambat" in officer.text() and "aduan+" in officer.text()
+    assert "TANGGAPI" in officer.text(), "what to do: the step's reply commands"
+    assert officer.message["X-Aduan-Role"] == "petugas"
     team = digests[("tim",)].text()
     assert first in team and second not in team
     assert "Jalan rusak di RT 1" not in team and "(dirahasiakan)" in team
-    head = digests[("pimpinan",)].text()  # every late complaint reaches the head
-    assert first in head and second in head and "Jalan rusak di RT 1" in head
-    assert "2 terbuka, 2 terlambat" in digests[("pimpinan",)].subject
+    head = digests[("pimpinan",)]  # the people under the head: to follow up, not to decide
+    assert first in head.text() and second in head.text()
+    assert "UNTUK DITINDAKLANJUTI" in head.text() and "aduan+" not in head.text()
+    assert "0 tugas Anda, 2 untuk ditindaklanjuti" in head.subject
 
     assert queue("2026-11-28 08:00") == 0  # Saturday
-    assert queue("2026-11-30 07:30") == 3  # Monday: a new day, new digests
+    assert queue("2026-11-30 07:30") == 3  # Monday: still overdue, named again
     o.run(at("2026-11-30 07:31"))
     again = [s for s in o.sent() if s.kind == "ringkasan"]
     assert len(again) == 3
@@ -578,7 +587,7 @@ def test_daily_digest_once_per_working_day_per_person(make_settings, smtp_server
     }
 
 
-def test_digest_is_off_unless_configured(make_settings, smtp_server):
+def test_nobody_without_overdue_work_gets_a_summary(make_settings, smtp_server):
     from aduan.run.digest_step import queue_digests
 
     o = Office(make_settings, smtp_server)
@@ -589,9 +598,9 @@ def test_digest_is_off_unless_configured(make_settings, smtp_server):
     snap = reg.read()
     reg.close()
     spool = Spool(o.root / "state" / "spool")
-    assert queue_digests(o.s, spool, sop, snap, at("2026-11-25 07:30")) == 0
-    # the officer's own task, and the head sees it late; the team has nothing open
-    assert queue_digests(_DigestOn(o.s), spool, sop, snap, at("2026-11-25 07:30")) == 2
+    assert queue_digests(_DigestOff(o.s), spool, sop, snap, at("2026-11-25 07:30")) == 0
+    # the officer's own late step, and the head above; the team has nothing overdue
+    assert queue_digests(o.s, spool, sop, snap, at("2026-11-25 07:30")) == 2
 
 
 def test_a_complainant_address_that_keeps_answering_4xx_is_given_up_and_reported(

@@ -407,9 +407,29 @@ def _settings(tmp_path, replies: dict):
     return f
 
 
+def test_replies_are_on_by_default_with_a_key_made_on_first_use(tmp_path):
+    """Issue 21: no replies section at all: on, and the key is made in the state
+    folder with 0600 on first use, then read back unchanged (never rewritten)."""
+    import stat
+
+    from aduan.run.wiring import reply_keys
+
+    data = settings_dict(tmp_path, "bpbd")
+    data.pop("replies", None)
+    f = tmp_path / "settings.yaml"
+    f.write_text(yaml.safe_dump(data, allow_unicode=True))
+    s = load_settings(f)
+    assert s.replies.enabled
+    key = s.path(s.paths.state) / "reply.key"
+    assert not key.exists()
+    first = reply_keys(s)
+    assert first is not None and len(first.current) == 64
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert reply_keys(s) == first, "the same key on every later run"
+    assert str(key).startswith(str(tmp_path)), "in the state folder, not in the repo"
+
+
 def test_settings_replies_need_a_key_source(tmp_path):
-    with pytest.raises(ConfigError, match="replies.*key_env or key_file"):
-        load_settings(_settings(tmp_path, {"enabled": True}))
     with pytest.raises(ConfigError, match="replies.key: secrets may not be written"):
         load_settings(_settings(tmp_path, {"enabled": True, "key": "rahasia"}))
     with pytest.raises(ConfigError, match="previous_valid_until"):

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aduan.config.secrets import resolve_secret
+from aduan.config.secrets import ensure_key_file, resolve_secret
+from aduan.core import service as _core_service
 from aduan.core.replies import ReplyKeys
 from aduan.errors import ConfigError
 
 __all__ = [
+    "AUTO_KEY_FILE",
     "DocumentsCfg",
     "EscalationRung",
     "FORM_QUESTIONS",
@@ -29,7 +32,9 @@ __all__ = [
     "Official",
     "Paths",
     "RepliesCfg",
+    "ServiceCfg",
     "SmtpMail",
+    "UrgentCfg",
     "XlsxRegister",
 ]
 
@@ -221,7 +226,9 @@ class RepliesCfg(_Strict):
     ``previous_key_*`` with ``previous_valid_until`` (last day its tokens count).
     """
 
-    enabled: bool = False
+    #: on by default (issue 21): with no key_env/key_file the key is made on first use
+    #: in the state folder (``reply.key``, 0600), never in the repo
+    enabled: bool = True
     key_env: str = ""
     key_file: str = ""
     previous_key_env: str = ""
@@ -238,19 +245,21 @@ class RepliesCfg(_Strict):
 
     @model_validator(mode="after")
     def _keys(self) -> RepliesCfg:
-        if self.enabled and not (self.key_env or self.key_file):
-            raise ValueError("replies.enabled needs key_env or key_file (the HMAC key)")
         if self.previous_valid_until and not (self.previous_key_env or self.previous_key_file):
             raise ValueError("previous_valid_until needs previous_key_env or previous_key_file")
         if (self.previous_key_env or self.previous_key_file) and not self.previous_valid_until:
             raise ValueError("a previous key needs previous_valid_until (end of its grace period)")
         return self
 
-    def keys(self, settings_file: str = "") -> ReplyKeys:
-        """Read the key(s); ConfigError when missing or shorter than 16 bytes."""
-        cur = resolve_secret(
-            self.key_env, self.key_file, what="replies.key", settings_file=settings_file
-        )
+    def keys(self, settings_file: str = "", state_dir: Path | None = None) -> ReplyKeys:
+        """Read the key(s); ConfigError when missing or shorter than 16 bytes. With
+        neither key_env nor key_file, the key file in ``state_dir`` (made if missing)."""
+        if not (self.key_env or self.key_file) and state_dir is not None:
+            cur = ensure_key_file(state_dir / AUTO_KEY_FILE)
+        else:
+            cur = resolve_secret(
+                self.key_env, self.key_file, what="replies.key", settings_file=settings_file
+            )
         prev = ""
         if self.previous_key_env or self.previous_key_file:
             prev = resolve_secret(
@@ -268,6 +277,10 @@ class RepliesCfg(_Strict):
                     fix="make one with: openssl rand -hex 32",
                 )
         return ReplyKeys(cur.encode(), prev.encode(), self.previous_valid_until)
+
+
+#: the reply key Aduan makes itself when none is configured, in the state folder
+AUTO_KEY_FILE = "reply.key"
 
 
 class GoogleCfg(_Strict):
@@ -306,3 +319,108 @@ class GoogleCfg(_Strict):
 class EscalationRung(_Strict):
     at: float = Field(gt=0)  # multiple of the allowed time
     to: list[str]  # 'assignee', 'superior', 'head' or a role id
+
+
+# -- issue 21: urgent complaints outside office hours
+class UrgentCfg(_Strict):
+    """Complaints that cannot wait for office hours (BPBD: disasters). Their task and
+    escalation mails go out at once, at any hour, also to ``on_call`` (e.g. the
+    Pusdalops duty officer), and the acknowledgement gives ``emergency_number``."""
+
+    categories: list[str] = []  # register Kategori values
+    keywords: list[str] = []  # whole words in the subject or text: kebakaran, banjir, …
+    on_call: list[str] = []  # addresses told of every urgent complaint's staff mail
+    emergency_number: str = ""  # e.g. "(0271) 495000 / 112"
+
+    @field_validator("on_call")
+    @classmethod
+    def _addrs(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if not _EMAIL_RE.match(a):
+                raise ValueError(f"{a!r} is not an email address")
+        return v
+
+
+# -- issue 20: service standards (aduan.core.service): one home for the overall
+# deadline per kind, waiting for the complainant and the satisfaction survey (SKM)
+class ServiceKindCfg(_Strict):
+    """A kind of complaint (*Jenis Aduan*) and its standard, in working days."""
+
+    name: str = Field(min_length=1)
+    days: int = Field(gt=0)  # resolution
+    first_response_days: int = Field(default=3, gt=0)
+
+
+class WaitingCfg(_Strict):
+    """Waiting for the complainant (*Menunggu Pengadu*); the texts open the mails."""
+
+    reminder_days: int = Field(default=5, gt=0)
+    close_days: int = Field(default=10, gt=0)
+    request_text: str = _core_service.Waiting.request_text
+    reminder_text: str = _core_service.Waiting.reminder_text
+    closing_text: str = _core_service.Waiting.closing_text
+
+    @model_validator(mode="after")
+    def _order(self) -> WaitingCfg:
+        if self.close_days <= self.reminder_days:
+            raise ValueError("close_days must be after reminder_days (the reminder comes first)")
+        return self
+
+
+class SkmCfg(_Strict):
+    """The satisfaction question (Permenpan RB 14/2017, 4-point scale) on closing."""
+
+    enabled: bool = True
+    question: str = _core_service.Skm.question
+    notify_head_at: int = Field(default=2, ge=0, le=4)  # 0: never
+    outcomes: list[str] = list(_core_service.Skm.outcomes)
+
+
+class ServiceCfg(_Strict):
+    """The office's service standards (*maklumat pelayanan*); defaults: SP4N-LAPOR!.
+
+    ``default_days`` / ``first_response_days`` are the office default, in force while
+    a complaint's *Jenis Aduan* is empty (the acknowledgement states it)."""
+
+    kinds: list[ServiceKindCfg] = [
+        ServiceKindCfg(name=k.name, days=k.days, first_response_days=k.first_days)
+        for k in _core_service.DEFAULT_KINDS
+    ]
+    default_days: int = Field(default=5, gt=0)
+    first_response_days: int = Field(default=3, gt=0)
+    warn_days: int = Field(default=1, ge=0)  # 0: no warning before the deadline
+    escalate_to: list[str] = ["assignee", "head"]
+    waiting: WaitingCfg = WaitingCfg()
+    skm: SkmCfg = SkmCfg()
+
+    @field_validator("kinds")
+    @classmethod
+    def _unique(cls, v: list[ServiceKindCfg]) -> list[ServiceKindCfg]:
+        names = [" ".join(k.name.split()).casefold() for k in v]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"kind listed twice: {', '.join(dup)}")
+        return v
+
+    def standard(self) -> _core_service.ServiceStandard:
+        """The core's view of this section (aduan.core.service)."""
+        return _core_service.ServiceStandard(
+            kinds=tuple(
+                _core_service.Kind(" ".join(k.name.split()), k.days, k.first_response_days)
+                for k in self.kinds
+            ),
+            default=_core_service.Kind("", self.default_days, self.first_response_days),
+            warn_days=self.warn_days,
+            escalate_to=tuple(self.escalate_to),
+            waiting=_core_service.Waiting(**self.waiting.model_dump()),
+            skm=_core_service.Skm(
+                enabled=self.skm.enabled,
+                question=self.skm.question,
+                notify_head_at=self.skm.notify_head_at,
+                outcomes=tuple(self.skm.outcomes),
+            ),
+        )
+
+    def kind_names(self) -> list[str]:
+        """The *Jenis Aduan* choices of the register."""
+        return [" ".join(k.name.split()) for k in self.kinds]

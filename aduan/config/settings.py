@@ -28,7 +28,9 @@ from aduan.config.sections import (
     Office,
     Paths,
     RepliesCfg,
+    ServiceCfg,
     SmtpMail,
+    UrgentCfg,
     XlsxRegister,
     _Strict,
 )
@@ -83,8 +85,16 @@ class Settings(_Strict):
         EscalationRung(at=3, to=["head"]),
     ]
     confidential_default: bool = False
-    digest: bool = False  # a daily summary email per person (ringkasan) at opening time
+    #: the overdue summary (ringkasan): each working day at opening, one email per
+    #: person listing their overdue items (issue 21: on by default)
+    digest: bool = True
+    #: staff mails per address per day; past it reminders and escalations are left
+    #: to the next overdue summary instead of sent one by one
+    staff_mail_cap_per_day: int = Field(default=12, ge=1)
     sheet_url: str = ""
+    urgent: UrgentCfg = UrgentCfg()  # issue 21
+    #: issue 20: service standards per kind, waiting for the complainant, SKM
+    service: ServiceCfg = ServiceCfg()
     inbox: MaildirInbox | ImapInbox = Field(discriminator="type")
     # "register" would shadow BaseModel.register (ABCMeta), hence the alias
     register_: XlsxRegister | GoogleRegister = Field(discriminator="type", alias="register")

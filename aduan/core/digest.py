@@ -1,13 +1,16 @@
-"""The optional daily digest: one email per person listing their open and late tasks.
+"""The daily overdue summary (*ringkasan*): one email per person each working day,
+listing every overdue item that is theirs to act on, and those of the people they
+supervise, until it is done (issue 21; on by default).
 
-Every open complaint whose current step is that person's (by role), late ones
-first. The head also sees every late complaint of the office, since late steps
-are escalated to them. A confidential complaint's subject is hidden from whoever
-may not see its identity (:mod:`aduan.core.privacy`). Each digest's key is
-``ringkasan|<date>|<address>``: one Message-ID per person and day.
+A person's own items say how late each one is and what to do — the step, and the
+reply address and commands of that step, so they can decide from the summary. A
+superior (the SOP's ``superiors``; the head sees every late complaint) is listed the
+overdue items of the people under them, to follow up. A confidential complaint's
+subject is hidden from whoever may not see its identity (:mod:`aduan.core.privacy`).
+Each summary's key is ``ringkasan|<date>|<address>``: one Message-ID per person and day.
 
-Pure: :func:`build_digests` only builds the notifications; when and whether they
-are queued is the run's business (:mod:`aduan.run.digest_step`).
+Pure: :func:`build_digests` only builds the notifications; when they are queued is
+the run's business (:mod:`aduan.run.digest_step`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from aduan.core.layout import C
 from aduan.core.model import Notification, Snapshot
 from aduan.core.privacy import is_confidential, redact, sees_identity
+from aduan.core.replies import ReplyKeys, commands_help, make_token, reply_address
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
 from aduan.core.worktime import WorkCalendar
@@ -36,31 +40,36 @@ def build_digests(
     *,
     roles: Mapping[str, Sequence[str]],
     confidential_default: bool = False,
+    keys: ReplyKeys | None = None,
+    address: str = "",
 ) -> list[Notification]:
-    """One notification per staff address (``roles``: role -> addresses) with open tasks."""
+    """One notification per staff address (``roles``: role -> addresses) that has
+    overdue work of its own or of the people it supervises; none for the others."""
     now = cal.local(now)
-    open_items: list[tuple[set[str], dict[str, Any], bool]] = []
+    overdue: list[tuple[str, dict[str, Any], bool]] = []  # (role acting, item, secret)
     for ticket, row, st in tracked_rows(snap.rows):
-        if st.closed or not sop.has_step(st.step):
+        if st.closed or not sop.has_step(st.step) or not st.deadline or now <= st.deadline:
             continue
         step = sop.step(st.step)
-        late = bool(st.deadline and now > st.deadline)
         item: dict[str, Any] = {
             "ticket": ticket,
             "subject": row.get(C.SUBJECT),
             "category": row.get(C.CATEGORY),
             "step_number": step.number,
             "step_label": step.label,
+            "step_id": step.id,
             "role": sop.role_label(step.actor),
             "started": st.since,
             "deadline": st.deadline,
-            "late": late,
-            "late_minutes": (
-                int(cal.working_minutes(st.deadline, now)) if late and st.deadline else 0
-            ),
+            "late": True,
+            "late_minutes": int(cal.working_minutes(st.deadline, now)),
+            "commands": commands_help(step),
+            "reply_to": "",
         }
-        task_roles = set(step.task_roles) or {step.actor}
-        open_items.append((task_roles, item, is_confidential(row.values, confidential_default)))
+        if keys is not None and address and step.replies:
+            token = make_token(keys.current, ticket, step.id, step.actor)
+            item["reply_to"] = reply_address(address, token)
+        overdue.append((step.actor, item, is_confidential(row.values, confidential_default)))
 
     people: dict[str, list[str]] = {}
     for role, addrs in roles.items():
@@ -70,17 +79,21 @@ def build_digests(
     out: list[Notification] = []
     for addr, held in sorted(people.items()):
         mine = set(held)
-        sees_all_late = sop.head_role in mine
-        items = []
-        for task_roles, item, secret in open_items:
-            if task_roles & mine or (sees_all_late and item["late"]):
-                shown = dict(item)
-                if not sees_identity(mine, sop, secret):
-                    shown["subject"] = redact(shown["subject"])
-                items.append(shown)
-        if not items:
+        own: list[dict[str, Any]] = []
+        others: list[dict[str, Any]] = []
+        for actor, item, secret in overdue:
+            shown = dict(item)
+            if not sees_identity(mine, sop, secret):
+                shown["subject"] = redact(shown["subject"])
+            if actor in mine:
+                own.append(shown)
+            elif sop.superiors.get(actor) in mine or sop.head_role in mine:
+                shown["reply_to"], shown["commands"] = "", []  # not theirs to decide
+                others.append(shown)
+        if not own and not others:
             continue
-        items.sort(key=lambda i: (not i["late"], i["deadline"] or now, i["ticket"]))
+        for items in (own, others):
+            items.sort(key=lambda i: (-i["late_minutes"], i["ticket"]))
         out.append(
             Notification(
                 key=f"{KIND}|{day}|{addr}",
@@ -91,8 +104,10 @@ def build_digests(
                 context={
                     "now": now,
                     "person": addr,
-                    "items": items,
-                    "late_count": sum(1 for i in items if i["late"]),
+                    "own": own,
+                    "others": others,
+                    "items": own + others,
+                    "late_count": len(own) + len(others),
                     "sop_name": sop.name,
                     "sop_number": sop.number,
                 },

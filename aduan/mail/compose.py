@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from aduan.core import idfmt
+from aduan.core.contact import relay_link
 from aduan.core.ids import message_id, thread_id
 from aduan.core.model import Notification, template_defaults
 from aduan.core.privacy import Identity
@@ -65,6 +66,7 @@ TICKET_KINDS = (
     "pantulan",
     "konfirmasi",
     "ditolak",
+    "kabar",  # issue 16: a complainant's message the petugas passes on (WA/SMS/phone)
 )
 #: Every kind: the ticket kinds and the daily digest (aduan.core.digest).
 KINDS = (*TICKET_KINDS, "ringkasan")
@@ -241,6 +243,27 @@ def _template_context(
     return ctx
 
 
+def _relay(env: jinja2.Environment, ctx: dict[str, Any]) -> dict[str, Any]:
+    """A relayed message (issue 16): the complainant's text as their own email would
+    read, and the WhatsApp click-to-chat or ``sms:`` link that opens it ready to send."""
+    relay = dict(ctx.get("relay") or {})
+    inner = str(relay.get("kind") or "tanda_terima")
+    text = _render(env, f"{inner}-body.txt", {**ctx, "kind": inner, "to_complainant": True})
+    text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip()
+    relay["text"] = text
+    relay["link"] = relay_link(str(relay.get("channel") or ""), str(relay.get("number") or ""), text)
+    relay["what"] = _RELAY_WHAT.get(inner, inner.replace("_", " "))
+    return relay
+
+
+_RELAY_WHAT = {
+    "tanda_terima": "tanda terima aduan",
+    "jawaban_langsung": "jawaban atas aduan",
+    "hasil": "hasil penyelesaian aduan",
+    "penyaluran": "pemberitahuan penyaluran aduan",
+}
+
+
 # ------------------------------------------------------------------ compose
 def compose(
     n: Notification,
@@ -279,6 +302,8 @@ def compose(
 
     env = _env(cfg)
     ctx = _template_context(n, cfg, show_identity, listed, idents)
+    if n.kind == "kabar":  # issue 16: the ready text and its one-tap link
+        ctx["relay"] = _relay(env, ctx)
     subject = _header_safe(_render(env, f"{n.kind}-subject.txt", ctx), 200)
     # template logic leaves runs of blank lines; one is enough in a plain-text mail
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", _render(env, f"{n.kind}-body.txt", ctx))
@@ -479,6 +504,16 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         if kind == "ringkasan"
         else [],
         "late_count": 1 if kind == "ringkasan" else 0,
+        # issue 16: a message for a complainant reached through the petugas
+        "relay": {
+            "kind": "tanda_terima",
+            "channel": "WhatsApp",
+            "number": "+6281234567890",
+            "mode": "wa",
+            "contact": "0812-3456-7890",
+        }
+        if kind == "kabar"
+        else {},
         "late_role": "TIM",
         "informed": ["Pimpinan"] if kind == "pengingat" else [],
         "urgent": kind == "tanda_terima",

@@ -56,7 +56,7 @@ def run_checks(settings: Settings, *, send_test_to: str = "") -> Iterator[Check]
     yield _guard("SOP", sop)
     if "sop" not in sop_holder:
         return
-    layout = build_layout(sop_holder["sop"], settings.categories)
+    layout = build_layout(sop_holder["sop"], settings.categories, settings.service.kind_names())
 
     def documents() -> list[str]:
         from aduan.run.wiring import open_documents
@@ -117,7 +117,9 @@ def run_checks(settings: Settings, *, send_test_to: str = "") -> Iterator[Check]
         cfg = getattr(settings, "replies", None)
         if not cfg or not cfg.enabled:
             return "tidak aktif"
-        cfg.keys(settings.file)  # raises ConfigError naming the key setting when unusable
+        from aduan.run.wiring import reply_keys
+
+        reply_keys(settings)  # raises ConfigError naming the key setting when unusable
         return f"aktif; alamat balasan {settings.reply_address}"
 
     def google() -> str:

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from aduan.core.ids import email_in
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
 from aduan.core.privacy import sees_identity
+from aduan.core.riwayat import chronological, sent_text
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
 from aduan.documents.render import require_templates
@@ -46,7 +48,7 @@ from aduan.inbox.forms import KEY_PREFIX as FORM_KEY_PREFIX
 from aduan.inbox.forms import form_mails
 from aduan.inbox.maildir import Inbox
 from aduan.inbox.parse import parse_message, safe_filename
-from aduan.mail.compose import ComposeCfg, compose
+from aduan.mail.compose import COMPLAINANT_KINDS, ComposeCfg, compose
 from aduan.mail.send import Mailer
 from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
@@ -125,7 +127,7 @@ def _cycle(
     rep = CycleReport(started=now)
     sop = settings.load_sop()
     require_templates(settings.path(settings.templates), sop, settings_file=settings.file)
-    layout = build_layout(sop, settings.categories)
+    layout = build_layout(sop, settings.categories, settings.service.kind_names())
     cal = settings.calendar()
     cfg = engine_config(settings, sop, layout, cal)
     spool = Spool(settings.path(settings.paths.state) / "spool")
@@ -173,7 +175,7 @@ def _cycle(
         for p in dec.problems:
             rep.problem(p)
         logged = spool.sent_unlogged()
-        history = _history_of_sends(logged)
+        history = _history_of_sends(logged, cfg.sop.role_label)
         # a run killed after the write but before spool.forget() logged these already
         done = set(snap.meta.get(LOGGED_META, "").split())
         if done:
@@ -183,6 +185,8 @@ def _cycle(
         if history:
             dec.writes.history.extend(history)
             dec.writes.meta[LOGGED_META] = " ".join(_h(h) for h in history)
+        # Riwayat in time order: last cycle's sends before this cycle's events (issue 22)
+        dec.writes.history[:] = chronological(dec.writes.history)
         # 4. files
         _save_attachments(settings, dec, rep)
         _render_documents(settings, dec, rep)
@@ -268,26 +272,39 @@ def _h(history_row: dict[str, str]) -> str:
     return hashlib.sha1(history_row["Kunci"].encode()).hexdigest()[:10]
 
 
-def _history_of_sends(entries: list[SpoolEntry]) -> list[dict[str, str]]:
+def _history_of_sends(
+    entries: list[SpoolEntry], role_label: Callable[[str], str]
+) -> list[dict[str, str]]:
+    """Send records for people (issue 22): what went to whom in Indonesian; the
+    Message-ID, addresses and server replies stay in the spool and the run's log."""
     rows = []
     for e in entries:
         n = e.notification
         ok = e.sent_at is not None
-        to = ", ".join(e.recipients) or "-"
+        step = n.context.get("step") if isinstance(n.context.get("step"), dict) else None
         rows.append(
             {
                 "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
                 "No. Aduan": n.ticket,
-                "Peristiwa": "Email terkirim" if ok else "Email gagal terkirim",
+                "Peristiwa": (
+                    "Email terkirim"
+                    if ok
+                    else "Email dirangkum"
+                    if e.last_error.startswith(FOLDED)
+                    else "Email gagal terkirim"
+                ),
                 "Pelaku": "Sistem",
-                "Keterangan": (
-                    (
-                        f"{n.kind} kepada {to}; Message-ID {e.message_id}"
-                        if ok
-                        else f"{n.kind}: {e.last_error}"
-                    )
-                    + "".join(f"; ditolak: {a} ({why})" for a, why in e.refused.items())
-                )[:2000],
+                "Keterangan": sent_text(
+                    n.kind,
+                    step_number=(step or {}).get("number"),
+                    to_complainant=n.to_complainant or n.kind in COMPLAINANT_KINDS,
+                    roles=n.to_roles,
+                    role_label=role_label,
+                    ok=ok,
+                    refused=e.refused,
+                    error=e.last_error,
+                    complainant=email_in(str(n.context.get("contact") or "")),
+                ),
                 "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
             }
         )
@@ -369,7 +386,16 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
         addrs = list(settings.roles.get(role, []))
         if addrs:
             out.append((addrs, sees_identity(role, sop, confidential)))
+    # an urgent complaint's task and ladder also reach the on-call list, at any hour
+    # (issue 21); the duty officer holds no SOP role: a confidential identity stays hidden
+    on_call = [a for a in settings.urgent.on_call if all(a not in x for x, _ in out)]
+    if n.context.get("urgent") and n.kind in ON_CALL_KINDS and on_call:
+        out.append((on_call, not confidential))
     return out
+
+
+#: the staff mails an urgent complaint's on-call list gets too
+ON_CALL_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})
 
 
 def _send_due(
@@ -393,8 +419,22 @@ def _send_due(
         rep.problem(f"pengiriman email: {e}")
         return
     mail_cfg = compose_cfg(settings, sop)
+    day = settings.calendar().local(now).date().isoformat()
+    counts = _day_counts(settings, day)
+    cap = settings.staff_mail_cap_per_day
     try:
         for entry in due:
+            n = entry.notification
+            if n.kind in FOLDABLE and not n.to_complainant and not n.context.get("urgent"):
+                addrs = [a.lower() for a, _ in _targets(settings, sop, entry)]
+                if addrs and all(counts.get(a, 0) >= cap for a in addrs):
+                    # nobody is flooded: the overdue summary names this item tomorrow
+                    spool.mark_failed(
+                        entry, f"{FOLDED} (batas {cap} email per hari)", permanent=True
+                    )
+                    rep.counts["emails_folded"] += 1
+                    continue
+            before = len(entry.recipients)
             try:
                 down = _send_entry(settings, spool, sop, now, mailer, entry, rep, mail_cfg)
             except AduanError as e:  # a bug-shaped failure of one entry must not stop the rest
@@ -403,6 +443,9 @@ def _send_due(
                     f"{entry.notification.ticket}: email {entry.notification.kind} gagal: {e}"
                 )
                 down = False
+            if not n.to_complainant:
+                for a in entry.recipients[before:]:
+                    counts[a.lower()] = counts.get(a.lower(), 0) + 1
             if entry.state == "failed" and entry.notification.to_complainant:
                 _tell_officer(settings, spool, sop, now, entry, rep)
             if down:
@@ -410,6 +453,44 @@ def _send_due(
     finally:
         if own_mailer and mailer is not None:
             mailer.close()
+        _save_day_counts(settings, day, counts)
+
+
+#: the staff mails the daily cap may leave to the overdue summary (never a task: it
+#: carries the step's reply address and documents)
+FOLDABLE = frozenset({"pengingat", "eskalasi"})
+FOLDED = "dirangkum ke ringkasan harian"
+DAY_COUNTS = "email-per-hari.json"  # in the state folder: today's staff mails per address
+
+
+def _targets(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tuple[str, bool]]:
+    return [(a, show) for addrs, show in recipients_for(settings, sop, entry) for a in addrs]
+
+
+def _day_counts(settings: Settings, day: str) -> dict[str, int]:
+    """Staff mails sent today per address (an older day's file counts as none)."""
+    import json
+
+    try:
+        data = json.loads((state_dir(settings) / DAY_COUNTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("day") != day:
+        return {}
+    raw = data.get("counts")
+    return {str(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def _save_day_counts(settings: Settings, day: str, counts: dict[str, int]) -> None:
+    import json
+
+    from aduan.support.atomic import write_atomic
+
+    path = state_dir(settings) / DAY_COUNTS
+    try:
+        write_atomic(path, json.dumps({"day": day, "counts": counts}, sort_keys=True))
+    except OSError as e:  # a lost count only loosens the cap for today
+        logger.warning("cannot record today's mail counts: %s", e)
 
 
 def _send_entry(

@@ -1,8 +1,8 @@
-"""Queue the daily digest (:mod:`aduan.core.digest`) once per working day.
+"""Queue the daily overdue summary (:mod:`aduan.core.digest`) once per working day.
 
-With ``digest: true`` in the settings, the first cycle of each working day that
-runs while the office is open queues one ``ringkasan`` email per staff address.
-Individual task emails are still sent; the digest is the morning overview.
+With ``digest: true`` (the default), the first cycle of each working day that runs
+while the office is open queues one ``ringkasan`` email per staff address that has
+overdue work: everything overdue is named again every working day until it is done.
 
 Idempotent: entries go straight to the spool's ``pending`` under keys fixed per
 person and day, and a small state file remembers the day that was done, written
@@ -20,6 +20,7 @@ from aduan.core.digest import build_digests
 from aduan.core.model import Snapshot
 from aduan.core.sop import Sop
 from aduan.mail.spool import Spool
+from aduan.run.wiring import reply_keys
 from aduan.support.atomic import write_atomic
 
 __all__ = ["MARKER", "queue_digests"]
@@ -45,7 +46,14 @@ def queue_digests(settings: Settings, spool: Spool, sop: Sop, snap: Snapshot, no
         pass  # never sent yet
     roles = {r: tuple(a) for r, a in settings.roles.items()}
     notes = build_digests(
-        snap, sop, cal, now, roles=roles, confidential_default=settings.confidential_default
+        snap,
+        sop,
+        cal,
+        now,
+        roles=roles,
+        confidential_default=settings.confidential_default,
+        keys=reply_keys(settings),
+        address=settings.reply_address,
     )
     if notes:
         spool.stage(notes)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aduan.config import GoogleRegister, Settings, resolve_secret
 from aduan.core.engine import EngineConfig
 from aduan.core.layout import Layout
+from aduan.core.replies import ReplyKeys
 from aduan.core.sop import Sop
 from aduan.core.worktime import WorkCalendar
 from aduan.documents.render import Documents
@@ -207,8 +208,29 @@ def compose_cfg(settings: Settings, sop: Sop | None = None) -> ComposeCfg:
         tz=settings.tz,
         tz_label=settings.tz_label,
         day_minutes=settings.calendar().day_minutes,
-        sheet_url=settings.sheet_url,
+        sheet_url=register_link(settings),
+        register_is_file=not settings.sheet_url and settings.register_.type == "xlsx",
+        emergency_number=settings.urgent.emergency_number,
     )
+
+
+def register_link(settings: Settings) -> str:
+    """Where staff open the register, for the task emails: the configured
+    ``sheet_url``, else the Google Sheet's address, else the xlsx file's path."""
+    if settings.sheet_url:
+        return settings.sheet_url
+    reg = settings.register_
+    if reg.type == "google":
+        return f"https://docs.google.com/spreadsheets/d/{reg.spreadsheet_id}/edit"
+    return str(settings.path(reg.path).resolve())
+
+
+def reply_keys(settings: Settings) -> ReplyKeys | None:
+    """The reply key(s) when decisions by reply are on; with no key configured, the
+    one in the state folder, made on first use (``aduan init`` or the first run)."""
+    if not settings.replies.enabled:
+        return None
+    return settings.replies.keys(settings.file, settings.path(settings.paths.state))
 
 
 def form_reader(settings: Settings, reg: Register) -> Reader:
@@ -275,7 +297,10 @@ def engine_config(
         ack_limit_per_day=settings.mail_identity.ack_limit_per_day,
         mail_domain=settings.mail_identity.from_address.rpartition("@")[2],
         role_addresses={r: tuple(a) for r, a in settings.roles.items()},
-        reply_keys=settings.replies.keys(settings.file) if settings.replies.enabled else None,
+        reply_keys=reply_keys(settings),
         reply_address=settings.reply_address,
+        urgent_categories=tuple(settings.urgent.categories),
+        urgent_keywords=tuple(settings.urgent.keywords),
+        service=settings.service.standard(),  # issue 20
         max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
     )

@@ -107,9 +107,11 @@ def register_mail(run: Run, mail: InboundMail, quoted: str | None = None) -> Non
         keep.append(Attachment("email-asli.eml", "message/rfc822", mail.raw))
     run.d.attachments.append((folder, keep))
     run.by_ticket[ticket] = Row(index=-1, values=values)
-    detail = f"email dari {mail.from_addr or '(alamat tidak terbaca)'}"
+    # Riwayat is read by every role: the channel, never the complainant's address
+    # (it is in the row, where confidentiality applies; issue 22)
+    detail = "lewat email" if mail.from_addr else "lewat email (alamat pengirim tidak terbaca)"
     if mail.channel != "Email":
-        detail = f"{mail.reason or mail.channel}; kontak {mail.from_addr or '-'}"
+        detail = f"{mail.reason or mail.channel}"
     if quoted:
         detail += f"; menyebut aduan {quoted}"
     if notes:

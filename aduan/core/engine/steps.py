@@ -53,6 +53,8 @@ def complete(
     closing, the emails the transition sends; the next step, or None when closed."""
     at = when or run.now
     st.hist.append([step.id, iso(st.since), iso(st.deadline), iso(at)])
+    if st.first is None and t.when.event is None:
+        st.first = at  # issue 20: a person acted: the office's first response
     late = bool(st.deadline and at > st.deadline)
     actor = run.sop.role_label(step.actor)
     run.event(
@@ -177,8 +179,14 @@ def ladder(run: Run, ticket: str, values: dict[str, str], st: RowState) -> bool:
             run.event(
                 ticket,
                 "Eskalasi" if informed else "Pengingat",
-                f"Tahap {step.number} ({run.sop.role_label(actor)}) terlambat "
-                f"{idfmt.durasi(late, cal.day_minutes)}; diberitahukan kepada {told}",
+                f"Tahap {step.number} ({run.sop.role_label(actor)}) "
+                # at the deadline itself nothing is late yet: never "terlambat 0 menit"
+                + (
+                    f"terlambat {idfmt.durasi(late, cal.day_minutes)}"
+                    if late >= 1
+                    else "mencapai tenggat"
+                )
+                + f"; diberitahukan kepada {told}",
                 key=f"{ticket}|tangga|{step.id}|{i}",
             )
     return went

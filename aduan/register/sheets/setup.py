@@ -159,6 +159,9 @@ class SheetsSetup(SheetsState):
             reqs.append(freeze_header(hist))
             for j in range(len(HISTORY_HEADERS)):
                 reqs.append(column_width(hist, j, 20 if j < 4 else 50))
+            # Riwayat for people (issue 22): the bookkeeping key column hidden
+            kunci = HISTORY_HEADERS.index("Kunci")
+            reqs.append(dimension(hist, kunci, {"hiddenByUser": True}, "hiddenByUser"))
             done.append(f"Judul kolom tab '{HISTORY_TAB}' ditulis")
         # staff may have protected the whole tab themselves: Google refuses a second one
         if not any(

@@ -174,6 +174,7 @@ def repair(wb: Workbook, layout: Layout, path: Path) -> list[str]:
             hist.column_dimensions[get_column_letter(j)].width = 20 if j < 5 else 50
         hist.freeze_panes = "A2"
         done.append(f"Judul kolom tab '{HISTORY_TAB}' ditulis")
+    done += _history_readable(hist)
 
     new_guide = GUIDE_TAB not in wb.sheetnames
     if new_guide:
@@ -254,6 +255,20 @@ def readable(ws: Worksheet, col: dict[str, int], width: int) -> list[str]:
         ws.oddFooter.center.text = "Halaman &P dari &N"
         done.append("Cetak: lanskap A4, selebar halaman, baris judul diulang tiap halaman")
     return done
+
+
+def _history_readable(hist: Worksheet) -> list[str]:
+    """Riwayat for people (issue 22): the bookkeeping key column hidden, text wrapped."""
+    headers = header_row(hist)
+    if "Kunci" not in headers:
+        return []
+    j = headers.index("Kunci") + 1
+    if _is_hidden(hist, j):
+        return []
+    _column_dim(hist, j).hidden = True
+    for k in range(1, len(headers) + 1):
+        _column_dim(hist, k).alignment = Alignment(wrap_text=True, vertical="top")
+    return ["Kolom 'Kunci' tab Riwayat disembunyikan (catatan sistem)"]
 
 
 def _dropdowns(ws: Worksheet, col: dict[str, int], layout: Layout) -> list[str]:

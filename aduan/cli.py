@@ -136,6 +136,46 @@ def init(ctx: click.Context) -> None:
         _fail(e, ctx.obj["verbose"])
 
 
+# -- issue 18: yearly rotation ------------------------------------------------------
+@cli.command()
+@click.option(
+    "--year",
+    "year",
+    required=True,
+    type=click.IntRange(2000, 2999),
+    metavar="TAHUN",
+    help="Tahun yang diarsipkan (harus sudah lewat).",
+)
+@now_option
+@click.pass_context
+def archive(ctx: click.Context, year: int, now_text: str | None) -> None:
+    """Pindahkan aduan yang sudah selesai dari tahun yang lalu ke arsip.
+
+    Aduan berstatus Selesai, Disalurkan atau Ditutup yang diterima pada TAHUN itu,
+    beserta baris Riwayat-nya, disalin ke arsip (register .xlsx: berkas
+    register-arsip-TAHUN.xlsx di sampingnya; Google Sheet: spreadsheet arsip),
+    diperiksa, lalu baru dihapus dari register. Aduan yang masih berjalan tidak
+    pernah dipindah. Tautan arsip ditulis di tab Petunjuk. Aman dihentikan kapan
+    saja: jalankan lagi, tidak ada yang hilang atau tersalin dua kali.
+
+    Example:
+
+        \b
+        aduan archive --year 2026
+    """
+    try:
+        from aduan.run.archive import run_archive
+
+        s = _settings(ctx)
+        now = _parse_now(now_text, s) or datetime.now(s.tz)
+        with _locked(s):
+            rep = run_archive(s, year, now)
+        for line in rep.lines:
+            click.echo(f"- {line}")
+    except AduanError as e:
+        _fail(e, ctx.obj["verbose"])
+
+
 def _reply_key(s: Settings) -> list[str]:
     """Make the reply key on first use (issue 21); a line when it was made now."""
     from aduan.config import AUTO_KEY_FILE

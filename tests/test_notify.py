@@ -221,6 +221,26 @@ EXPECT = {  # a value each kind's body must carry
     "pantulan": "550 5.1.1 mailbox unavailable",
     "konfirmasi": "DISPOSISI: Tim segera ke tanggul",
     "ditolak": "token balasan tidak cocok",
+    # -- issue 20
+    "minta_kelengkapan": "fotokopi KTP dan foto lokasi",
+    "pengingat_kelengkapan": "fotokopi KTP dan foto lokasi",
+    "tidak_dilengkapi": "fotokopi KTP dan foto lokasi",
+    "batas_layanan": "selesai dalam 14 hari kerja",
+    "penilaian_rendah": "Pelayanannya lambat sekali.",
+}
+SERVICE = {  # issue 20: what the engine puts into the service-standard contexts
+    "service": {
+        "kind": "Sengketa/pelanggaran tanpa pemeriksaan lapangan",
+        "days": 14,
+        "first_days": 3,
+        "due": NOW + timedelta(days=18),
+        "first_due": NOW + timedelta(days=3),
+        "waiting": True,
+        "missing": "fotokopi KTP dan foto lokasi",
+    },
+    "waiting_text": "Kami memerlukan kelengkapan berikut:",
+    "rating": {"value": 2, "label": "kurang baik", "comment": "Pelayanannya lambat sekali."},
+    "service_rung": 2,
 }
 DECISION = {  # what the engine puts into konfirmasi/ditolak contexts
     "decision": {
@@ -256,6 +276,7 @@ def notification(settings, kind: str, **extra) -> Notification:
     )
     if kind in ("konfirmasi", "ditolak"):
         ctx.update(DECISION)
+    ctx.update(SERVICE)  # issue 20
     return Notification(
         key=f"{TICKET}|{step}|{kind}|1",
         kind=kind,

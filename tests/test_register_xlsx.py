@@ -124,7 +124,8 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
     assert table["Kategori"][2].startswith("Diisi untuk menyelesaikan Tahap 3: ")
     assert table[C.RECEIVED][0].startswith("Sistem untuk aduan email; petugas")
     assert (
-        table[C.STATUS][2] == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan."
+        table[C.STATUS][2] == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan, "
+        "Ditutup — tidak dilengkapi."
     )
 
 
@@ -132,7 +133,7 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
 def test_every_fixed_column_explains_itself_in_the_guide(sop):
     layout = build_layout(load_sop(REPO / f"config/sop/{sop}.yaml"))
     fixed = [c for c in layout.columns if c.kind != "staff"]  # staff columns: the SOP's help
-    assert len(fixed) == 17  # issue 16: Isi untuk Tim
+    assert len(fixed) == 18  # issue 16: Isi untuk Tim; issue 20: Batas Penyelesaian
     assert [c.name for c in fixed if not c.help.strip()] == []
 
 

@@ -102,6 +102,8 @@ class XlsxRegister(_Strict):
     path: str
     # -- issue 19: a steady cycle skips the read while the file is as Aduan last saw it
     change_detection: bool = True
+    # -- issue 18: yearly rotation: January's first cycle archives last year's closed ones
+    archive_in_january: bool = False
 
 
 class GoogleRegister(_Strict):
@@ -111,6 +113,10 @@ class GoogleRegister(_Strict):
     credentials_env: str = ""  # or an env var holding that path or the JSON itself
     timeout_s: float = 60
     retries: int = Field(default=5, ge=1, le=10)  # attempts on 429/5xx, backing off
+    # -- issue 18: yearly rotation (`aduan archive`): the spreadsheet the archive tabs go
+    # to ("" = a new one made by Aduan), and whether January's first cycle moves last year
+    archive_spreadsheet_id: str = ""
+    archive_in_january: bool = False
 
 
 class FileMail(_Strict):

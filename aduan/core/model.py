@@ -100,11 +100,19 @@ def template_defaults() -> dict[str, Any]:
         "relay": {},
         # -- issue 20: the service standard (aduan.core.service.service_context), the
         # SKM question on closing, waiting for the complainant, a rating, the deadline rung
-        "service": {},
-        "skm": {},
+        "service": {
+            "kind": "",
+            "days": 0,
+            "first_days": 0,
+            "due": None,
+            "first_due": None,
+            "waiting": False,
+            "missing": "",
+        },
+        "skm": {},  # {"question": ...} on the mails that close a complaint
         "waiting_text": "",
-        "resumed": False,
-        "rating": {},
+        "resumed": "",  # what the complainant was asked for, when their reply resumed
+        "rating": {"value": 0, "label": "", "comment": ""},
         "service_rung": 0,
     }
 

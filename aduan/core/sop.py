@@ -450,4 +450,27 @@ def parse_sop(data: object, source: str) -> Sop:
     if not sop.steps:
         raise ConfigError("no steps", file=source, key="steps", fix="list the SOP's steps")
     _check_graph(sop, source)
-    return sop
+    return _with_wait_command(sop)
+
+
+# -- issue 20: every step may ask the complainant for what is missing (aduan.core.service)
+WAIT_COMMAND = "MINTA KELENGKAPAN"
+WAIT_COLUMN = "Kelengkapan Diminta"
+
+
+def _with_wait_command(sop: Sop) -> Sop:
+    """Every step also takes ``MINTA KELENGKAPAN: <what>`` by reply: it fills
+    *Kelengkapan Diminta*, which stops the clocks until the complainant answers."""
+    cmd = ReplyCommand(
+        command=WAIT_COMMAND,
+        set={WAIT_COLUMN: "{text}"},
+        placeholder="kelengkapan yang diminta dari pengadu",
+        help="Minta pengadu melengkapi (mis. fotokopi KTP); tenggat berhenti sampai ia menjawab.",
+    )
+    steps = [
+        s
+        if any(r.command == WAIT_COMMAND for r in s.replies)
+        else s.model_copy(update={"replies": [*s.replies, cmd]})
+        for s in sop.steps
+    ]
+    return sop.model_copy(update={"steps": steps})

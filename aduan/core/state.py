@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from aduan.core.layout import C
 from aduan.core.model import Row
@@ -53,6 +53,19 @@ class RowState:
     #: the numbers this complaint was given, never given again: "agenda" -> its
     #: buku agenda number, a document name -> that document's number (issue 22)
     nums: dict[str, str] = field(default_factory=dict)
+    # -- issue 20: the service standard (aduan.core.service, aduan.core.engine.service)
+    #: the *Jenis Aduan* the overall deadline was computed for ("" = office default)
+    kind: str = ""
+    #: the overall deadline (moved on by the time waited for the complainant)
+    sdue: datetime | None = None
+    #: when the office first responded (a step done by a person, a request to the complainant)
+    first: datetime | None = None
+    #: the current wait for the complainant: since (ISO), what was asked, step, reminded
+    pause: dict[str, str] | None = None
+    #: finished waits: [start, end, what asked]
+    pauses: list[list[str]] = field(default_factory=list)
+    #: working minutes waited, all finished waits together
+    pmin: int = 0
 
     def dumps(self) -> str:
         """The cell text: compact JSON, version 1."""
@@ -71,6 +84,17 @@ class RowState:
         if self.closed:
             data["closed"] = iso(self.closed)
             data["outcome"] = self.outcome
+        svc: dict[str, object] = {
+            "kind": self.kind,
+            "due": iso(self.sdue),
+            "first": iso(self.first),
+            "pause": self.pause,
+            "pauses": self.pauses,
+            "pmin": self.pmin,
+        }
+        svc = {k: v for k, v in svc.items() if v}
+        if svc:
+            data["svc"] = svc  # issue 20: only when there is something to keep
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -96,6 +120,7 @@ class RowState:
             closed=aware(d.get("closed")),
             outcome=d.get("outcome"),
             nums=_nums(d.get("nums")),
+            **_svc(d.get("svc")),
         )
 
     def was_late(self) -> bool:
@@ -105,6 +130,30 @@ class RowState:
             if d and e and e > d:
                 return True
         return False
+
+
+def _svc(raw: object) -> dict[str, Any]:
+    """The service-standard fields of a state cell (issue 20); what is unreadable is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    pause = raw.get("pause")
+    pmin = raw.get("pmin")
+    return {
+        "kind": raw["kind"] if isinstance(raw.get("kind"), str) else "",
+        "sdue": aware(raw.get("due")),
+        "first": aware(raw.get("first")),
+        "pause": (
+            {str(k): str(v) for k, v in pause.items()}
+            if isinstance(pause, dict) and aware(pause.get("since"))
+            else None
+        ),
+        "pauses": [
+            [str(x) for x in p]
+            for p in raw.get("pauses") or []
+            if isinstance(p, list) and len(p) == 3
+        ],
+        "pmin": pmin if isinstance(pmin, int) and pmin > 0 else 0,
+    }
 
 
 def _nums(raw: object) -> dict[str, str]:

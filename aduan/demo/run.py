@@ -148,7 +148,9 @@ class _Sim:
         self.settings = load_settings(root / "settings.yaml")
         self.sop = self.settings.load_sop()
         self.cal = self.settings.calendar()
-        self.layout = build_layout(self.sop, self.settings.categories)
+        self.layout = build_layout(
+            self.sop, self.settings.categories, self.settings.service.kind_names()
+        )
         # the demo writes its own settings: an .xlsx register, a Maildir, a file outbox
         reg, inbox, mail = self.settings.register_, self.settings.inbox, self.settings.mail
         assert isinstance(reg, XlsxRegister) and isinstance(inbox, MaildirInbox)

@@ -67,11 +67,28 @@ TICKET_KINDS = (
     "konfirmasi",
     "ditolak",
     "kabar",  # issue 16: a complainant's message the petugas passes on (WA/SMS/phone)
+    # -- issue 20: waiting for the complainant, the overall deadline, a low rating
+    "minta_kelengkapan",
+    "pengingat_kelengkapan",
+    "tidak_dilengkapi",
+    "batas_layanan",
+    "penilaian_rendah",
 )
 #: Every kind: the ticket kinds and the daily digest (aduan.core.digest).
 KINDS = (*TICKET_KINDS, "ringkasan")
 #: Kinds addressed to the complainant (the others go to staff roles).
-COMPLAINANT_KINDS = frozenset({"tanda_terima", "jawaban_langsung", "hasil", "penyaluran"})
+COMPLAINANT_KINDS = frozenset(
+    {
+        "tanda_terima",
+        "jawaban_langsung",
+        "hasil",
+        "penyaluran",
+        # -- issue 20
+        "minta_kelengkapan",
+        "pengingat_kelengkapan",
+        "tidak_dilengkapi",
+    }
+)
 _STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
 _ADDR_RE = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[A-Za-z0-9-]+$")
 _MSGID_RE = re.compile(r"^<[!-;=?-~]{1,250}>$")  # printable ASCII without '<' '>'
@@ -261,6 +278,10 @@ _RELAY_WHAT = {
     "jawaban_langsung": "jawaban atas aduan",
     "hasil": "hasil penyelesaian aduan",
     "penyaluran": "pemberitahuan penyaluran aduan",
+    # -- issue 20
+    "minta_kelengkapan": "permintaan kelengkapan aduan",
+    "pengingat_kelengkapan": "pengingat kelengkapan aduan",
+    "tidak_dilengkapi": "pemberitahuan penutupan aduan",
 }
 
 
@@ -504,6 +525,23 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
         if kind == "ringkasan"
         else [],
         "late_count": 1 if kind == "ringkasan" else 0,
+        # -- issue 20: the service standard, waiting, SKM
+        "service": {
+            "kind": "Keluhan",
+            "days": 5,
+            "first_days": 3,
+            "due": started + timedelta(days=7),
+            "first_due": started + timedelta(days=3),
+            "waiting": kind in ("minta_kelengkapan", "pengingat_kelengkapan"),
+            "missing": "fotokopi KTP dan foto lokasi",
+        },
+        "skm": {"question": "Balas dengan angka 1–4, boleh dengan komentar."}
+        if kind in ("hasil", "jawaban_langsung", "penyaluran")
+        else {},
+        "waiting_text": "Kami memerlukan kelengkapan berikut:",
+        "resumed": "fotokopi KTP" if kind == "balasan_pengadu" else "",
+        "rating": {"value": 2, "label": "kurang baik", "comment": "Lama sekali."},
+        "service_rung": 2 if kind == "batas_layanan" else 0,
         # issue 16: a message for a complainant reached through the petugas
         "relay": {
             "kind": "tanda_terima",

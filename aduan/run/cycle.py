@@ -109,7 +109,13 @@ def run_cycle(
     except Timeout:
         raise busy(lk) from None
     try:
-        return _cycle(settings, now, register, inbox, mailer, drive)
+        rep = _cycle(settings, now, register, inbox, mailer, drive)
+        if register is None:  # -- issue 18: January's rotation, under the same lock
+            from aduan.run.archive import auto_archive
+
+            if problem := auto_archive(settings, rep.started):
+                rep.problem(problem)
+        return rep
     finally:
         lk.release()
 

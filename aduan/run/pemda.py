@@ -57,7 +57,7 @@ def figures_work(
         raise RunLocked("run lain sedang berjalan; coba lagi sebentar lagi") from None
     try:
         sop = s.load_sop()
-        reg = open_register(s, build_layout(sop, s.categories))
+        reg = open_register(s, build_layout(sop, s.categories, s.service.kind_names()))
         try:
             snap = reg.read()
         finally:

@@ -103,7 +103,9 @@ def run_recap(
         raise RunLocked("run lain sedang berjalan; coba lagi sebentar lagi") from None
     try:
         sop = settings.load_sop()
-        reg = register or open_register(settings, build_layout(sop, settings.categories))
+        reg = register or open_register(
+            settings, build_layout(sop, settings.categories, settings.service.kind_names())
+        )
         try:
             snap = reg.read()
             rc = compute_recap(snap.rows, sop, settings.calendar(), month, settings.tz, now=now)

@@ -39,6 +39,7 @@ from aduan.core.engine.routing import (
     reply_target,
     thread_index,
 )
+from aduan.core.engine.service import tick as service_tick
 from aduan.core.engine.steps import advance, ladder
 from aduan.core.ids import decode_tickets, encode_tickets
 from aduan.core.layout import C
@@ -75,7 +76,12 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
     _new_mail(run, mails, {r.get(C.SOURCE) for r in snap.rows if r.get(C.SOURCE)})
     # 3. only then the ladders: nobody is reminded of what they just decided
     for ticket, st in run.states.items():
-        if not st.closed and ladder(run, ticket, dict(run.by_ticket[ticket].values), st):
+        # issue 20: the overall deadline, waiting for the complainant (no step ladder
+        # runs then: the clock is stopped), the rating of a closed complaint
+        went = service_tick(run, ticket, run.by_ticket[ticket].values, st)
+        if not st.closed and not st.pause:
+            went |= ladder(run, ticket, dict(run.by_ticket[ticket].values), st)
+        if went:
             refresh(run, ticket)
     _track_open(run)
     return run.d

@@ -9,6 +9,7 @@ from datetime import tzinfo
 from aduan.core.layout import Layout
 from aduan.core.model import Attachment, DocumentJob, Notification, WriteSet
 from aduan.core.replies import ReplyKeys
+from aduan.core.service import ServiceStandard
 from aduan.core.sop import Sop
 from aduan.core.worktime import WorkCalendar
 
@@ -28,6 +29,7 @@ OUTCOME_LABELS = {
     "terlayani_langsung": "Selesai (dijawab langsung)",
     "ditindaklanjuti": "Selesai (ditindaklanjuti)",
     "disalurkan": "Disalurkan (bukan kewenangan)",
+    "tidak_dilengkapi": "Ditutup — tidak dilengkapi",  # issue 20: core.service.NOT_COMPLETED
 }
 #: documents that may go to the complainant; the others are internal to the office
 PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
@@ -68,6 +70,8 @@ class EngineConfig:
     # -- issue 21: urgent complaints (aduan.core.urgency): staff mail at once, any hour
     urgent_categories: tuple[str, ...] = ()
     urgent_keywords: tuple[str, ...] = ()
+    # -- issue 20: the service standards (overall deadline, waiting, SKM)
+    service: ServiceStandard = field(default_factory=ServiceStandard)
 
 
 @dataclass

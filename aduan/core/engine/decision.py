@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from aduan.core import idfmt
+from aduan.core.contact import relay_for
 from aduan.core.engine.config import OUTCOME_LABELS, PUBLIC_DOCS, Decision, EngineConfig
 from aduan.core.ids import email_in, format_ticket, parse_ticket, ticket_regex
 from aduan.core.layout import C
@@ -261,9 +262,13 @@ class Run:
         for short, to_roles, to_c in targets:
             if short in st.sent:
                 continue
+            relay: dict[str, str] = {}
             if to_c and not self.complainant_email(values):
-                st.sent.append(short)  # nothing to send to (phone/walk-in): record, move on
-                continue
+                # issue 16: no address (WA/SMS/phone/walk-in): the petugas passes it on
+                relay = relay_for(values.get(C.CHANNEL, ""), values.get(C.CONTACT, ""), kind)
+                if not relay:
+                    st.sent.append(short)  # no way to reach them at all: record, move on
+                    continue
             if to_c and kind == "tanda_terima" and not self.ack_allowed(values):
                 st.sent.append(short)
                 self.event(
@@ -278,16 +283,20 @@ class Run:
                 ctx.update(self.reply_context(ticket, step, to_roles[0]))
             if extra:
                 ctx.update(extra)
+            out_kind, out_roles, out_c = kind, to_roles, to_c
+            if relay:  # the complainant's message, inside a task to the petugas
+                ctx["relay"] = relay
+                out_kind, out_roles, out_c = "kabar", tuple(self.sop.first.task_roles), False
             # an urgent complaint's staff mail goes at any hour (to the on-call list too)
-            not_before = None if to_c or ctx["urgent"] else self.cfg.calendar.next_open(self.now)
+            not_before = None if out_c or ctx["urgent"] else self.cfg.calendar.next_open(self.now)
             self.d.notifications.append(
                 Notification(
                     key=f"{ticket}|{short}",
-                    kind=kind,
+                    kind=out_kind,
                     ticket=ticket,
                     step_id=step.id if step else None,
-                    to_roles=to_roles,
-                    to_complainant=to_c,
+                    to_roles=out_roles,
+                    to_complainant=out_c,
                     not_before=not_before,
                     attachments=tuple(
                         d
@@ -298,7 +307,7 @@ class Run:
                 )
             )
             st.sent.append(short)
-            self.d.counts[f"email_{kind}"] += 1
+            self.d.counts[f"email_{out_kind}"] += 1
 
     def reply_context(self, ticket: str, step: Step, role: str) -> dict[str, Any]:
         """What the task email needs so its role can decide by replying: the address

@@ -8,6 +8,7 @@ import hashlib
 
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
 from aduan.core.engine.intake import arrived
+from aduan.core.engine.service import resume, take_rating
 from aduan.core.engine.steps import advance
 from aduan.core.ids import message_id, safe_ticket, thread_id
 from aduan.core.layout import C
@@ -52,6 +53,8 @@ def handle_reply(run: Run, mail: InboundMail, ticket: str) -> None:
     st = run.states.get(ticket)
     if st is None:
         return
+    if take_rating(run, mail, ticket):  # issue 20: "4, cepat ditangani" to a closed complaint
+        return
     folder = f"{st.received.astimezone(run.cfg.tz).year}/{safe_ticket(ticket)}"
     n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
     if mail.attachments or mail.raw:
@@ -69,6 +72,9 @@ def handle_reply(run: Run, mail: InboundMail, ticket: str) -> None:
         actor="Pengadu",
         key=f"{ticket}|balasan|{n}",
     )
+    # issue 20: the complainant answered while waited for: both clocks run again
+    asked = (st.pause or {}).get("what", "")
+    resumed = asked if resume(run, ticket, st, arrived(run, mail), "pengadu membalas") else ""
     step = None if st.closed else run.sop.step(st.step)
     role = step.actor if step else run.sop.first.role
     reply = {
@@ -77,9 +83,8 @@ def handle_reply(run: Run, mail: InboundMail, ticket: str) -> None:
         "text": mail.text[:5000],
         "date": mail.date,
     }
-    run.notify(
-        st, ticket, row.values, step, "balasan_pengadu", n, roles=[role], extra={"reply": reply}
-    )
+    extra = {"reply": reply, "resumed": resumed}
+    run.notify(st, ticket, row.values, step, "balasan_pengadu", n, roles=[role], extra=extra)
     run.d.consumed.append(mail.source_key)
     run.d.counts["replies"] += 1
     refresh(run, ticket)

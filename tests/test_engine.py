@@ -205,10 +205,14 @@ def test_bpbd_full_follow_up_every_step_in_order(office):
         "telaah",
         "catat",
         "sampaikan",
+        "disposisi",
         "rapat",
         "tindak_lanjut",
         "lapor",
     ]
+    # step 4 is the conveying: done the moment the Pimpinan's task exists (issue 21)
+    conveyed = st_.hist[3]
+    assert conveyed[1] == conveyed[3]
     assert st_.outcome == "ditindaklanjuti"
     # the team's task for step 5 carries the lembar disposisi
     assert mem.row(t)[C.DOCUMENTS].splitlines() == [
@@ -230,7 +234,7 @@ def test_task_email_carries_documents_so_far(office):
     assert tim[0].attachments[-1].endswith("04-lembar_disposisi.docx")
     assert tim[0].context["f"]["disposisi"] == "Cek"
     # several steps completing in one cycle are each recorded
-    assert [h[0] for h in state(mem, t).hist][-3:] == ["telaah", "catat", "sampaikan"]
+    assert [h[0] for h in state(mem, t).hist][-4:] == ["telaah", "catat", "sampaikan", "disposisi"]
 
 
 # ------------------------------------------------------------------ Blitar
@@ -421,8 +425,13 @@ def test_typed_rows_are_numbered_in_order_and_never_reused(office):
     assert [r.get(C.TICKET) for r in mem.rows] == ["ADU/2026/11/0001", "ADU/2026/11/0002", None]
     assert mem.rows[1][C.CHANNEL] == "Datang Langsung"
     assert mem.rows[0][C.CHANNEL] == "WhatsApp"
-    # a phone number gets no acknowledgement email, and no error either
-    assert [n.kind for n in d.notifications] == ["tugas", "tugas"]
+    # a phone number or a walk-in gets no acknowledgement email: the petugas gets the
+    # text to pass on (issue 16), with the WhatsApp or read-out way of each channel
+    kinds = [(n.kind, n.to_roles, n.to_complainant) for n in d.notifications]
+    assert sorted(k for k, _, _ in kinds) == ["kabar", "kabar", "tugas", "tugas"]
+    assert not any(c for _, _, c in kinds)
+    relays = [n.context["relay"] for n in d.notifications if n.kind == "kabar"]
+    assert [(r["mode"], r["number"]) for r in relays] == [("wa", "+628123456789"), ("read", "")]
     del mem.rows[1]  # staff delete the last numbered row
     step(mem, cfg, MON + timedelta(minutes=1), [mail()])
     assert mem.rows[-1][C.TICKET] == "ADU/2026/11/0003"

@@ -14,7 +14,14 @@ from urllib.parse import quote
 
 import phonenumbers
 
-__all__ = ["CHANNELS_BY_PHONE", "PASTE_CHANNELS", "READ_CHANNELS", "e164", "relay_link"]
+__all__ = [
+    "CHANNELS_BY_PHONE",
+    "PASTE_CHANNELS",
+    "READ_CHANNELS",
+    "e164",
+    "relay_for",
+    "relay_link",
+]
 
 #: Channels whose messages the petugas sends with a link (WhatsApp, SMS).
 CHANNELS_BY_PHONE = frozenset({"WhatsApp", "SMS"})
@@ -54,3 +61,19 @@ def relay_link(channel: str, number: str, text: str) -> str:
     if channel == "SMS":
         return f"sms:{number}?body={quote(text, safe='')}"
     return ""
+
+
+def relay_for(channel: str, contact: str, kind: str) -> dict[str, str]:
+    """How the petugas passes a message of ``kind`` to a complainant without an email
+    address (issue 16): ``wa``/``sms`` with a link, ``paste`` for social media, ``read``
+    to read out on the phone or at the desk; {} when there is no way at all."""
+    number = e164(contact)
+    if channel in CHANNELS_BY_PHONE and number:
+        mode = "wa" if channel == "WhatsApp" else "sms"
+    elif channel in PASTE_CHANNELS:
+        mode = "paste"
+    elif channel in READ_CHANNELS or channel in CHANNELS_BY_PHONE or number:
+        mode = "read"
+    else:
+        return {}
+    return {"kind": kind, "channel": channel, "number": number, "mode": mode, "contact": contact}

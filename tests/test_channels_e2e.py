@@ -48,13 +48,13 @@ def test_a_whatsapp_complainant_is_answered_through_a_petugas_task(make_settings
 
 def _forwarded_chat() -> bytes:
     return (
-        "From: Petugas Rina <rina@dinsos.example.go.id>\r\nTo: aduan@dinsos.example.go.id\r\n"
-        "Subject: Fwd: chat WA warga\r\nMessage-ID: <fwd1@dinsos.example.go.id>\r\n"
-        "Date: Mon, 02 Nov 2026 07:58:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        "\r\nMohon dicatat.\r\n\r\n"
-        "[02/11/26 07.40.10] +62 812-3456-7890: Selamat pagi, bantuan PKH ibu saya belum cair\r\n"
-        "[02/11/26 07.41.00] Anda: Baik bu, kami teruskan\r\n"
-    ).encode()
+        b"From: Petugas Rina <rina@dinsos.example.go.id>\r\nTo: aduan@dinsos.example.go.id\r\n"
+        b"Subject: Fwd: chat WA warga\r\nMessage-ID: <fwd1@dinsos.example.go.id>\r\n"
+        b"Date: Mon, 02 Nov 2026 07:58:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"\r\nMohon dicatat.\r\n\r\n"
+        b"[02/11/26 07.40.10] +62 812-3456-7890: Selamat pagi, bantuan PKH ibu saya belum cair\r\n"
+        b"[02/11/26 07.41.00] Anda: Baik bu, kami teruskan\r\n"
+    )
 
 
 def test_a_forwarded_chat_is_the_citizens_complaint_and_the_staff_member_gets_no_ack(
@@ -80,12 +80,12 @@ WULAN = Identity("Wulan Sari", "wulan.sari@contoh.id")
 def test_the_team_never_sees_who_complained(make_settings):
     s = setup_office(make_settings, "bpbd")
     raw = (
-        "From: Wulan Sari <wulan.sari@contoh.id>\r\nTo: aduan@example.go.id\r\n"
-        "Subject: Sumur warga Girimulyo kering\r\nMessage-ID: <w1@contoh.id>\r\n"
-        "Date: Mon, 02 Nov 2026 07:58:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        "\r\nSaya Bu Wulan Sari (HP 0812-3456-7890). Sumur di Dusun Girimulyo kering.\r\n"
-        "Mohon identitas saya dirahasiakan.\r\n\r\nSalam,\r\nWulan Sari\r\n"
-    ).encode()
+        b"From: Wulan Sari <wulan.sari@contoh.id>\r\nTo: aduan@example.go.id\r\n"
+        b"Subject: Sumur warga Girimulyo kering\r\nMessage-ID: <w1@contoh.id>\r\n"
+        b"Date: Mon, 02 Nov 2026 07:58:00 +0700\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"\r\nSaya Bu Wulan Sari (HP 0812-3456-7890). Sumur di Dusun Girimulyo kering.\r\n"
+        b"Mohon identitas saya dirahasiakan.\r\n\r\nSalam,\r\nWulan Sari\r\n"
+    )
     deliver(s, "w1", raw)
     run_cycle(s, now=T0)
     reg = s.path(s.register_.path)

@@ -420,7 +420,32 @@ def team_text(values: Mapping[str, str], column: str, override: str = "") -> str
 # Context keys that never carry the complainant's identity (redacting them could only
 # damage them, e.g. a name word "Adu" inside a ticket number).
 _STRUCTURAL = frozenset(
-    ["ticket", "received", "channel", "category", "confidential", "sop_name", "sop_number", "step", "steps_ahead", "outcome", "rung", "late_minutes", "now", "source_message_id", "doc", "nomor", "date", "failed_kind", "documents", "agenda", "reply_to", "reply_token", "reply_tag", "reply_commands"]
+    [
+        "ticket",
+        "received",
+        "channel",
+        "category",
+        "confidential",
+        "sop_name",
+        "sop_number",
+        "step",
+        "steps_ahead",
+        "outcome",
+        "rung",
+        "late_minutes",
+        "now",
+        "source_message_id",
+        "doc",
+        "nomor",
+        "date",
+        "failed_kind",
+        "documents",
+        "agenda",
+        "reply_to",
+        "reply_token",
+        "reply_tag",
+        "reply_commands",
+    ]
 )
 
 

@@ -268,7 +268,9 @@ def _relay(env: jinja2.Environment, ctx: dict[str, Any]) -> dict[str, Any]:
     text = _render(env, f"{inner}-body.txt", {**ctx, "kind": inner, "to_complainant": True})
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip()
     relay["text"] = text
-    relay["link"] = relay_link(str(relay.get("channel") or ""), str(relay.get("number") or ""), text)
+    relay["link"] = relay_link(
+        str(relay.get("channel") or ""), str(relay.get("number") or ""), text
+    )
     relay["what"] = _RELAY_WHAT.get(inner, inner.replace("_", " "))
     return relay
 

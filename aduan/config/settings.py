@@ -85,6 +85,9 @@ class Settings(_Strict):
         EscalationRung(at=3, to=["head"]),
     ]
     confidential_default: bool = False
+    #: issue 16: the roles that see a confidential complainant's identity (role ids,
+    #: "petugas"/"head" for the SOP's first and head roles); empty: the petugas and the head
+    identity_roles: list[str] = []
     #: the overdue summary (ringkasan): each working day at opening, one email per
     #: person listing their overdue items (issue 21: on by default)
     digest: bool = True

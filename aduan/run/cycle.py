@@ -391,7 +391,7 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
     for role in n.to_roles:
         addrs = list(settings.roles.get(role, []))
         if addrs:
-            out.append((addrs, sees_identity(role, sop, confidential)))
+            out.append((addrs, sees_identity(role, sop, confidential, settings.identity_roles)))
     # an urgent complaint's task and ladder also reach the on-call list, at any hour
     # (issue 21); the duty officer holds no SOP role: a confidential identity stays hidden
     on_call = [a for a in settings.urgent.on_call if all(a not in x for x, _ in out)]

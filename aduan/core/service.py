@@ -201,7 +201,8 @@ _SCALE = "|".join(sorted((re.escape(v) for v in RATING_LABELS.values()), key=len
 #: "4", "4.", "4 - cepat", "nilai: 3", "3/4", "2 (kurang baik) karena …", "4 sangat baik"
 _RATING_RE = re.compile(
     r"^\s*(?:nilai(?:\s+saya)?\s*[:=]?\s*)?\*?([1-4])\*?"
-    rf"(?:\s*/\s*4|\s+dari\s+4)?(?=$|\s*[.,:;!)\-–—/(]|\s+(?:{_SCALE})\b)"
+    r"(?:(?:\s*/\s*4|\s+dari\s+4)(?=$|\W)"
+    rf"|(?=$|\s*[.,:;!)\-–—/(]|\s+(?:{_SCALE})\b))"
     r"\s*[.,:;!)\-–—/]*\s*(.*)$",
     re.IGNORECASE,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from aduan.core import idfmt
-from aduan.core.engine.decision import Run, add_staff, immediate
+from aduan.core.engine.decision import Run, add_staff, immediate, refresh
 from aduan.core.layout import C
 from aduan.core.model import InboundMail
 from aduan.core.service import (
@@ -238,6 +238,7 @@ def take_rating(run: Run, mail: InboundMail, ticket: str) -> bool:
     add_staff(run, ticket, written)
     _record(run, ticket, dict(row.values), st, rating, comment, "Pengadu")
     run.d.consumed.append(mail.source_key)
+    refresh(run, ticket)
     return True
 
 

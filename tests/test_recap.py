@@ -11,8 +11,10 @@ from __future__ import annotations
 import email
 import json
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 from datetime import UTC, datetime, time, timedelta
 from email import policy
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from aduan.core.layout import C, build_layout
 from aduan.core.model import Row, WriteSet
 from aduan.core.recap import compute_recap, parse_month, tab_title
 from aduan.core.recap_text import SECTIONS, recap_sections, recap_table
+from aduan.core.tabsheet import typed
 from aduan.core.worktime import WorkCalendar
 from aduan.documents import recap as report
 from aduan.errors import RunLocked
@@ -130,7 +133,8 @@ C_ = row(
     current=("catat", t("2027-01-04", "08:00"), t("2027-01-04", "08:05")),
 )
 # D: received 30 November; "telaah" spans the two months (60 + 30 = 90, counted in
-# December); stuck at "sampaikan" (due 1 Dec 08.08) ever since
+# December); conveyed to the Pimpinan at once, whose disposition (the office-added
+# wait, due 1 Dec 08.08) it has waited for ever since
 D = row(
     "ADU/2026/11/0009",
     "SMS",
@@ -140,8 +144,9 @@ D = row(
         ["terima", t("2026-11-30", "15:00"), t("2026-11-30", "15:05"), t("2026-11-30", "15:00")],
         ["telaah", t("2026-11-30", "15:00"), t("2026-11-30", "15:05"), t(D1, "08:00")],
         ["catat", t(D1, "08:00"), t(D1, "08:05"), t(D1, "08:03")],
+        ["sampaikan", t(D1, "08:03"), t(D1, "08:08"), t(D1, "08:03")],
     ],
-    current=("sampaikan", t(D1, "08:03"), t(D1, "08:08")),
+    current=("disposisi", t(D1, "08:03"), t(D1, "08:08")),
 )
 # E: November, answered directly within standard (the comparison month)
 E = row(
@@ -200,15 +205,15 @@ def test_steps_finished_in_the_month_against_the_standard(dec):
         "terima": (3, 3, 0, 0),  # A, B, C (31 Dec 23.50); D's finished in November
         "telaah": (3, 1, 90, 90),  # A 4, B 90 (holidays), D 90 (spans months)
         "catat": (2, 1, 4.5, 6),  # A 6, D 3
-        "sampaikan": (1, 1, 5, 5),  # exactly the standard is within it
+        "sampaikan": (2, 2, 2.5, 5),  # A: exactly the standard is within it; D conveyed at once
         "rapat": (1, 0, 25, 25),
         "tindak_lanjut": (1, 1, 50, 50),
         "lapor": (1, 1, 30, 30),
     }
     assert [s.number for s in dec.steps] == [1, 2, 3, 4, 5, 6, 7]
     assert by_id(dec, "telaah").share == pytest.approx(1 / 3)
-    assert dec.finished == 12
-    assert dec.share == pytest.approx(8 / 12)
+    assert dec.finished == 13  # the office-added wait (disposisi) is no SOP step
+    assert dec.share == pytest.approx(9 / 13)
 
 
 def test_deviations_list_ticket_step_role_standard_actual(dec):
@@ -282,34 +287,44 @@ def test_sections_as_staff_read_them(dec):
     s = recap_sections(dec)
     assert s["ringkasan"] == [
         ["Aduan diterima", "3"],
-        ["Tahap SOP diselesaikan", "12"],
-        ["Tahap sesuai mutu baku waktu", "66,7%"],
+        ["Tahap SOP diselesaikan", "13"],
+        ["Tahap sesuai mutu baku waktu", "69,2%"],
         ["Penyimpangan mutu baku waktu", "4"],
         ["Aduan masih terbuka pada akhir bulan", "2"],
         ["Di antaranya melewati tenggat", "1"],
     ]
     assert s["perbandingan"] == [
         ["Aduan diterima", "2", "3", "+1"],
-        ["Tahap sesuai mutu baku waktu", "100%", "66,7%", "-33,3 poin"],
+        ["Tahap sesuai mutu baku waktu", "100%", "69,2%", "-30,8 poin"],
     ]
     assert s["saluran"] == [["Email", "2", "66,7%"], ["WhatsApp", "1", "33,3%"]]
     assert s["hasil"][0] == ["Dijawab langsung", "1", "33,3%"]
     telaah = s["tahap"][1]
     assert telaah[0] == "2" and telaah[1].startswith("Pengaduan yang tidak perlu")
-    assert telaah[2:] == ["Petugas Layanan", "5", "3", "90", "90", "33,3%"]
-    assert s["tahap"][2][5:] == ["4,5", "6", "50%"]
+    # durations as an office reads them (issue 22), via idfmt.durasi
+    assert telaah[2:] == [
+        "Petugas Layanan",
+        "5 menit",
+        "3",
+        "1 jam 30 menit",
+        "1 jam 30 menit",
+        "33,3%",
+    ]
+    assert s["tahap"][2][5:] == ["4 menit", "6 menit", "50%"]
+    assert not any("…" in r[1] for r in s["tahap"])  # whole labels, wrapped by the table
     rapat = s["penyimpangan"][2]
-    assert rapat[0] == "ADU/2026/12/0001" and rapat[2:] == ["TIM", "10", "25", "15"]
+    assert rapat[0] == "ADU/2026/12/0001"
+    assert rapat[2:] == ["TIM", "10 menit", "25 menit", "15 menit"]
     assert s["penyimpangan"][2][1].startswith("5. Tim melakukan rapat")
     assert s["terbuka"][0][0:2] == ["ADU/2026/11/0009", "30/11/2026 15.00"]
-    assert s["terbuka"][0][3:] == ["Pimpinan", "01/12/2026 08.08", "10762"]
+    assert s["terbuka"][0][3:] == ["Pimpinan", "01/12/2026 08.08", "21 hari kerja"]  # 10762 min
     assert s["terbuka"][1][1] == "31/12/2026 23.50"  # shown in office time, not UTC
 
 
 def test_table_has_every_section_with_its_headers(dec):
     table = recap_table(dec)
     assert table[0] == ["Rekap Aduan Bulan Desember 2026"]
-    titles = [r[0] for r in table if r and r[0][:2] in {f"{i}." for i in range(1, 9)}]
+    titles = [r[0] for r in table if r and re.match(r"^\d+\. ", r[0])]
     assert titles == [f"{i}. {title}" for i, (title, _h) in enumerate(SECTIONS.values(), 1)]
     assert ["Uraian", "November 2026", "Desember 2026", "Perubahan"] in table
     assert table[-2][0].startswith("ADU/2026/12/0004: Data Sistem tidak terbaca")
@@ -372,7 +387,19 @@ def test_run_recap_writes_tab_report_and_email(make_settings):
     wb = load_workbook(settings.path(settings.register_.path))
     got = [[c for c in r if c is not None] for r in wb["Rekap 2026-12"].iter_rows(values_only=True)]
     want = recap_table(compute_recap(ROWS, SOP, CAL, DEC, WIB, now=now))
-    assert got == want
+    # numbers stored as numbers (issue 22): "3" is 3, "66,7%" is 0.667 shown as a percent
+    assert got == [[typed(v)[0] for v in r] for r in want]
+    tab = wb["Rekap 2026-12"]
+    received = next(r for r in tab.iter_rows() if r[0].value == "Aduan diterima")
+    assert received[1].value == 3 and received[1].data_type == "n"
+    assert tab.column_dimensions["B"].width >= 40  # full step labels, wrapped
+    assert tab["A1"].font.b
+    # native charts, as Excel and LibreOffice draw them (openpyxl reads no charts back)
+    with zipfile.ZipFile(settings.path(settings.register_.path)) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        xml = "".join(z.read(n).decode() for n in charts)
+    assert len(charts) == 3, charts
+    assert "Aduan diterima menurut saluran" in xml and "Status aduan menurut kategori" in xml
     assert "Register Aduan" in wb.sheetnames  # the register itself is untouched
     assert rep.path is not None and rep.path.is_file()
     # emailed to the head role, with the report attached
@@ -513,7 +540,12 @@ def test_figures_agree_with_each_other_and_with_local_calendar_months(rows):
         for d in (datetime.fromisoformat(s["recv"]).astimezone(WIB) for s in states)
     ]
     assert rc.received == sum(1 for m in local if m == DEC)
-    done = [datetime.fromisoformat(h[3]).astimezone(WIB) for s in states for h in s["hist"]]
+    done = [
+        datetime.fromisoformat(h[3]).astimezone(WIB)
+        for s in states
+        for h in s["hist"]
+        if not SOP.step(h[0]).office_added  # an office's own wait is no SOP step
+    ]
     assert rc.finished == sum(1 for d in done if (d.year, d.month) == DEC)
     for o in rc.open:
         assert o.received < rc.end and o.late_minutes >= 0

@@ -19,9 +19,15 @@ BLITAR = REPO / "config/sop/dinsos-blitar.yaml"
 
 def test_seed_sops_encode_every_step_of_the_originals():
     bpbd, blitar = load_sop(BPBD), load_sop(BLITAR)
-    assert [s.number for s in bpbd.steps] == [1, 2, 3, 4, 5, 6, 7]
-    assert [s.standard_minutes for s in bpbd.steps] == [5, 5, 5, 5, 10, 60, 60]
-    assert [bpbd.role_label(s.role) for s in bpbd.steps] == [
+    sop_steps = [s for s in bpbd.steps if not s.office_added]
+    assert [s.number for s in sop_steps] == [1, 2, 3, 4, 5, 6, 7]
+    assert [s.standard_minutes for s in sop_steps] == [5, 5, 5, 5, 10, 60, 60]
+    # issue 21: step 4 is the petugas conveying (Aduan does it: the event), the
+    # Pimpinan's disposition an office-added wait of its own
+    assert bpbd.step("sampaikan").transitions[0].when.event == "conveyed"
+    wait = bpbd.step("disposisi")
+    assert wait.office_added and wait.actor == "pimpinan" and wait.number == 4
+    assert [bpbd.role_label(s.role) for s in sop_steps] == [
         "Petugas Layanan",
         "Petugas Layanan",
         "Petugas Layanan",

@@ -118,11 +118,21 @@ class Recap:
     weeks: list[tuple[int, int]] = field(default_factory=list)  # (first day, last day)
     weekly: dict[str, list[int]] = field(default_factory=dict)  # channel -> count per week
     steps: list[StepStat] = field(default_factory=list)
+    #: the office-added waits (``office_added`` in the SOP, e.g. the *waktu disposisi*):
+    #: timed against the office's own time, never counted as SOP steps (issue 21)
+    waits: list[StepStat] = field(default_factory=list)
     deviations: list[Deviation] = field(default_factory=list)
     open: list[OpenItem] = field(default_factory=list)
     prev_received: int = 0
     prev_share: float | None = None
     problems: list[str] = field(default_factory=list)
+    # -- issue 22: what a head reads
+    #: the office's working day in minutes (durations are told in working days/hours)
+    day_minutes: int = 450
+    #: end to end: complaints closed in the month, received -> closed, in working minutes
+    resolution: StepStat | None = None
+    #: category -> outcome key -> complaints received in the month (status x category)
+    status_by_category: list[tuple[str, dict[str, int]]] = field(default_factory=list)
 
     @property
     def finished(self) -> int:
@@ -284,7 +294,7 @@ def _step_stats(
                 continue
             actual = calendar.working_minutes(t0, done)
             actuals[step_id].append(actual)
-            if actual > step.standard_minutes:
+            if actual > step.standard_minutes and not step.office_added:
                 deviations.append(
                     Deviation(
                         it.ticket,
@@ -319,6 +329,43 @@ def _step_stats(
     return stats, deviations
 
 
+def _status_by_category(
+    items: list[_Item], start: datetime, end: datetime, seen: Any
+) -> list[tuple[str, dict[str, int]]]:
+    """Complaints received in the month by category and outcome at the month's end."""
+    table: dict[str, Counter] = {}
+    for it in items:
+        if not start <= it.st.received < end:
+            continue
+        closed = seen(it.st.closed)
+        key = (it.st.outcome or "terbuka") if closed else "terbuka"
+        table.setdefault(it.category, Counter())[key] += 1
+    order = sorted(table, key=lambda c: (-sum(table[c].values()), c.casefold()))
+    return [(c, dict(table[c])) for c in order]
+
+
+def _resolution(
+    items: list[_Item], calendar: WorkCalendar, start: datetime, end: datetime, standard: int
+) -> StepStat:
+    """End-to-end time of the complaints closed in the month, received -> closed."""
+    vals = [
+        calendar.working_minutes(it.st.received, it.st.closed)
+        for it in items
+        if it.st.closed is not None and start <= it.st.closed < end
+    ]
+    return StepStat(
+        number=0,
+        step_id="",
+        label="Aduan diterima sampai selesai",
+        role="",
+        standard=standard,
+        count=len(vals),
+        within=sum(1 for v in vals if v <= standard),
+        median=statistics.median(vals) if vals else None,
+        p90=_p90(vals) if vals else None,
+    )
+
+
 def compute_recap(
     rows: list[Row],
     sop: Sop,
@@ -327,11 +374,13 @@ def compute_recap(
     tz: tzinfo,
     *,
     now: datetime | None = None,
+    service_days: int = 5,
 ) -> Recap:
     """The recap of ``month`` (year, month) from the register rows. Pure.
 
     ``now`` (when the month is not over yet) caps the moment outcomes and open
-    complaints are taken at; None means the end of the month.
+    complaints are taken at; None means the end of the month. ``service_days``: the
+    office's service standard (working days from receipt to resolution; SP4N-LAPOR!: 5).
     """
     year, mon = month
     start, end = _bounds(year, mon, tz)
@@ -366,10 +415,16 @@ def compute_recap(
     rc.by_outcome = [(k, outcomes.get(k, 0)) for k in OUTCOMES if k in used or outcomes.get(k)]
     rc.by_outcome += [(k, n) for k, n in sorted(outcomes.items()) if k not in OUTCOMES]
     rc.weekly = {ch: weekly[ch] for ch, _n in rc.by_channel}
+    rc.day_minutes = calendar.day_minutes
+    rc.status_by_category = _status_by_category(items, start, end, seen)
+    rc.resolution = _resolution(items, calendar, start, end, service_days * calendar.day_minutes)
 
     # steps finished in the month, against the standard time
     when = _Times()
-    rc.steps, rc.deviations = _step_stats(items, sop, calendar, start, end, rc.problems, when)
+    stats, rc.deviations = _step_stats(items, sop, calendar, start, end, rc.problems, when)
+    added = {s.id for s in sop.steps if s.office_added}
+    rc.steps = [s for s in stats if s.step_id not in added]
+    rc.waits = [s for s in stats if s.step_id in added]
 
     # complaints open at the end of the month (received in any month)
     for it in items:

@@ -1,19 +1,31 @@
 """The recap as staff read it: the figures of a :class:`~aduan.core.recap.Recap` as text
 rows per section, for the *Rekap YYYY-MM* register tab, the Word report and the email.
 
-Numbers are Indonesian (``12,5``, ``66,7%``); durations are working minutes, the
-unit of the SOP's standard times (*mutu baku*), so a reader compares like with like.
+Numbers are Indonesian (``12,5``, ``66,7%``); durations are working time as an office
+reads it (``45 menit``, ``2 hari kerja 3 jam``: :func:`aduan.core.idfmt.durasi`), and
+step labels are whole (the tab and the report wrap them; issue 22).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from aduan.core import idfmt
 from aduan.core.recap import OUTCOMES, Recap, month_label, previous_month
+from aduan.core.tabsheet import TabChart, TabSheet
 
-__all__ = ["SECTIONS", "pct", "recap_sections", "recap_table", "report_context", "short"]
+__all__ = [
+    "SECTIONS",
+    "pct",
+    "recap_sections",
+    "recap_sheet",
+    "recap_table",
+    "report_context",
+    "short",
+    "whole",
+]
 
 #: Section key -> (title, column headers). The Word template has one table per
 #: section with these headers; ``perbandingan`` gets the two month names.
@@ -26,8 +38,17 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "saluran": ("Aduan diterima menurut saluran", ["Saluran", "Jumlah", "Persentase"]),
     "kategori": ("Aduan diterima menurut kategori", ["Kategori", "Jumlah", "Persentase"]),
     "hasil": ("Hasil penanganan aduan yang diterima", ["Hasil", "Jumlah", "Persentase"]),
+    # issue 22: status x category, and the end-to-end time against the service standard
+    "status_kategori": (
+        "Status aduan menurut kategori",
+        ["Kategori", *[label for label in OUTCOMES.values()], "Jumlah"],
+    ),
+    "penyelesaian": (
+        "Waktu penyelesaian aduan (diterima sampai selesai)",
+        ["Uraian", "Standar Pelayanan", "Selesai", "Median", "Persentil 90", "Sesuai Standar"],
+    ),
     "tahap": (
-        "Waktu penyelesaian per tahap SOP (menit kerja)",
+        "Waktu penyelesaian per tahap SOP (waktu kerja)",
         [
             "No.",
             "Tahap",
@@ -39,20 +60,25 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
             "Sesuai Mutu Baku",
         ],
     ),
+    # issue 21: waits an office added that are not SOP steps (BPBD: the waktu disposisi)
+    "tunggu": (
+        "Waktu tambahan kantor, bukan tahap SOP (mis. waktu disposisi; waktu kerja)",
+        ["Uraian", "Pelaksana", "Waktu Kantor", "Selesai", "Median", "Persentil 90", "Sesuai"],
+    ),
     "penyimpangan": (
         "Penyimpangan mutu baku waktu",
         [
             "No. Aduan",
             "Tahap",
             "Pelaksana",
-            "Mutu Baku (menit)",
-            "Realisasi (menit)",
-            "Selisih (menit)",
+            "Mutu Baku",
+            "Realisasi",
+            "Selisih",
         ],
     ),
     "terbuka": (
         "Aduan masih terbuka pada akhir bulan",
-        ["No. Aduan", "Diterima", "Tahap", "Pelaksana", "Tenggat", "Terlambat (menit kerja)"],
+        ["No. Aduan", "Diterima", "Tahap", "Pelaksana", "Tenggat", "Terlambat"],
     ),
 }
 _NONE = "(tidak ada)"
@@ -89,8 +115,17 @@ def short(label: str, n: int = 70) -> str:
     return label if len(label) <= n else label[: n - 1].rstrip() + "…"
 
 
+def whole(label: str) -> str:
+    """A step label on one line, whole: the table wraps it (never cut with "…")."""
+    return " ".join(label.split()).rstrip(".")
+
+
 def recap_sections(rc: Recap) -> dict[str, list[list[str]]]:
     """The recap as text rows per section (keys of SECTIONS), as staff read it."""
+
+    def dur(minutes: float | None) -> str:
+        return "-" if minutes is None else idfmt.durasi(minutes, rc.day_minutes)
+
     late_open = sum(1 for o in rc.open if o.late_minutes > 0)
     share_change = (
         (rc.share - rc.prev_share) * 100
@@ -123,27 +158,57 @@ def recap_sections(rc: Recap) -> dict[str, list[list[str]]]:
         "saluran": [[k, str(n), _of(n, rc.received)] for k, n in rc.by_channel],
         "kategori": [[k, str(n), _of(n, rc.received)] for k, n in rc.by_category],
         "hasil": [[OUTCOMES.get(k, k), str(n), _of(n, rc.received)] for k, n in rc.by_outcome],
+        "status_kategori": [
+            [cat, *[str(counts.get(k, 0)) for k in OUTCOMES], str(sum(counts.values()))]
+            for cat, counts in rc.status_by_category
+        ],
+        "penyelesaian": (
+            [
+                [
+                    "Aduan selesai pada bulan ini",
+                    dur(rc.resolution.standard),
+                    str(rc.resolution.count),
+                    dur(rc.resolution.median),
+                    dur(rc.resolution.p90),
+                    pct(rc.resolution.share),
+                ]
+            ]
+            if rc.resolution is not None and rc.resolution.count
+            else []
+        ),
         "tahap": [
             [
                 str(s.number),
-                short(s.label),
+                whole(s.label),
                 s.role,
-                str(s.standard),
+                dur(s.standard),
                 str(s.count),
-                _num(s.median),
-                _num(s.p90),
+                dur(s.median),
+                dur(s.p90),
                 pct(s.share),
             ]
             for s in rc.steps
         ],
+        "tunggu": [
+            [
+                whole(s.label),
+                s.role,
+                dur(s.standard),
+                str(s.count),
+                dur(s.median),
+                dur(s.p90),
+                pct(s.share),
+            ]
+            for s in rc.waits
+        ],
         "penyimpangan": [
             [
                 d.ticket,
-                f"{d.number}. {short(d.label, 50)}",
+                f"{d.number}. {whole(d.label)}",
                 d.role,
-                str(d.standard),
-                _num(d.actual),
-                _num(d.actual - d.standard),
+                dur(d.standard),
+                dur(d.actual),
+                dur(d.actual - d.standard),
             ]
             for d in rc.deviations
         ],
@@ -151,10 +216,10 @@ def recap_sections(rc: Recap) -> dict[str, list[list[str]]]:
             [
                 o.ticket,
                 idfmt.tanggal_pendek(o.received.astimezone(rc.start.tzinfo)),
-                f"{o.number}. {short(o.label, 50)}" if o.number else o.label,
+                f"{o.number}. {whole(o.label)}" if o.number else o.label,
                 o.role,
                 idfmt.tanggal_pendek(o.deadline.astimezone(rc.start.tzinfo)) if o.deadline else "-",
-                _num(o.late_minutes),
+                dur(o.late_minutes) if o.late_minutes > 0 else "-",
             ]
             for o in rc.open
         ],
@@ -186,6 +251,45 @@ def recap_table(rc: Recap) -> list[list[str]]:
         out.append(["Catatan data"])
         out += [[p] for p in rc.problems]
     return out
+
+
+#: the tab's column widths (characters): wide text first, figures after
+TAB_WIDTHS = [34, 44, 22, 16, 14, 16, 16, 16]
+#: the native charts of the tab: section -> (title, kind, value columns, stacked, percent)
+TAB_CHARTS: dict[str, tuple[str, str, tuple[int, ...] | None, bool, bool]] = {
+    "saluran": ("Aduan diterima menurut saluran", "bar", (1,), False, False),
+    "status_kategori": ("Status aduan menurut kategori", "column", None, True, False),
+    "tahap": ("Tahap selesai sesuai mutu baku waktu", "bar", (7,), False, True),
+}
+
+
+def recap_sheet(rc: Recap) -> TabSheet:
+    """The *Rekap YYYY-MM* tab formatted for a head (issue 22): the rows of
+    :func:`recap_table`, bold titles and headers, widths, and native charts beside
+    the sections they draw (per channel, status x category, steps within standard)."""
+    rows = recap_table(rc)
+    sheet = TabSheet(rows=rows, widths=list(TAB_WIDTHS), title_rows={0}, bold={0})
+    keys = list(SECTIONS)
+    chart_col = len(TAB_WIDTHS) + 1
+    for i, r in enumerate(rows):
+        m = re.match(r"^(\d+)\. ", r[0]) if r and r[0] else None
+        if not m or int(m.group(1)) > len(keys) or i + 1 >= len(rows):
+            continue
+        key = keys[int(m.group(1)) - 1]
+        sheet.bold |= {i, i + 1}
+        last = i + 1
+        while last + 1 < len(rows) and rows[last + 1] and rows[last + 1] != [_NONE]:
+            last += 1
+        if key not in TAB_CHARTS or last == i + 1:
+            continue  # no chart of an empty section
+        title, kind, values, stacked, percent = TAB_CHARTS[key]
+        heads = rows[i + 1]
+        cols = values or tuple(range(1, len(heads) - 1))  # status x category: not "Jumlah"
+        sheet.charts.append(
+            TabChart(title, i + 1, i + 2, last, 1 if key == "tahap" else 0, cols,
+                     kind=kind, stacked=stacked, percent=percent, at=(i, chart_col))
+        )  # fmt: skip
+    return sheet
 
 
 def report_context(rc: Recap, now: datetime, tz_label: str = "WIB") -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from aduan.core.layout import REGISTER_TAB, C
 from aduan.core.model import RowUpdate, Snapshot, WriteSet, row_fingerprint
+from aduan.core.tabsheet import TabSheet
 from aduan.errors import RegisterError
 
 if TYPE_CHECKING:
@@ -52,11 +53,12 @@ class Register(Protocol):
         """Apply all changes of a cycle in one write (nothing at all if empty)."""
         ...
 
-    def write_tab(self, title: str, rows: list[list[str]]) -> None:
+    def write_tab(self, title: str, rows: list[list[str]], sheet: TabSheet | None = None) -> None:
         """Create or replace a whole tab's values (as text) in one write.
 
         For Aduan's report tabs (e.g. *Rekap 2026-11*); the register's own
-        tabs are refused."""
+        tabs are refused. ``sheet`` (the same rows, formatted: widths, bold rows,
+        numbers as numbers, native charts) draws the tab for people (issue 22)."""
         ...
 
     def close(self) -> None:
@@ -220,9 +222,10 @@ def map_headers(
     return cols, problems
 
 
-def guide_rows(layout: Layout) -> list[list[str]]:
+def guide_rows(layout: Layout, archives: dict[str, str] | None = None) -> list[list[str]]:
     """The *Petunjuk* tab's cells: how to use the register, then one row per
-    column (name, who fills it, choices, help). Indonesian, for staff."""
+    column (name, who fills it, choices, help), then the yearly archives (year ->
+    file name or link, issue 18). Indonesian, for staff."""
     rows = [["Petunjuk Register Aduan"], []]
     rows += [[line] for line in GUIDE_INTRO]
     rows += [[], ["Kolom", "Diisi oleh", "Pilihan", "Keterangan"]]
@@ -235,4 +238,14 @@ def guide_rows(layout: Layout) -> list[list[str]]:
             who = c.filled_by
             note = f"Diisi untuk menyelesaikan {c.completes}. {c.help}".strip()
         rows.append([c.name, who, ", ".join(c.choices), note])
+    # -- issue 18: where last years' closed complaints went
+    if archives:
+        rows += [[], ["Arsip tahunan"]]
+        rows.append(
+            [
+                "Aduan yang sudah selesai dari tahun yang lalu, beserta riwayatnya, dipindahkan "
+                "ke arsip agar register tetap ringan. Arsip hanya untuk dibaca."
+            ]
+        )
+        rows += [[f"Arsip {year}", where] for year, where in archives.items()]
     return rows

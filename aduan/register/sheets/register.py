@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from aduan.core.layout import REGISTER_TAB
+from aduan.register.sheets.archive import SheetsArchive
 from aduan.register.sheets.batch import quote_tab
 from aduan.register.sheets.client import CELL_LIMIT, thousands
 from aduan.register.sheets.setup import SheetsSetup
@@ -32,7 +33,7 @@ def cell_budget(meta: dict) -> str:
     return line
 
 
-class SheetsRegister(SheetsWriter, SheetsSetup):
+class SheetsRegister(SheetsWriter, SheetsSetup, SheetsArchive):
     """A register kept in a Google Sheet (see :class:`aduan.register.base.Register`);
     the constructor is :class:`aduan.register.sheets.state.SheetsState`'s."""
 

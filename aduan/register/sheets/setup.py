@@ -3,6 +3,7 @@ formatting and (warning-only) protections, in one batchUpdate or none."""
 
 from __future__ import annotations
 
+from aduan.core.archive import archive_links
 from aduan.core.layout import GUIDE_TAB, HISTORY_HEADERS, HISTORY_TAB, META_TAB, REGISTER_TAB, C
 from aduan.errors import RegisterError
 from aduan.register.base import guide_rows, missing_message
@@ -33,6 +34,7 @@ from aduan.register.sheets.state import (
     ID_KEY,
     META_HEADERS,
     OWN_TABS,
+    TAB_COLUMNS,
     SheetsState,
     grid_of,
     new_sheet_id,
@@ -172,7 +174,8 @@ class SheetsSetup(SheetsState):
             done.append(f"Tab '{HISTORY_TAB}' dilindungi (peringatan saja)")
 
         # Petunjuk
-        want = [r + [""] * (4 - len(r)) for r in guide_rows(self.layout)]
+        archives = archive_links({at(r, 0).strip(): at(r, 1) for r in meta_values[1:] if r})
+        want = [r + [""] * (4 - len(r)) for r in guide_rows(self.layout, archives)]
         have = [[str(v) for v in r] + [""] * (4 - len(r)) for r in values.get(GUIDE_TAB, [])]
         if have != want:
             if GUIDE_TAB not in sheets:
@@ -186,6 +189,14 @@ class SheetsSetup(SheetsState):
                 for j, w in enumerate((28, 30, 30, 70)):
                     reqs.append(column_width(ids[GUIDE_TAB], j, w))
             guide = ids[GUIDE_TAB]
+            rows_now = (
+                sheets[GUIDE_TAB]["properties"].get("gridProperties", {}).get("rowCount", 0)
+                if GUIDE_TAB in sheets
+                else len(want)
+            )
+            if rows_now < len(want):  # a longer guide (an archive link, more columns)
+                grow = {"sheetId": guide, "dimension": "ROWS", "length": len(want) - rows_now}
+                reqs.append({"appendDimension": grow})
             reqs += [clear_values(guide), update_rows(guide, want)]
             done.append(
                 f"Tab '{GUIDE_TAB}' {'dibuat' if GUIDE_TAB not in sheets else 'diperbarui'}"
@@ -212,6 +223,10 @@ class SheetsSetup(SheetsState):
                 }
             )
             done.append(f"Tab '{META_TAB}' disembunyikan")
+        # -- issue 18: tabs made with Google's default 26 columns shrink to what they use
+        reqs_w, done_w = self._shrink(sheets, values, meta_values)
+        reqs += reqs_w
+        done += done_w
         self._meta_tab = META_TAB in sheets
         self._load_meta(meta_values)
         cached = {f"{ID_KEY}{t}": str(ids[t]) for t in OWN_TABS}
@@ -231,6 +246,34 @@ class SheetsSetup(SheetsState):
             )
         self._ids = {t: ids[t] for t in OWN_TABS}
         return done
+
+    def _shrink(
+        self, sheets: dict[str, dict], values: dict[str, list], meta_values: list
+    ) -> tuple[list[dict], list[str]]:
+        """deleteDimension on the columns past what Riwayat, _aduan and Petunjuk use:
+        every cell of a grid counts against Google's 10-million-cell limit."""
+        used = {
+            HISTORY_TAB: len((values.get(HISTORY_TAB) or [[]])[0]),
+            META_TAB: max((len(r) for r in meta_values), default=0),
+            GUIDE_TAB: max((len(r) for r in values.get(GUIDE_TAB, [])), default=0),
+        }
+        reqs, done = [], []
+        for tab, need in TAB_COLUMNS.items():
+            if tab not in sheets:
+                continue
+            props = sheets[tab]["properties"]
+            have = props.get("gridProperties", {}).get("columnCount", 0)
+            keep = max(need, used[tab])
+            if have > keep:
+                rng = {
+                    "sheetId": props["sheetId"],
+                    "dimension": "COLUMNS",
+                    "startIndex": keep,
+                    "endIndex": have,
+                }
+                reqs.append({"deleteDimension": {"range": rng}})
+                done.append(f"Tab '{tab}' dipersempit dari {have} ke {keep} kolom (hemat sel)")
+        return reqs, done
 
     def _header_requests(self, reg: int) -> list[dict]:
         cols = self.layout.columns

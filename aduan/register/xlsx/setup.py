@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
+from aduan.core.archive import archive_links
 from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -180,7 +181,7 @@ def repair(wb: Workbook, layout: Layout, path: Path) -> list[str]:
     if new_guide:
         wb.create_sheet(GUIDE_TAB)
     guide = wb[GUIDE_TAB]
-    want = [r + [""] * (4 - len(r)) for r in guide_rows(layout)]
+    want = [r + [""] * (4 - len(r)) for r in guide_rows(layout, _archives(wb))]
     have = [
         [cell_text(v) for v in r] + [""] * (4 - len(r)) for r in guide.iter_rows(values_only=True)
     ]
@@ -199,6 +200,14 @@ def repair(wb: Workbook, layout: Layout, path: Path) -> list[str]:
         wb[META_TAB].sheet_state = "hidden"
         done.append(f"Tab '{META_TAB}' disembunyikan")
     return done
+
+
+def _archives(wb: Workbook) -> dict[str, str]:
+    """The yearly archives the meta names (issue 18), for *Petunjuk*."""
+    if META_TAB not in wb.sheetnames:
+        return {}
+    rows = wb[META_TAB].iter_rows(min_row=2, max_col=2, values_only=True)
+    return archive_links({cell_text(k).strip(): cell_text(v) for k, v in rows if k})
 
 
 def _write_headers(ws: Worksheet, layout: Layout) -> None:

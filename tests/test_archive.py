@@ -262,3 +262,34 @@ def test_january_first_cycle_archives_when_the_setting_is_on(make_settings):
     assert archive.stat().st_mtime_ns == mtime  # done once
     marks = [r for r in o.table(HISTORY_TAB) if "Arsip 2026" in r]
     assert len(marks) == 1
+
+
+def test_init_shrinks_old_26_column_tabs(make_settings, sheets_server):
+    """A register made before tabs were sized: Riwayat, _aduan and Petunjuk with
+    Google's default 26 columns lose the empty ones (each history row cost 26 cells)."""
+    from aduan.core.layout import build_layout
+    from tests.test_e2e_sheets import SheetsOffice
+
+    key = sheets_server.create_spreadsheet("Lama", tabs=["Sheet1"], cols=26)
+    s = make_settings("bpbd", register={"type": "google", "spreadsheet_id": key})
+    layout = build_layout(s.load_sop(), s.categories)
+    o = SheetsOffice(s, layout, sheets_server, key)
+    # what an old init left: the tabs back at 26 columns
+    for tab in (HISTORY_TAB, META_TAB, GUIDE_TAB):
+        sid = sheets_server.sheet_id(key, tab)
+        n = sheets_server.sheet(key, tab).column_count
+        grow = {"sheetId": sid, "dimension": "COLUMNS", "length": 26 - n}
+        sheets_server.apply(key, [{"appendDimension": grow}])
+    assert sheets_server.sheet(key, HISTORY_TAB).column_count == 26
+    deliver(s.path(s.inbox.path), 1, complaint(1))
+    assert run_cycle(s, now=MON, register=o.register()).problems == []
+    history = o.table(HISTORY_TAB)
+    done = o.register().init()
+    assert "Tab 'Riwayat' dipersempit dari 26 ke 6 kolom (hemat sel)" in done
+    widths = {
+        t: sheets_server.sheet(key, t).column_count for t in (HISTORY_TAB, META_TAB, GUIDE_TAB)
+    }
+    assert widths == {HISTORY_TAB: 6, META_TAB: 2, GUIDE_TAB: 4}
+    assert o.table(HISTORY_TAB) == [r[:6] for r in history]  # nothing written is lost
+    assert o.register().init() == []  # and a second init changes nothing
+    assert sheets_server.violations == []

@@ -54,10 +54,9 @@ def rekap_pemda(doc) -> None:
         "Data dari register aduan ",
         "{{ jumlah_kantor }}",
         " perangkat daerah. Tahap sesuai mutu baku: tahap SOP yang selesai dalam waktu "
-        "standar kantor masing-masing; standar pelayanan: aduan selesai dalam ",
-        "{{ standar_hari }}",
-        " hari kerja (SP4N-LAPOR!); IKM: rata-rata penilaian pengadu x 25 "
-        "(Permenpan RB 14/2017), hanya bila kantor mencatat penilaian.",
+        "standar kantor masing-masing; standar pelayanan: aduan selesai dalam batas "
+        "penyelesaian jenis aduannya (waktu menunggu pengadu tidak dihitung); IKM: "
+        "rata-rata penilaian pengadu x 25 (Permenpan RB 14/2017), hanya bila ada penilaian.",
     ):
         mt._run(p, part, size=10)
     p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY

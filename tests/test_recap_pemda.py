@@ -17,7 +17,7 @@ from aduan.config import load_settings
 from aduan.core.layout import REGISTER_TAB, C
 from aduan.core.model import Row
 from aduan.core.recap import compute_recap
-from aduan.core.recap_pemda import RATING_COLUMN, office_figures, skm_quality
+from aduan.core.recap_pemda import office_figures
 from aduan.run.cycle import run_cycle
 from tests.test_cycle import SCRIPTS, complaint, deliver, rows, staff_edit
 from tests.test_fleet import ADUAN, T0, _office, init_register
@@ -123,29 +123,28 @@ def test_recap_all_writes_one_report_and_sheet_with_each_office(pemda, tmp_path)
 
 
 def test_office_figures_satisfaction_and_service_standard(make_settings):
-    """Ratings where the office records them; closed within 5 working days or not."""
+    """Ratings where the office records them; closed by the overall deadline or not."""
+    from aduan.core.service import skm_quality
+    from aduan.core.state import RowState
+
     s = make_settings("bpbd")
     cal, sop = s.calendar(), s.load_sop()
-    tz = s.tz
+    nov = datetime(2026, 11, 2, 8, 0, tzinfo=s.tz)  # Monday
+    due = cal.add(nov, working_days=5)
 
-    def row(i: int, recv: datetime, closed: datetime, rating: str) -> Row:
-        from aduan.core.state import RowState
+    def row(i: int, closed: datetime, rating: str, sdue: datetime | None = due) -> Row:
+        st = RowState("selesai", closed, None, nov, closed=closed, outcome="ditindaklanjuti")
+        st.sdue = sdue
+        cells = {C.TICKET: f"ADU/2026/11/{i:04d}", C.STATE: st.dumps(), C.RATING: rating}
+        return Row(i, cells)
 
-        st = RowState("selesai", closed, None, recv, closed=closed, outcome="ditindaklanjuti")
-        return Row(
-            i,
-            {C.TICKET: f"ADU/2026/11/{i:04d}", C.STATE: st.dumps(), RATING_COLUMN: rating},
-        )
-
-    nov = datetime(2026, 11, 2, 8, 0, tzinfo=tz)  # Monday
     rows_ = [
-        row(1, nov, nov + timedelta(days=2), "4"),  # 2 working days: within
-        row(2, nov, nov + timedelta(days=9), "3 - cukup cepat"),  # 7 working days: not
-        row(3, nov, nov + timedelta(hours=3), ""),  # not rated
+        row(1, nov + timedelta(days=2), "4"),  # by the deadline
+        row(2, nov + timedelta(days=9), "3 (baik)"),  # after it
+        row(3, nov + timedelta(hours=3), "", sdue=None),  # no deadline on record, unrated
     ]
-    rc = compute_recap(rows_, sop, cal, (2026, 11), tz)
-    f = office_figures(rc, rows_, cal, office="BPBD", folder="bpbd")
-    assert (f.received, f.closed, f.within_standard) == (3, 3, 2)
-    assert f.ratings == [4, 3] and f.ikm == 87.5
-    assert skm_quality(f.ikm) == "B (baik)" and skm_quality(88.31) == "A (sangat baik)"
-    assert skm_quality(None) == "-"
+    rc = compute_recap(rows_, sop, cal, (2026, 11), s.tz)
+    f = office_figures(rc, rows_, office="BPBD", folder="bpbd")
+    assert (f.received, f.closed, f.within_standard, f.standard_measured) == (3, 3, 1, 2)
+    assert f.standard_share == 0.5
+    assert f.ratings == [4, 3] and f.ikm == 87.5 and skm_quality(f.ikm) == "B (baik)"

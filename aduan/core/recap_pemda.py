@@ -2,10 +2,11 @@
 
 Each office's figures come from its own register and its own monthly recap
 (:func:`aduan.core.recap.compute_recap`): received, closed, steps on time against
-the SOP's standard time, complaints closed within the service standard (working
-days, SP4N-LAPOR!), forwarded in (channel *Penyaluran dari …*) and out (outcome
-*disalurkan*), and the citizens' satisfaction (SKM, Permenpan RB 14/2017) where the
-office records ratings. :func:`chart_recap` shapes the pemda into a
+the SOP's standard time, complaints closed within their service standard
+(:func:`aduan.core.service.within_standard`: the kind's deadline, waiting excluded),
+forwarded in (channel *Penyaluran dari …*) and out (outcome *disalurkan*), and the
+citizens' satisfaction (:mod:`aduan.core.service`'s SKM) where the office records
+ratings. :func:`chart_recap` shapes the pemda into a
 :class:`~aduan.core.recap.Recap` so the office recap's charts draw it unchanged.
 """
 
@@ -19,28 +20,21 @@ from aduan.core import idfmt
 from aduan.core.model import Row
 from aduan.core.recap import Recap, StepStat, month_label
 from aduan.core.recap_text import pct
+from aduan.core.service import rating_of, skm_index, skm_quality, within_standard
 from aduan.core.state import tracked_rows
-from aduan.core.worktime import WorkCalendar
 
 __all__ = [
     "FORWARDED_IN",
-    "RATING_COLUMN",
-    "SERVICE_STANDARD_DAYS",
     "OfficeFigures",
     "PemdaRecap",
     "chart_recap",
     "office_figures",
     "pemda_context",
     "pemda_table",
-    "skm_quality",
 ]
 
 #: the channel of a complaint another office handed over (issue 19, part 2)
 FORWARDED_IN = "Penyaluran dari"
-#: the staff column holding the complainant's rating 1-4, where the office has it (issue 20)
-RATING_COLUMN = "Penilaian Pengadu"
-#: SP4N-LAPOR!'s standard for complaints: resolved within 5 working days
-SERVICE_STANDARD_DAYS = 5
 
 
 @dataclass
@@ -53,8 +47,8 @@ class OfficeFigures:
     closed: int = 0  # complaints closed in the month (received in any month)
     steps: int = 0  # SOP steps finished in the month
     steps_on_time: int = 0  # ... within their standard time (mutu baku)
-    within_standard: int = 0  # closed in the month within the service standard
-    standard_days: int = SERVICE_STANDARD_DAYS
+    within_standard: int = 0  # closed in the month within their service standard
+    standard_measured: int = 0  # ... of those closed with an overall deadline on record
     forwarded_in: int = 0
     forwarded_out: int = 0
     ratings: list[int] = field(default_factory=list)  # 1..4, of complaints closed in the month
@@ -67,38 +61,18 @@ class OfficeFigures:
 
     @property
     def standard_share(self) -> float | None:
-        return self.within_standard / self.closed if self.closed else None
+        m = self.standard_measured
+        return self.within_standard / m if m else None
 
     @property
     def ikm(self) -> float | None:
-        """The satisfaction index: the average rating x 25 (25-100); None when unmeasured."""
-        return sum(self.ratings) / len(self.ratings) * 25 if self.ratings else None
+        """The satisfaction index (IKM); None when unmeasured."""
+        return skm_index(self.ratings)
 
 
-def skm_quality(ikm: float | None) -> str:
-    """The SKM quality category of an index (Permenpan RB 14/2017)."""
-    if ikm is None:
-        return "-"
-    if ikm >= 88.31:
-        return "A (sangat baik)"
-    if ikm >= 76.61:
-        return "B (baik)"
-    if ikm >= 65.0:
-        return "C (kurang baik)"
-    return "D (tidak baik)"
-
-
-def office_figures(
-    rc: Recap,
-    rows: list[Row],
-    calendar: WorkCalendar,
-    *,
-    office: str,
-    folder: str,
-    standard_days: int = SERVICE_STANDARD_DAYS,
-) -> OfficeFigures:
+def office_figures(rc: Recap, rows: list[Row], *, office: str, folder: str) -> OfficeFigures:
     """An office's pemda figures from its monthly recap and its register rows."""
-    f = OfficeFigures(office, folder, standard_days=standard_days)
+    f = OfficeFigures(office, folder)
     f.received = rc.received
     f.steps = rc.finished
     f.steps_on_time = sum(s.within for s in rc.steps)
@@ -106,16 +80,17 @@ def office_figures(
     f.forwarded_out = dict(rc.by_outcome).get("disalurkan", 0)
     f.weekly = [sum(w) for w in zip(*rc.weekly.values(), strict=True)] or [0] * len(rc.weeks)
     f.problems = list(rc.problems)
-    limit = standard_days * calendar.day_minutes
     for _ticket, row, st in tracked_rows(rows):
         if st.closed is None or not rc.start <= st.closed < rc.end or st.closed > rc.at:
             continue
         f.closed += 1
-        if calendar.working_minutes(st.received, st.closed) <= limit:
-            f.within_standard += 1
-        rating = (row.get(RATING_COLUMN) or "").strip()[:1]
-        if rating in ("1", "2", "3", "4"):
-            f.ratings.append(int(rating))
+        ok = within_standard(st)
+        if ok is not None:
+            f.standard_measured += 1
+            f.within_standard += ok
+        rating = rating_of(row.values)
+        if rating is not None:
+            f.ratings.append(rating)
     return f
 
 
@@ -144,6 +119,7 @@ class PemdaRecap:
             t.steps += o.steps
             t.steps_on_time += o.steps_on_time
             t.within_standard += o.within_standard
+            t.standard_measured += o.standard_measured
             t.forwarded_in += o.forwarded_in
             t.forwarded_out += o.forwarded_out
             t.ratings += o.ratings
@@ -169,7 +145,9 @@ def _row(o: OfficeFigures) -> list[str]:
         str(o.received),
         str(o.closed),
         f"{pct(o.on_time_share)} ({o.steps_on_time} dari {o.steps})" if o.steps else "-",
-        f"{pct(o.standard_share)} ({o.within_standard} dari {o.closed})" if o.closed else "-",
+        f"{pct(o.standard_share)} ({o.within_standard} dari {o.standard_measured})"
+        if o.standard_measured
+        else "-",
         str(o.forwarded_in),
         str(o.forwarded_out),
         f"{ikm:.2f} — {skm_quality(ikm)}, {len(o.ratings)} penilaian".replace(".", ",", 1)
@@ -193,8 +171,8 @@ def pemda_table(pr: PemdaRecap) -> list[list[str]]:
         [],
         [
             "Mutu baku: waktu standar tiap tahap SOP kantor; standar pelayanan: aduan "
-            f"selesai dalam {SERVICE_STANDARD_DAYS} hari kerja (SP4N-LAPOR!) kecuali kantor "
-            "menetapkan lain; IKM = rata-rata penilaian x 25 (Permenpan RB 14/2017)."
+            "selesai dalam batas penyelesaian jenis aduannya (waktu menunggu pengadu tidak "
+            "dihitung); IKM = rata-rata penilaian x 25 (Permenpan RB 14/2017)."
         ],
     ]
     notes = [f"{o}: {why}" for o, why in pr.missing]
@@ -214,7 +192,6 @@ def pemda_context(pr: PemdaRecap, now: datetime) -> dict[str, Any]:
         "jumlah_kantor": len(pr.offices),
         "tidak_terbaca": [f"{o}: {why}" for o, why in pr.missing],
         "catatan": [f"{o.office}: {p}" for o in pr.offices for p in o.problems],
-        "standar_hari": SERVICE_STANDARD_DAYS,
         "tanggal": idfmt.tanggal(now),
         "date": now,
         "now": now,

@@ -21,7 +21,7 @@ from filelock import Timeout
 from aduan.config import load_settings
 from aduan.core.layout import build_layout
 from aduan.core.recap import compute_recap
-from aduan.core.recap_pemda import SERVICE_STANDARD_DAYS, PemdaRecap, office_figures
+from aduan.core.recap_pemda import PemdaRecap, office_figures
 from aduan.documents.recap_pemda import render_pemda
 from aduan.errors import ConfigError, RunLocked
 from aduan.run.fleet import FleetOffice, OfficeResult, office_now, run_fleet
@@ -67,14 +67,7 @@ def figures_work(
     cal = s.calendar()
     rc = compute_recap(snap.rows, sop, cal, month, s.tz, now=at)
     rc.problems[:0] = snap.problems
-    fig = office_figures(
-        rc,
-        snap.rows,
-        cal,
-        office=s.office.display,
-        folder=office.name,
-        standard_days=SERVICE_STANDARD_DAYS,
-    )
+    fig = office_figures(rc, snap.rows, office=s.office.display, folder=office.name)
     summary = f"{fig.received} diterima, {fig.closed} selesai"
     return OfficeResult(office.name, "ok", summary, list(rc.problems), data=(fig, rc.weeks))
 

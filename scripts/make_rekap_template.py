@@ -33,14 +33,28 @@ WIDTHS = {
     "saluran": (9.0, 3.5, 3.5),
     "kategori": (9.0, 3.5, 3.5),
     "hasil": (9.0, 3.5, 3.5),
-    "tahap": (1.0, 4.2, 2.3, 1.5, 1.5, 1.6, 1.9, 2.0),
-    "penyimpangan": (3.3, 4.6, 2.3, 1.8, 2.0, 2.0),
+    "status_kategori": (3.4, 2.1, 2.1, 2.1, 2.1, 2.1, 2.1),  # issue 20: + tidak dilengkapi
+    "penyelesaian": (4.2, 2.4, 1.6, 2.6, 2.6, 2.6),
+    "tahap": (0.8, 5.0, 2.2, 1.6, 1.3, 1.8, 1.8, 1.5),
+    "tunggu": (4.6, 2.2, 1.8, 1.4, 2.0, 2.0, 2.0),
+    "penyimpangan": (3.1, 5.0, 2.1, 1.8, 2.0, 2.0),
     "terbuka": (3.1, 2.3, 4.0, 2.2, 2.3, 2.1),
+    # -- issue 20
+    "standar_jenis": (5.6, 2.2, 1.6, 3.0, 3.6),
+    "skm": (11.0, 5.0),
 }
 NOTES = {
+    "penyelesaian": "Waktu kerja dari aduan diterima sampai aduan selesai (ditutup) pada "
+    "bulan ini, dibandingkan dengan standar pelayanan kantor (SP4N-LAPOR!: 5 hari kerja).",
     "tahap": "Median dan persentil 90 dihitung dari waktu kerja sebenarnya (jam kantor, "
     "tanpa hari libur) tiap tahap yang selesai pada bulan ini; Sesuai Mutu Baku = "
     "bagian tahap yang selesai dalam waktu mutu baku SOP.",
+    # -- issue 20
+    "standar_jenis": "Batas penyelesaian per jenis aduan dalam hari kerja sejak diterima; "
+    "waktu menunggu kelengkapan dari pengadu tidak dihitung. Tanggapan pertama: tindakan "
+    "pertama petugas atau permintaan kelengkapan.",
+    "skm": "Skala 1-4; indeks = rata-rata x 25; mutu A 88,31-100, B 76,61-88,30, "
+    "C 65,00-76,60, D 25,00-64,99.",
     "penyimpangan": "Setiap penyimpangan mutu baku dicatat sebagai kegagalan dan perlu "
     "dijelaskan oleh pelaksana tahap.",
 }
@@ -48,8 +62,13 @@ EMPTY = {
     "saluran": "Tidak ada aduan yang diterima bulan ini.",
     "kategori": "Tidak ada aduan yang diterima bulan ini.",
     "hasil": "Tidak ada aduan yang diterima bulan ini.",
+    "status_kategori": "Tidak ada aduan yang diterima bulan ini.",
+    "penyelesaian": "Tidak ada aduan yang selesai bulan ini.",
     "penyimpangan": "Tidak ada penyimpangan mutu baku waktu.",
     "terbuka": "Tidak ada aduan yang masih terbuka.",
+    # -- issue 20
+    "standar_jenis": "Tidak ada aduan yang selesai bulan ini.",
+    "skm": "Belum ada penilaian pengadu bulan ini.",
 }
 
 
@@ -130,7 +149,8 @@ def rekap(doc) -> None:
     mt._para(doc, "- {{ c }}", size=9, space_after=0)
     mt._para(doc, "{%p endfor %}", space_after=0)
     mt._para(doc, "{%p endif %}", space_after=0)
-    mt.signatures(doc, lead="Mengetahui,")
+    # issue 22: prepared by the petugas, acknowledged by the head
+    mt.signatures(doc, ("head", "Mengetahui,"), left=("petugas", "Yang membuat,"))
 
 
 def main() -> None:

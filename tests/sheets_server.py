@@ -454,6 +454,7 @@ class Sheet:
     protected_ranges: list[dict] = field(default_factory=list)
     formats: list[dict] = field(default_factory=list)  # repeatCell records, in order
     basic_filter: dict | None = None
+    charts: list[dict] = field(default_factory=list)  # EmbeddedChart, as addChart made them
     dim_props: dict[str, dict[int, dict]] = field(
         default_factory=lambda: {"ROWS": {}, "COLUMNS": {}}
     )
@@ -566,6 +567,8 @@ class Sheet:
             out["protectedRanges"] = copy.deepcopy(self.protected_ranges)
         if self.basic_filter:
             out["basicFilter"] = copy.deepcopy(self.basic_filter)
+        if self.charts:
+            out["charts"] = copy.deepcopy(self.charts)
         return out
 
     def cell_format(self, r: int, c: int) -> dict:
@@ -738,6 +741,7 @@ class Spreadsheet:
                 protected_ranges=copy.deepcopy(s.protected_ranges),
                 formats=copy.deepcopy(s.formats),
                 basic_filter=copy.deepcopy(s.basic_filter),
+                charts=copy.deepcopy(s.charts),
                 dim_props=copy.deepcopy(s.dim_props),
             )
             for s in self.sheets
@@ -1265,6 +1269,8 @@ class SheetsServer:
                 return 500, ApiError(500, f"emulator bug: {exc!r}").body()
 
     def _route(self, req: RecordedRequest) -> Any:
+        if req.method == "POST" and req.path == "/v4/spreadsheets":
+            return self._create(req.body if isinstance(req.body, dict) else {})
         m = _PATH.match(req.path)
         kind = req.kind
         if not m or kind == "other":
@@ -1315,6 +1321,27 @@ class SheetsServer:
             "spreadsheetId": ss.id,
             "clearedRange": self._clear(ss, text.removesuffix(":clear")),
         }
+
+    def _create(self, body: dict) -> dict:
+        """``spreadsheets.create`` (issue 18: the yearly archive): the tabs the body
+        names, as wide and high as asked (Google's default 1000 x 26 otherwise)."""
+        title = (body.get("properties") or {}).get("title") or "Untitled spreadsheet"
+        tabs = [s.get("properties") or {} for s in body.get("sheets") or []] or [{}]
+        key = "1" + secrets.token_urlsafe(32)[:43]
+        sheets = []
+        for i, p in enumerate(tabs):
+            grid = {"rowCount": 1000, "columnCount": 26} | (p.get("gridProperties") or {})
+            props = {
+                "sheetId": p.get("sheetId", 0 if i == 0 else self._new_sheet_id()),
+                "title": p.get("title") or f"Sheet{i + 1}",
+                "index": i,
+                "sheetType": "GRID",
+                "gridProperties": grid,
+            }
+            sheets.append(Sheet(props=props))
+        ss = Spreadsheet(key, title, sheets)
+        self._spreadsheets[key] = ss  # under the lock: _route runs inside it
+        return self._get(ss, {}, [])
 
     # ---- values
 
@@ -1896,6 +1923,27 @@ class SheetsServer:
         grid["rowCount"] = max(grid["rowCount"], r0 + len(rows))
         grid["columnCount"] = max(grid["columnCount"], width)
         self._put_cells(sheet, r0, r0 + len(rows), 0, width, rows, parse_fields(p["fields"]))
+
+    def _do_addChart(self, ss: Spreadsheet, p: dict) -> dict:
+        """An embedded chart on the sheet its anchor cell (or its sources) names; the
+        reply carries the chart with its new id, as Google's does."""
+        chart = copy.deepcopy(p.get("chart") or {})
+        anchor = ((chart.get("position") or {}).get("overlayPosition") or {}).get("anchorCell")
+        spec = chart.get("spec") or {}
+        basic = spec.get("basicChart")
+        if not basic or not basic.get("series"):
+            raise ApiError(400, "Invalid chart spec: a basic chart needs at least one series.")
+        sid = (anchor or {}).get("sheetId")
+        if sid is None:
+            raise ApiError(400, "Invalid chart position: an overlay position needs an anchor cell.")
+        sheet = ss.by_id(sid)
+        for part in [*basic.get("domains", []), *basic["series"]]:
+            src = (part.get("domain") or part.get("series") or {}).get("sourceRange") or {}
+            for gr in src.get("sources") or []:
+                ss.by_id(gr.get("sheetId", 0))  # an unknown sheet is Google's 400
+        chart["chartId"] = chart.get("chartId") or self._new_sheet_id()
+        sheet.charts.append(chart)
+        return {"addChart": {"chart": copy.deepcopy(chart)}}
 
     def _do_setBasicFilter(self, ss: Spreadsheet, p: dict) -> None:
         flt = copy.deepcopy(p.get("filter", {}))

@@ -386,7 +386,9 @@ def test_run_recap_writes_tab_report_and_email(make_settings):
     # the tab read back holds exactly the table (empty spacer rows read as nothing)
     wb = load_workbook(settings.path(settings.register_.path))
     got = [[c for c in r if c is not None] for r in wb["Rekap 2026-12"].iter_rows(values_only=True)]
-    want = recap_table(compute_recap(ROWS, SOP, CAL, DEC, WIB, now=now))
+    want = recap_table(
+        compute_recap(ROWS, SOP, CAL, DEC, WIB, now=now, service=settings.service.standard())
+    )
     # numbers stored as numbers (issue 22): "3" is 3, "66,7%" is 0.667 shown as a percent
     assert got == [[typed(v)[0] for v in r] for r in want]
     tab = wb["Rekap 2026-12"]

@@ -1129,3 +1129,30 @@ def test_init_makes_the_sheet_readable_like_the_xlsx(sheet, layout):
             assert not (r["startColumnIndex"] <= recv < r["endColumnIndex"]), pr
     s.reset_counts()
     assert sheet.reg.init() == [] and s.count("write") == 0
+
+
+def test_the_recap_tab_is_formatted_with_native_charts(sheet):
+    """Issue 22: the Rekap tab on Google Sheets as on xlsx — numbers as numbers, bold
+    headers, widths, and addChart charts; written again, replaced, not duplicated."""
+    from aduan.core.recap import compute_recap
+    from aduan.core.recap_text import recap_sheet, recap_table
+    from tests.test_recap import CAL, DEC, ROWS, SOP, WIB
+
+    rc = compute_recap(ROWS, SOP, CAL, DEC, WIB)
+    s, key = sheet.server, sheet.key
+    for _ in range(2):
+        sheet.reg.write_tab("Rekap 2026-12", recap_table(rc), recap_sheet(rc))
+    titles = [t.title for t in s.spreadsheet(key).sheets]
+    assert titles.count("Rekap 2026-12") == 1
+    tab = s.sheet(key, "Rekap 2026-12")
+    cells = s.cells(key, "Rekap 2026-12")
+    received = next(r for r in cells if r and r[0] == "Aduan diterima")
+    assert received[1] == 3  # a number, not the text "3"
+    assert [c["spec"]["title"] for c in tab.charts] == [
+        "Aduan diterima menurut saluran",
+        "Status aduan menurut kategori",
+        "Tahap selesai sesuai mutu baku waktu",
+    ]
+    status = tab.charts[1]["spec"]["basicChart"]
+    assert status["chartType"] == "COLUMN" and status["stackedType"] == "STACKED"
+    assert tab.cell_format(0, 0)["textFormat"]["bold"]

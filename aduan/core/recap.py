@@ -25,6 +25,8 @@ from typing import Any
 from aduan.core import idfmt
 from aduan.core.layout import C
 from aduan.core.model import Row
+from aduan.core.recap_service import ServiceFigures, service_figures
+from aduan.core.service import ServiceStandard
 from aduan.core.sop import Sop
 from aduan.core.state import DUPLICATE, RowState, tracked_rows
 from aduan.core.worktime import WorkCalendar
@@ -47,6 +49,7 @@ OUTCOMES = {
     "terlayani_langsung": "Dijawab langsung",
     "ditindaklanjuti": "Ditindaklanjuti",
     "disalurkan": "Disalurkan (bukan kewenangan)",
+    "tidak_dilengkapi": "Ditutup — tidak dilengkapi",  # issue 20 (core.service.NOT_COMPLETED)
     "terbuka": "Masih dalam proses",
 }
 
@@ -133,6 +136,9 @@ class Recap:
     resolution: StepStat | None = None
     #: category -> outcome key -> complaints received in the month (status x category)
     status_by_category: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    # -- issue 20: the service standards per kind, waits, SKM (core.recap_service); set
+    # by the run layer, which knows the office's standards
+    service: ServiceFigures | None = None
 
     @property
     def finished(self) -> int:
@@ -375,6 +381,7 @@ def compute_recap(
     *,
     now: datetime | None = None,
     service_days: int = 5,
+    service: ServiceStandard | None = None,
 ) -> Recap:
     """The recap of ``month`` (year, month) from the register rows. Pure.
 
@@ -456,4 +463,6 @@ def compute_recap(
     pstats, _ = _step_stats(items, sop, calendar, pstart, pend, None, when)
     pn = sum(s.count for s in pstats)
     rc.prev_share = sum(s.within for s in pstats) / pn if pn else None
+    if service is not None:  # issue 20: the office's service standards, a section of its own
+        rc.service = service_figures(rows, calendar, service, start, end, at)
     return rc

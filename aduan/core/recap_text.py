@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from aduan.core import idfmt
-from aduan.core.recap import OUTCOMES, Recap, month_label, previous_month
+from aduan.core.recap import OUTCOMES, Recap, month_label, previous_month, tab_title
+from aduan.core.service import RATING_LABELS
 from aduan.core.tabsheet import TabChart, TabSheet
 
 __all__ = [
@@ -75,6 +76,21 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
             "Realisasi",
             "Selisih",
         ],
+    ),
+    # -- issue 20: the service standards (core.recap_service)
+    "standar_jenis": (
+        "Standar pelayanan menurut jenis aduan (aduan selesai bulan ini)",
+        [
+            "Jenis Aduan",
+            "Standar",
+            "Selesai",
+            "Sesuai Standar",
+            "Tanggapan Pertama Tepat Waktu",
+        ],
+    ),
+    "skm": (
+        "Survei Kepuasan Masyarakat (Permenpan RB 14/2017)",
+        ["Uraian", "Nilai"],
     ),
     "terbuka": (
         "Aduan masih terbuka pada akhir bulan",
@@ -212,6 +228,7 @@ def recap_sections(rc: Recap) -> dict[str, list[list[str]]]:
             ]
             for d in rc.deviations
         ],
+        **_service_sections(rc),  # issue 20
         "terbuka": [
             [
                 o.ticket,
@@ -224,6 +241,42 @@ def recap_sections(rc: Recap) -> dict[str, list[list[str]]]:
             for o in rc.open
         ],
     }
+
+
+def _service_sections(rc: Recap) -> dict[str, list[list[str]]]:
+    """The service-standard sections (issue 20): per kind, then waits and SKM."""
+    sv = rc.service
+    if sv is None:
+        return {"standar_jenis": [], "skm": []}
+    kinds = [
+        [
+            k.kind or "(belum diisi: standar kantor)",
+            f"{k.days} hari kerja",
+            str(k.closed),
+            f"{pct(k.within / k.closed)} ({k.within})",
+            f"{pct(k.first_on_time / k.first_known)} ({k.first_on_time})" if k.first_known else "-",
+        ]
+        for k in sv.kinds
+    ]
+    if sv.waits or sv.not_completed:
+        kinds.append(
+            [
+                "Menunggu pengadu (tidak dihitung)",
+                "-",
+                f"{sv.waits} kali",
+                idfmt.durasi(sv.waited_minutes, rc.day_minutes),
+                f"{sv.not_completed} ditutup tidak dilengkapi",
+            ]
+        )
+    dist = sv.distribution
+    ikm = sv.ikm
+    skm = [
+        ["Penilaian diterima", str(len(sv.ratings))],
+        ["Indeks (rata-rata x 25)", _num(ikm) if ikm is not None else "-"],
+        ["Mutu pelayanan", sv.quality],
+        *[[f"Nilai {r} ({RATING_LABELS[r]})", str(dist[r])] for r in (4, 3, 2, 1)],
+    ]
+    return {"standar_jenis": kinds, "skm": skm if sv.ratings else []}
 
 
 def _headers(key: str, rc: Recap) -> list[str]:
@@ -300,6 +353,7 @@ def report_context(rc: Recap, now: datetime, tz_label: str = "WIB") -> dict[str,
     return {
         **sections,
         "bulan": rc.label,
+        "tab": tab_title((rc.year, rc.month)),  # the register tab's real name (issue 22)
         "bulan_lalu": month_label(pyear, pmonth),
         "periode": f"1–{last.days} {rc.label}",
         "keadaan": idfmt.waktu(rc.at, tz_label) if rc.at < rc.end else f"akhir bulan {rc.label}",

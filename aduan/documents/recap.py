@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 import logging
+import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aduan.core.model import DocumentJob
 from aduan.core.recap import Recap
-from aduan.core.recap_text import pct, report_context, short
+from aduan.core.recap_text import pct, report_context, whole
 from aduan.documents.render import Documents
 from aduan.errors import DocumentError
 from aduan.support.atomic import write_atomic
@@ -87,7 +88,10 @@ def chart_weekly(rc: Recap, title: str = "Aduan diterima per minggu menurut salu
 def chart_steps(rc: Recap, title: str = "Tahap selesai sesuai mutu baku waktu") -> bytes:
     """PNG: per SOP step, the share of steps finished within the standard time (the pemda
     recap: one bar per office)."""
-    fig = _figure(6.4, 0.45 * max(len(rc.steps), 2) + 0.9)
+    # whole labels, wrapped (issue 22): a head reads which step, not "Petugas Pengaduan m…"
+    labels = ["\n".join(textwrap.wrap(f"{s.number}. {whole(s.label)}", 44)) for s in rc.steps]
+    lines = sum(max(1, lb.count("\n") + 1) for lb in labels)
+    fig = _figure(6.4, 0.22 * max(lines, 4) + 0.35 * len(rc.steps) + 0.6)
     ax = fig.add_subplot()
     y = list(range(len(rc.steps)))
     shares = [(s.share or 0) * 100 for s in rc.steps]
@@ -96,7 +100,7 @@ def chart_steps(rc: Recap, title: str = "Tahap selesai sesuai mutu baku waktu") 
     for yi, s in zip(y, rc.steps, strict=True):
         text = f"{pct(s.share)} dari {s.count}" if s.count else "tidak ada"
         ax.text(min((s.share or 0) * 100, 100) + 1, yi, text, va="center", fontsize=7)
-    ax.set_yticks(y, [f"{s.number}. {short(s.label, 38)}" for s in rc.steps], fontsize=7)
+    ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 118)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])

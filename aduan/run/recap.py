@@ -18,7 +18,7 @@ from aduan.config import Settings
 from aduan.core.layout import build_layout
 from aduan.core.model import Notification
 from aduan.core.recap import Recap, compute_recap, parse_month, previous_month, tab_title
-from aduan.core.recap_text import recap_table, report_context
+from aduan.core.recap_text import recap_sheet, recap_table, report_context
 from aduan.core.sop import Sop
 from aduan.documents.recap import check_report, render_report
 from aduan.errors import AduanError, ConfigError, DocumentError, MailError, RegisterError, RunLocked
@@ -108,11 +108,21 @@ def run_recap(
         )
         try:
             snap = reg.read()
-            rc = compute_recap(snap.rows, sop, settings.calendar(), month, settings.tz, now=now)
+            rc = compute_recap(
+                snap.rows,
+                sop,
+                settings.calendar(),
+                month,
+                settings.tz,
+                now=now,
+                service_days=settings.service.default_days,  # the office's standard
+                service=settings.service.standard(),  # issue 20: per kind, waits, SKM
+            )
             rc.problems[:0] = snap.problems  # e.g. a missing column: figures read it as empty
             rep = RecapReport(rc, tab=tab_title(month))
             try:
-                reg.write_tab(rep.tab, recap_table(rc))
+                # formatted for a head: widths, numbers, native charts (issue 22)
+                reg.write_tab(rep.tab, recap_table(rc), recap_sheet(rc))
             except RegisterError as e:
                 rep.problems.append(f"tab {rep.tab} tidak ditulis: {e}")
         finally:

@@ -10,6 +10,7 @@ from typing import Any
 
 from aduan.core.layout import HISTORY_TAB, META_TAB, REGISTER_TAB, C
 from aduan.core.model import WriteSet
+from aduan.core.tabsheet import TabSheet
 from aduan.errors import RegisterError
 from aduan.register.base import WriteResult, locate_updates
 from aduan.register.sheets.batch import (
@@ -30,6 +31,7 @@ from aduan.register.sheets.batch import (
 )
 from aduan.register.sheets.read import SheetsReader
 from aduan.register.sheets.state import OWN_TABS, WRITE_KEY, new_sheet_id
+from aduan.register.sheets.tabformat import tab_requests
 from aduan.register.sheets.table import Planned, Table, scan
 from aduan.support import atomic
 
@@ -345,8 +347,9 @@ class SheetsWriter(SheetsReader):
         return len(placed)
 
     # ---------------------------------------------------------- report tabs
-    def write_tab(self, title: str, rows: list[list[str]]) -> None:
-        """Create or replace a whole tab's values (as text) in one batchUpdate."""
+    def write_tab(self, title: str, rows: list[list[str]], sheet: TabSheet | None = None) -> None:
+        """Create or replace a whole tab's values (as text) in one batchUpdate. With
+        ``sheet``: formatted, numbers as numbers, native charts (issue 22)."""
         if title in OWN_TABS:
             raise RegisterError(
                 f"tab '{title}' milik register; tidak boleh ditimpa", permanent=True
@@ -358,6 +361,18 @@ class SheetsWriter(SheetsReader):
         nrows = max(len(rows), 1)
         ncols = max([len(r) for r in rows] + [1])
         reqs: list[dict] = []
+        if sheet is not None:
+            # a fresh tab in the same batch: the old one's charts and formats go with it
+            if title in sheets:
+                reqs.append({"deleteSheet": {"sheetId": sheets[title]["sheetId"]}})
+            sid = new_sheet_id()
+            grid = {"rowCount": max(nrows, 100), "columnCount": max(sheet.width, 26)}
+            reqs.append(add_sheet({"sheetId": sid, "title": title, "gridProperties": grid}))
+            reqs += tab_requests(sid, sheet)
+            self.client.batch_update(
+                {"requests": reqs}, fields="spreadsheetId", what=f"menulis tab {title}"
+            )
+            return
         if title in sheets:
             props = sheets[title]
             sid = props["sheetId"]

@@ -29,6 +29,7 @@ from typing import BinaryIO, Protocol
 import python_calamine
 from openpyxl import Workbook, load_workbook
 
+from aduan.core.archive import Table as ArchiveTable
 from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -38,8 +39,10 @@ from aduan.core.layout import (
     Layout,
 )
 from aduan.core.model import Row, Snapshot, WriteSet
+from aduan.core.tabsheet import TabSheet
 from aduan.errors import RegisterError
 from aduan.register.base import RowTable, WriteResult, locate_updates, map_headers
+from aduan.register.xlsx.archive import XlsxArchiveFile, archive_path, read_tables, remove_rows
 from aduan.register.xlsx.patch import Unsupported, XlsxPatch, clean_text
 from aduan.register.xlsx.setup import (
     META_HEADERS,
@@ -49,6 +52,7 @@ from aduan.register.xlsx.setup import (
     set_text,
 )
 from aduan.register.xlsx.snapcache import SnapshotCache, stamp_of
+from aduan.register.xlsx.tabformat import draw_tab
 from aduan.support.atomic import atomic_path
 
 __all__ = ["XlsxRegister", "cell_text"]
@@ -230,8 +234,9 @@ class XlsxRegister:
         """Nothing to release: the file is opened and closed per call."""
 
     # ------------------------------------------------------------ report tabs
-    def write_tab(self, title: str, rows: list[list[str]]) -> None:
-        """Create or replace a whole tab's values (as text); one atomic save."""
+    def write_tab(self, title: str, rows: list[list[str]], sheet: TabSheet | None = None) -> None:
+        """Create or replace a whole tab's values (as text); one atomic save. With
+        ``sheet``: formatted, numbers as numbers, with its charts (issue 22)."""
         if title in (REGISTER_TAB, HISTORY_TAB, GUIDE_TAB, META_TAB):
             raise RegisterError(
                 f"tab '{title}' milik register; tidak boleh ditimpa", permanent=True
@@ -245,10 +250,34 @@ class XlsxRegister:
         if title in wb.sheetnames:
             wb.remove(wb[title])  # stale cells of a longer old recap must not survive
         ws = wb.create_sheet(title, at)
-        for i, r in enumerate(rows, 1):
-            for j, v in enumerate(r, 1):
-                set_text(ws.cell(i, j), v)
+        if sheet is not None:
+            draw_tab(ws, sheet)
+        else:
+            for i, r in enumerate(rows, 1):
+                for j, v in enumerate(r, 1):
+                    set_text(ws.cell(i, j), v)
         self._save(wb.save, expect=stamp)
+
+    # ------------------------------------------- yearly rotation (issue 18)
+    def archive_read(self) -> tuple[ArchiveTable, ArchiveTable]:
+        """*Register Aduan* and *Riwayat*, every cell as text."""
+        return read_tables(self._load(self._read_bytes()[0]))
+
+    def archive_store(self, year: int, where: str = "") -> XlsxArchiveFile:
+        """The year's archive file beside the register (``where``: its name, as kept
+        in the meta by an earlier, interrupted run)."""
+        path = self.path.with_name(where) if where else archive_path(self.path, year)
+        return XlsxArchiveFile(path, year, self.path)
+
+    def archive_remove(self, tickets: set[str]) -> tuple[int, int]:
+        """Delete the rows of ``tickets`` and their Riwayat rows; one atomic save."""
+        self._check_unlocked()
+        data, stamp = self._read_bytes()
+        wb = self._load(data)
+        counts = remove_rows(wb, tickets)
+        if any(counts):
+            self._save(wb.save, expect=stamp)
+        return counts
 
     # ------------------------------------------------------------------ init
     def init(self) -> list[str]:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import logging
 import mimetypes
-import os
 import re
 import secrets
 import sqlite3
@@ -42,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 from aduan.config import GoogleCfg
 from aduan.errors import AduanError, ConfigError, DriveError
 from aduan.google import auth as gauth
+from aduan.google import resumable
 from aduan.google.links import link_documents
-from aduan.google.manifest import LocalFile, Manifest
+from aduan.google.manifest import LocalFile, Manifest, walk
 from aduan.support import retry
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ FOLDER_MIME = "application/vnd.google-apps.folder"
 MULTIPART_MAX = 5 * 1024 * 1024  # Google: multipart for 5 MB or less, resumable above
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 FILE_FIELDS = "id,webViewLink,md5Checksum"
-SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
 _ID = re.compile(r"^[A-Za-z0-9_-]{5,200}$")
 _MAX_PROP = 124  # bytes of key + value Drive allows per app property
 
@@ -243,11 +242,55 @@ class Drive:
         return DriveError(f"Drive menolak {what} (HTTP {code}: {msg})", status=code)
 
     def _list(self, q: str, what: str) -> list[dict]:
-        params = {"q": q, "fields": "files(id,webViewLink,md5Checksum)", "pageSize": "10"}
+        """A search; on a Shared Drive within that drive only (``corpora=drive``).
+
+        Google may answer ``incompleteSearch: true`` with results missing: found
+        files are used, but "nothing found" then proves nothing, so the file waits
+        for the next run instead of being uploaded a second time."""
+        params = {
+            "q": q,
+            "fields": "files(id,name,webViewLink,md5Checksum),incompleteSearch",
+            "pageSize": "10",
+        }
         if self.conf.shared_drive:
-            params.update(includeItemsFromAllDrives="true", corpora="allDrives")
+            params.update(includeItemsFromAllDrives="true", **self._corpora())
         r = self._call("GET", f"{self.api}/drive/v3/files", what, params=params)
-        return list(r.json().get("files") or [])
+        body = r.json()
+        files = list(body.get("files") or [])
+        if body.get("incompleteSearch") and not files:
+            raise DriveError(
+                f"pencarian Drive belum lengkap saat {what} (incompleteSearch); "
+                "ditunda ke run berikutnya agar tidak terunggah dua kali",
+                status=503,
+            )
+        return files
+
+    def _corpora(self) -> dict[str, str]:
+        """``corpora=drive`` with the Shared Drive's id (asked once, kept in the
+        manifest); ``allDrives`` only when the folder does not say its drive."""
+        drive_id = self.manifest.get("drive_id")
+        if not drive_id:
+            r = self._call(
+                "GET",
+                f"{self.api}/drive/v3/files/{self.root}",
+                "membaca folder Drive",
+                params={"fields": "id,driveId"},
+            )
+            drive_id = str(r.json().get("driveId") or "")
+            if _ID.match(drive_id):
+                self.manifest.put("drive_id", drive_id)
+        if _ID.match(drive_id):
+            return {"corpora": "drive", "driveId": drive_id}
+        return {"corpora": "allDrives"}
+
+    def _by_name(self, name: str, parent: str, what: str, folder: bool = False) -> list[dict]:
+        """Recovery by name inside ``parent`` (issue 18): appProperties are private
+        to the Google Cloud project that wrote them, so after a change of auth mode
+        or OAuth client they find nothing; the name in the ticket folder still does."""
+        q = f"name = {_q(name)} and {_q(parent)} in parents and trashed=false"
+        if folder:
+            q += f" and mimeType='{FOLDER_MIME}'"
+        return [x for x in self._list(q, what) if _ID.match(str(x.get("id", "")))]
 
     # ----------------------------------------------------------- folders
     def _folder(self, name: str) -> tuple[str, bool]:
@@ -261,6 +304,8 @@ class Drive:
             f"{_q(self.root)} in parents and mimeType='{FOLDER_MIME}' and trashed=false"
         )
         found = self._list(q, f"mencari folder {name}")
+        if not found:
+            found = self._by_name(name, self.root, f"mencari folder {name}", folder=True)
         if found and _ID.match(found[0]["id"]):
             fid, complete = found[0]["id"], False
         else:
@@ -298,24 +343,7 @@ class Drive:
             }
         what = f"mengunggah {f.rel}"
         if len(data) > MULTIPART_MAX:
-            r = self._call(
-                method,
-                base,
-                what,
-                params={"uploadType": "resumable"},
-                json=meta,
-                headers={"X-Upload-Content-Type": mime, "X-Upload-Content-Length": str(len(data))},
-            )
-            where = r.headers.get("Location", "")
-            r = self._call(
-                "PUT",
-                where,
-                what,
-                params={"fields": FILE_FIELDS},
-                data=data,
-                headers={"Content-Type": mime},
-            )
-            return r.json()
+            return self._resumable(f, method, base, meta, mime, data)
         if file_id:
             r = self._call(
                 method,
@@ -347,6 +375,55 @@ class Drive:
         )
         return r.json()
 
+    # -- issue 18: resumable uploads resume (aduan.google.resumable)
+    def _resumable(
+        self, f: LocalFile, method: str, base: str, meta: dict, mime: str, data: bytes
+    ) -> dict:
+        """A large file through an upload session; the session (and this content's
+        md5) kept in the manifest, so a broken or killed upload continues where
+        Google says it stopped, in this run or the next."""
+        key, md5 = f"session:{f.key}", hashlib.md5(data).hexdigest()
+        kept_md5, _, url = self.manifest.get(key).partition(" ")
+        start = 0
+        if url and kept_md5 == md5:
+            try:
+                held = resumable.offset(self._put, url, len(data))
+            except DriveError:
+                held = None  # the session is gone (expired, 404): a new one
+            url, start = (url, held) if held is not None else ("", 0)
+        else:
+            url = ""
+        if not url:
+            r = self._call(
+                method,
+                base,
+                f"mengunggah {f.rel}",
+                params={"uploadType": "resumable", "fields": FILE_FIELDS},
+                json=meta,
+                headers={"X-Upload-Content-Type": mime, "X-Upload-Content-Length": str(len(data))},
+            )
+            url = r.headers.get("Location", "")
+            self.manifest.put(key, f"{md5} {url}")
+        out = resumable.send(self._put, url, data, mime, start=start)
+        self.manifest.put(key, "")
+        return out
+
+    def _put(self, url: str, data: bytes, headers: dict[str, str]) -> requests.Response:
+        """One PUT to an upload session, no retries (resumable.send resumes instead)."""
+        import requests
+        from google.auth.exceptions import TransportError
+
+        self.requests += 1
+        try:
+            r = self._session().request(
+                "PUT", url, data=data, headers=headers, timeout=self.conf.timeout_s
+            )
+        except (requests.ConnectionError, requests.Timeout, TransportError) as e:
+            raise DriveError(f"unggahan terputus ({type(e).__name__})", status=0) from None
+        if r.status_code < 400 or r.status_code == 308:
+            return r
+        raise self._error(r, "mengunggah")
+
     def _one(self, f: LocalFile, row: tuple | None, res: SyncResult) -> None:
         md5 = f.md5()
         folder_id, complete = self._folder(f.folder)
@@ -358,6 +435,8 @@ class Drive:
                 f"{_q(folder_id)} in parents and trashed=false"
             )
             found = self._list(q, f"mencari {f.rel}")
+            if not found:
+                found = self._by_name(f.name, folder_id, f"mencari {f.rel}")
             if found and _ID.match(found[0]["id"]):
                 file_id = found[0]["id"]
                 if found[0].get("md5Checksum") == md5:
@@ -397,34 +476,8 @@ class Drive:
         out: list[LocalFile] = []
         for prefix, root in (("d", self.documents), ("a", self.attachments)):
             if root.is_dir():
-                self._walk(prefix, str(root), "", out)
+                walk(prefix, str(root), "", out)
         return out
-
-    def _walk(self, prefix: str, root: str, rel: str, out: list[LocalFile]) -> None:
-        try:
-            with os.scandir(os.path.join(root, rel) if rel else root) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            return
-        for e in entries:
-            n = e.name
-            if n.startswith((".", "~$")) or n in SKIP_NAMES:
-                continue
-            r = f"{rel}/{n}" if rel else n
-            try:
-                if e.is_dir(follow_symlinks=False):
-                    self._walk(prefix, root, r, out)
-                    continue
-                if not e.is_file(follow_symlinks=False):
-                    continue
-                st = e.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            folder = rel.rpartition("/")[2] or "Aduan"
-            name = n if prefix == "d" else f"Lampiran - {n}"
-            out.append(
-                LocalFile(f"{prefix}:{r}", r, e.path, folder, name, st.st_size, st.st_mtime_ns)
-            )
 
     def sync(self) -> SyncResult:
         """Upload what is new or changed; no request at all when nothing is."""

@@ -4,11 +4,12 @@ mtime and MD5 per file, so a steady cycle asks Drive nothing at all."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["LocalFile", "Manifest"]
+__all__ = ["LocalFile", "Manifest", "walk"]
 
 
 @dataclass
@@ -105,5 +106,47 @@ class Manifest:
                 "UPDATE files SET size=?, mtime_ns=? WHERE key=?", (f.size, f.mtime_ns, f.key)
             )
 
+    # -- issue 18: values kept between runs (a resumable upload's session, the driveId)
+    def get(self, key: str) -> str:
+        r = self.db.execute("SELECT v FROM meta WHERE k=?", (key,)).fetchone()
+        return str(r[0]) if r else ""
+
+    def put(self, key: str, value: str) -> None:
+        with self.db:
+            if value:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            else:
+                self.db.execute("DELETE FROM meta WHERE k=?", (key,))
+
     def close(self) -> None:
         self.db.close()
+
+
+SKIP_NAMES = ("email-asli.eml",)  # the raw email: an archive copy, not evidence
+
+
+def walk(prefix: str, root: str, rel: str, out: list[LocalFile]) -> None:
+    """Add the files under ``root/rel`` to ``out`` (temporary and lock files,
+    symlinks and the raw email skipped); ``prefix`` d(ocuments) or a(ttachments)."""
+    try:
+        with os.scandir(os.path.join(root, rel) if rel else root) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    for e in entries:
+        n = e.name
+        if n.startswith((".", "~$")) or n in SKIP_NAMES:
+            continue
+        r = f"{rel}/{n}" if rel else n
+        try:
+            if e.is_dir(follow_symlinks=False):
+                walk(prefix, root, r, out)
+                continue
+            if not e.is_file(follow_symlinks=False):
+                continue
+            st = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        folder = rel.rpartition("/")[2] or "Aduan"
+        name = n if prefix == "d" else f"Lampiran - {n}"
+        out.append(LocalFile(f"{prefix}:{r}", r, e.path, folder, name, st.st_size, st.st_mtime_ns))

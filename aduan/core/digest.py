@@ -23,6 +23,7 @@ from aduan.core.layout import C
 from aduan.core.model import Notification, Snapshot
 from aduan.core.privacy import is_confidential, redact, sees_identity
 from aduan.core.replies import ReplyKeys, commands_help, make_token, reply_address
+from aduan.core.service import digest_fields
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
 from aduan.core.worktime import WorkCalendar
@@ -48,7 +49,13 @@ def build_digests(
     now = cal.local(now)
     overdue: list[tuple[str, dict[str, Any], bool]] = []  # (role acting, item, secret)
     for ticket, row, st in tracked_rows(snap.rows):
-        if st.closed or not sop.has_step(st.step) or not st.deadline or now <= st.deadline:
+        if st.closed or not sop.has_step(st.step):
+            continue
+        # issue 20: an item is overdue by its step or by the overall deadline
+        # (core.service.digest_fields); none while the complainant is waited for
+        svc = digest_fields(st, now)
+        step_late = bool(st.deadline and now > st.deadline)
+        if svc["waiting"] or not (step_late or svc["service_late"]):
             continue
         step = sop.step(st.step)
         item: dict[str, Any] = {
@@ -62,7 +69,10 @@ def build_digests(
             "started": st.since,
             "deadline": st.deadline,
             "late": True,
-            "late_minutes": int(cal.working_minutes(st.deadline, now)),
+            "late_minutes": (
+                int(cal.working_minutes(st.deadline, now)) if st.deadline and step_late else 0
+            ),
+            **svc,
             "commands": commands_help(step),
             "reply_to": "",
         }

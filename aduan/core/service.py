@@ -149,7 +149,8 @@ def paused_minutes(st: RowState, cal: WorkCalendar, now: datetime | None = None)
 
 
 def within_standard(st: RowState) -> bool | None:
-    """Closed by its overall deadline (pauses excluded); None while open or untracked."""
+    """Closed by its overall deadline (pauses excluded); None while open or when no
+    deadline is on record (a state kept before the service standard was)."""
     if st.closed is None or st.sdue is None:
         return None
     return st.closed <= st.sdue
@@ -161,6 +162,8 @@ def first_on_time(st: RowState, cal: WorkCalendar, days: int) -> bool | None:
     due = cal.add(st.received, working_days=days)
     if st.first is not None:
         return st.first <= due
+    if st.sdue is None:
+        return None  # kept before the service standard was: nothing recorded
     return False if st.closed is not None else None
 
 

@@ -66,6 +66,7 @@ class Req(NamedTuple):
     query: dict[str, str]
     kind: str
     who: str
+    project: str = ""  # the Google Cloud project (OAuth client / SA) the token is for
 
 
 @dataclass
@@ -81,6 +82,14 @@ class FakeFile:
     shared_with: set[str] = field(default_factory=set)
     trashed: bool = False
     version: int = 1
+    props_project: str = ""  # appProperties are private to the project that wrote them
+
+
+class _Resume(Exception):
+    """A resumable session not complete yet: 308 with how much it holds."""
+
+    def __init__(self, held: int) -> None:
+        self.held = held
 
 
 class _Err(Exception):
@@ -214,7 +223,12 @@ class DriveServer:
         self._codes: dict[str, str] = {}  # authorization code -> identity
         self._accounts: set[str] = set()  # service-account emails with a valid key
         self._drives: dict[str, set[str]] = {}  # shared drive id -> members
-        self._sessions: dict[str, tuple[str, dict, str]] = {}  # resumable uploads
+        self._sessions: dict[str, list[Any]] = {}  # resumable: [target, meta, who, project, bytes]
+        # -- issue 18: what Google does that the happy path never shows
+        self._projects: dict[str, str] = {}  # access token -> its project
+        self.clients: dict[str, str] = {self.CLIENT_ID: self.CLIENT_SECRET}  # OAuth clients
+        self.incomplete = 0  # the next N cross-drive searches answer incompleteSearch
+        self.break_at: int | None = None  # the next session PUT keeps this many bytes, then 503
         self._lock = threading.RLock()
         self._httpd: _HTTPServer | None = None
 
@@ -243,15 +257,17 @@ class DriveServer:
         return self.base_url + "/token"
 
     # ---- identities
-    def user_token(self, email: str, scopes: list[str] | None = None) -> dict:
-        """A stored-token dict (as ``aduan auth google`` writes it) for a Google account."""
+    def user_token(self, email: str, scopes: list[str] | None = None, client_id: str = "") -> dict:
+        """A stored-token dict (as ``aduan auth google`` writes it) for a Google account;
+        ``client_id``: another OAuth client of :attr:`clients` (another project)."""
         rt = "1//rt-" + secrets.token_urlsafe(12)
         self._refresh[rt] = email
+        cid = client_id or self.CLIENT_ID
         return {
             "refresh_token": rt,
             "token_uri": self.token_uri,
-            "client_id": self.CLIENT_ID,
-            "client_secret": self.CLIENT_SECRET,
+            "client_id": cid,
+            "client_secret": self.clients[cid],
             "scopes": scopes
             or [
                 "https://www.googleapis.com/auth/drive",
@@ -373,8 +389,9 @@ class DriveServer:
         path = parts.path
         kind = _kind(method, path, q)
         auth = headers.get("Authorization") or ""
-        who = self._tokens.get(auth.removeprefix("Bearer ").strip(), "")
-        req = Req(method, path, q, kind, who)
+        token = auth.removeprefix("Bearer ").strip()
+        who = self._tokens.get(token, "")
+        req = Req(method, path, q, kind, who, self._projects.get(token, ""))
         with self._lock:
             self.requests.append(req)
             fault = next((f for f in self._faults if self._match(f[2], req)), None)
@@ -407,6 +424,9 @@ class DriveServer:
                     )
                 out = self._route(req, headers, body, extra)
             return 200, {"Content-Type": "application/json", **extra}, json.dumps(out).encode()
+        except _Resume as e:  # Google's "308 Resume Incomplete"
+            head = {"Range": f"bytes=0-{e.held - 1}"} if e.held else {}
+            return 308, {"Content-Length": "0", **head}, b""
         except _Err as e:
             return e.code, {"Content-Type": "application/json"}, json.dumps(e.body()).encode()
         except Exception as e:  # a bug here: fail the test, not only the call
@@ -417,13 +437,15 @@ class DriveServer:
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
         grant = form.get("grant_type", "")
         who, extra = "", {}
+        project = "client:" + self.CLIENT_ID
         if grant == "refresh_token":
             rt = form.get("refresh_token", "")
             if rt not in self._refresh or rt in self._revoked:
                 return _oauth_error("invalid_grant", "Token has been expired or revoked.")
-            if form.get("client_id") != self.CLIENT_ID:
+            if form.get("client_id") not in self.clients:
                 return _oauth_error("invalid_client", "The OAuth client was not found.", 401)
             who = self._refresh[rt]
+            project = "client:" + form["client_id"]
         elif grant == "authorization_code":
             who = self._codes.pop(form.get("code", ""), "")
             if not who:
@@ -439,10 +461,12 @@ class DriveServer:
             who = str(_jwt_payload(form.get("assertion", "")).get("iss", ""))
             if who not in self._accounts:
                 return _oauth_error("invalid_grant", "Invalid JWT Signature.")
+            project = "sa:" + who.partition("@")[2].split(".")[0]
         else:
             return _oauth_error("unsupported_grant_type", grant)
         at = "ya29." + secrets.token_urlsafe(16)
         self._tokens[at] = who
+        self._projects[at] = project
         out = {"access_token": at, "expires_in": 3599, "token_type": "Bearer", **extra}
         return 200, {"Content-Type": "application/json"}, json.dumps(out).encode()
 
@@ -467,13 +491,14 @@ class DriveServer:
             raise _Err(404, f"File not found: {fid}.", "notFound")
         return f
 
-    def _meta(self, f: FakeFile) -> dict:
+    def _meta(self, f: FakeFile, project: str | None = None) -> dict:
+        """The file as ``project`` sees it: appProperties only its own (Google)."""
         out = {
             "id": f.id,
             "name": f.name,
             "mimeType": f.mime,
             "parents": f.parents,
-            "appProperties": f.props,
+            "appProperties": f.props if project is None or project == f.props_project else {},
             "webViewLink": (
                 f"https://drive.google.com/drive/folders/{f.id}"
                 if f.mime == FOLDER
@@ -487,7 +512,9 @@ class DriveServer:
             out["driveId"] = f.drive_id
         return out
 
-    def _new_file(self, who: str, meta: dict, data: bytes, q: dict[str, str]) -> dict:
+    def _new_file(
+        self, who: str, meta: dict, data: bytes, q: dict[str, str], project: str = ""
+    ) -> dict:
         parents = meta.get("parents") or []
         if len(parents) != 1:
             raise _Err(400, "A file must have exactly one parent here.", "invalid")
@@ -504,12 +531,13 @@ class DriveServer:
             data,
             owner=who,
             drive_id=parent.drive_id,
+            props_project=project,
         )
         for k, v in f.props.items():
             if len((k + v).encode()) > 124:
                 raise _Err(400, "Property too large.", "invalidProperty")
         self.files[f.id] = f
-        return self._meta(f)
+        return self._meta(f, project)
 
     def _route(self, req: Req, headers: Any, body: bytes, extra: dict) -> Any:
         who, q, kind = req.who, req.query, req.kind
@@ -521,14 +549,18 @@ class DriveServer:
             for f in self.files.values():
                 if f.drive_id and q.get("includeItemsFromAllDrives") != "true":
                     continue
-                if not self._visible(who, f, q) or not _holds(clauses, f):
+                if not self._visible(who, f, q) or not _holds(clauses, f, req.project):
                     continue
-                hits.append(self._meta(f))
+                hits.append(self._meta(f, req.project))
+            if self.incomplete and q.get("corpora") != "drive":
+                # Google searching across drives may give up on some: results missing
+                self.incomplete -= 1
+                return {"files": [], "incompleteSearch": True}
             return {"files": hits[: int(q.get("pageSize") or 100)]}
         if kind == "files.get":
-            return self._meta(self._get(who, fid or "", q))
+            return self._meta(self._get(who, fid or "", q), req.project)
         if kind == "files.create":
-            return self._new_file(who, json.loads(body or b"{}"), b"", q)
+            return self._new_file(who, json.loads(body or b"{}"), b"", q, req.project)
         if kind in ("upload.create", "upload.update"):
             target = self._get(who, fid, q) if fid else None
             up = q.get("uploadType")
@@ -536,7 +568,7 @@ class DriveServer:
             if up == "resumable":
                 sid = secrets.token_urlsafe(8)
                 meta = json.loads(body) if body.strip() else {}
-                self._sessions[sid] = (target.id if target else "", meta, who)
+                self._sessions[sid] = [target.id if target else "", meta, who, req.project, b""]
                 extra["Location"] = f"{self.base_url}/upload/session/{sid}"
                 return {}
             if up == "multipart":
@@ -546,17 +578,47 @@ class DriveServer:
             else:
                 raise _Err(400, f"Invalid uploadType {up!r}", "invalid")
             if target is None:
-                return self._new_file(who, meta, data, q)
+                return self._new_file(who, meta, data, q, req.project)
             return self._new_version(target, data)
         if kind == "upload.session":
             sid = req.path.rsplit("/", 1)[-1]
             if sid not in self._sessions:
                 raise _Err(404, "No such upload session.", "notFound")
-            target_id, meta, owner = self._sessions.pop(sid)
-            if target_id:
-                return self._new_version(self.files[target_id], body)
-            return self._new_file(owner, meta, body, q)
+            return self._session_put(sid, headers, body, q)
         raise _Err(404, f"Method not found: {req.method} {req.path}", "notFound")
+
+    def _session_put(self, sid: str, headers: Any, body: bytes, q: dict[str, str]) -> dict:
+        """A PUT to a resumable session: the whole file, a chunk (``Content-Range:
+        bytes a-b/N``) or the offset query (``bytes */N``); :attr:`break_at` cuts an
+        upload mid-way (the bytes up to there are kept, the answer is a 503)."""
+        session = self._sessions[sid]
+        target_id, meta, owner, project, held = session
+        rng = headers.get("Content-Range") or ""
+        m = re.fullmatch(r"bytes (?:(\d+)-(\d+)|\*)/(\d+)", rng.strip())
+        if rng and not m:
+            raise _Err(400, f"Invalid Content-Range {rng!r}", "badContent")
+        total = int(m.group(3)) if m else len(body)
+        if m and m.group(1) is None:  # how much do you hold?
+            if body:
+                raise _Err(400, "An offset query has no body.", "badContent")
+            raise _Resume(len(held))
+        start = int(m.group(1)) if m else 0
+        if start != len(held):
+            raise _Err(
+                400, f"Chunk starts at {start}, the session holds {len(held)}.", "badContent"
+            )
+        data = held + body
+        if self.break_at is not None and len(held) < self.break_at < len(data):
+            session[4] = data[: self.break_at]
+            self.break_at = None
+            raise _Err(503, "Service Unavailable", "backendError")
+        session[4] = data
+        if len(data) < total:
+            raise _Resume(len(data))
+        del self._sessions[sid]
+        if target_id:
+            return self._new_version(self.files[target_id], data)
+        return self._new_file(owner, meta, data, q, project)
 
     def _new_version(self, f: FakeFile, data: bytes) -> dict:
         f.data, f.version = data, f.version + 1
@@ -595,9 +657,10 @@ def _schema_check(
     return google_schema.drive().check(method, path, query, meta)
 
 
-def _holds(clauses: list[tuple[str, tuple[str, ...]]], f: FakeFile) -> bool:
+def _holds(clauses: list[tuple[str, tuple[str, ...]]], f: FakeFile, project: str = "") -> bool:
     for kind, args in clauses:
-        if kind == "prop" and f.props.get(args[0]) != args[1]:
+        # another project's appProperties are invisible to the search as well
+        if kind == "prop" and (f.props_project != project or f.props.get(args[0]) != args[1]):
             return False
         if kind == "parent" and args[0] not in f.parents:
             return False

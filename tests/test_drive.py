@@ -445,3 +445,91 @@ def test_access_token_refused_after_refresh(office, fake):
     (msg,) = res.problems
     assert "HTTP 401" in msg and "aduan auth google" in msg
     assert fake.count("files.list") == 3 and fake.uploads() == 0
+
+
+# -------------------------------------------- issue 18: Drive as it really behaves
+def test_change_of_oauth_client_finds_files_by_name_not_twice(office, fake, tmp_path):
+    """appProperties are private to the project that wrote them: after the office
+    switches OAuth client (another Cloud project) and loses the manifest, the search
+    by appProperties finds nothing; the name inside the ticket folder does."""
+    s = office()
+    put(s, "2026/ADU-2026-11-0001/01-formulir_aduan.docx", b"satu")
+    sync(s, fake)
+    fake.clients["lain.apps.googleusercontent.com"] = "rahasia-lain"
+    token = fake.user_token(USER, client_id="lain.apps.googleusercontent.com")
+    (tmp_path / "rahasia" / "token.json").write_text(json.dumps(token))
+    (s.path(s.paths.state) / "drive.sqlite").unlink()
+    fake.reset_counts()
+    res, (links, folders) = sync(s, fake)
+    assert res.problems == [] and res.found == 1 and res.created == 0
+    assert fake.uploads() == 0
+    assert len(fake.by_name("ADU-2026-11-0001")) == 1  # no second folder either
+    assert len(fake.by_name("01-formulir_aduan.docx")) == 1
+    (f,) = fake.by_name("01-formulir_aduan.docx")
+    assert links["2026/ADU-2026-11-0001/01-formulir_aduan.docx"].endswith(f"{f.id}/view")
+
+
+def test_shared_drive_searches_within_the_drive_and_never_conclude_from_incomplete(office, fake):
+    shared = fake.create_shared_drive("Aduan Kantor", members=(SA,))
+    s = office(mode="service_account", root=shared, shared_drive=True)
+    put(s, "2026/ADU-2026-11-0001/01-formulir_aduan.docx", b"a")
+    sync(s, fake)
+    (s.path(s.paths.state) / "drive.sqlite").unlink()
+    fake.reset_counts()
+    fake.incomplete = 5  # every cross-drive search would come back incomplete
+    res, _ = sync(s, fake)
+    lists = [r for r in fake.requests if r.kind == "files.list"]
+    assert lists and all(r.query.get("corpora") == "drive" for r in lists)
+    assert all(r.query.get("driveId") == shared for r in lists)
+    assert res.problems == [] and res.found == 1 and fake.uploads() == 0
+
+
+def test_incomplete_search_defers_instead_of_uploading_twice(office, fake):
+    s = office()
+    put(s, "2026/ADU-2026-11-0001/01-formulir_aduan.docx", b"satu")
+    sync(s, fake)
+    (s.path(s.paths.state) / "drive.sqlite").unlink()
+    # a My Drive search is not corpora=drive: model Google giving up on it
+    fake.incomplete = 1
+    fake.reset_counts()
+    res, _ = sync(s, fake)
+    assert res.failed == 1 and "incompleteSearch" in res.problems[0]
+    assert fake.uploads() == 0 and len(fake.by_name("01-formulir_aduan.docx")) == 1
+    res, _ = sync(s, fake)  # the next run, the search complete: found, not doubled
+    assert res.problems == [] and res.found == 1
+    assert len(fake.by_name("01-formulir_aduan.docx")) == 1
+
+
+def test_resumable_upload_broken_mid_way_resumes_from_the_offset(office, fake):
+    from aduan.google.resumable import CHUNK
+
+    s = office()
+    big = hashlib.sha256(b"y").digest() * ((2 * CHUNK + 1000) // 32)
+    put(s, "2026/ADU-2026-11-0001/video.mp4", big, "attachments")
+    fake.break_at = CHUNK + 4096  # the second chunk breaks after 4 KiB
+    res, _ = sync(s, fake)
+    assert res.problems == [] and res.created == 1
+    assert fake.by_name("Lampiran - video.mp4")[0].data == big
+    puts = [r for r in fake.requests if r.kind == "upload.session"]
+    # chunk 1, chunk 2 (broken after 4 KiB), the offset query, the rest from there
+    assert len(puts) == 4
+    assert puts[2].query == {} and fake.break_at is None
+    assert fake.count("upload.create") == 1  # one session, never restarted from zero
+
+
+def test_resumable_upload_killed_resumes_in_the_next_run(office, fake):
+    from aduan.google.resumable import CHUNK
+
+    s = office()
+    big = hashlib.sha256(b"z").digest() * ((2 * CHUNK) // 32)
+    put(s, "2026/ADU-2026-11-0001/video.mp4", big, "attachments")
+    # the session is made, then the process dies: every PUT of this run is lost
+    fake.fail_next(503, n=50, match="upload.session")
+    res, _ = sync(s, fake)
+    assert res.failed == 1
+    fake._faults.clear()
+    fake.reset_counts()
+    res, _ = sync(s, fake)
+    assert res.problems == [] and res.created == 1
+    assert fake.count("upload.create") == 0  # the kept session, not a new one
+    assert fake.by_name("Lampiran - video.mp4")[0].data == big

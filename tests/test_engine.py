@@ -430,6 +430,8 @@ def test_typed_rows_are_numbered_in_order_and_never_reused(office):
     kinds = [(n.kind, n.to_roles, n.to_complainant) for n in d.notifications]
     assert sorted(k for k, _, _ in kinds) == ["kabar", "kabar", "tugas", "tugas"]
     assert not any(c for _, _, c in kinds)
+    # to the officer who receives complaints, even where step 1 mails nobody (BPBD)
+    assert {r for k, r, _ in kinds if k == "kabar"} == {(cfg.sop.first.role,)}
     relays = [n.context["relay"] for n in d.notifications if n.kind == "kabar"]
     assert [(r["mode"], r["number"]) for r in relays] == [("wa", "+628123456789"), ("read", "")]
     del mem.rows[1]  # staff delete the last numbered row

@@ -12,8 +12,9 @@ from typing import Any
 from aduan.core import idfmt
 from aduan.core.contact import relay_for
 from aduan.core.engine.config import OUTCOME_LABELS, PUBLIC_DOCS, Decision, EngineConfig
-from aduan.core.ids import email_in, format_ticket, parse_ticket, ticket_regex
+from aduan.core.ids import REGISTER_ID_META, email_in, format_ticket, parse_ticket, ticket_regex
 from aduan.core.layout import C
+from aduan.core.mailkind import daemon_like
 from aduan.core.model import DOC_KEYS, Notification, Row, RowUpdate, Snapshot
 from aduan.core.privacy import is_confidential
 from aduan.core.replies import commands_help, make_token, reply_address, subject_tag
@@ -44,8 +45,15 @@ class Run:
             for c in cfg.layout.columns
             if c.kind == "staff" and c.choices
         ]
+        # issue 17: the register's own id goes into every Message-ID; adopted on first run
+        self.register_id = self.meta.get(REGISTER_ID_META, "")
+        if not self.register_id and cfg.register_id:
+            self.register_id = cfg.register_id
+            self.meta[REGISTER_ID_META] = self.d.writes.meta[REGISTER_ID_META] = cfg.register_id
         self.by_ticket: dict[str, Row] = {}
         self.states: dict[str, RowState] = {}
+        #: sender domains that sent null-sender or daemon mail (engine.once.system_domains)
+        self.system_domains: set[str] = set()
         for row in snap.rows:
             t = row.get(C.TICKET)
             if t:
@@ -269,24 +277,22 @@ class Run:
                 if not relay:
                     st.sent.append(short)  # no way to reach them at all: record, move on
                     continue
-            if to_c and kind == "tanda_terima" and not self.ack_allowed(values):
+            limit = self.ack_limit(values) if to_c and kind == "tanda_terima" else ""
+            if limit:
                 st.sent.append(short)
-                self.event(
-                    ticket,
-                    "Tanda terima tidak dikirim",
-                    "batas tanda terima per hari untuk alamat ini tercapai",
-                    key=f"{ticket}|ack-limit",
-                )
+                self.event(ticket, "Tanda terima tidak dikirim", limit, key=f"{ticket}|ack-limit")
+                self.d.counts["acks_capped"] += 1
                 continue
             ctx = self.context(ticket, values, st, step)
             if to_roles and step and kind in ("tugas", "pengingat", "eskalasi", "ditolak"):
                 ctx.update(self.reply_context(ticket, step, to_roles[0]))
             if extra:
                 ctx.update(extra)
+            ctx["register_id"] = self.register_id  # issue 17: its Message-ID's register part
             out_kind, out_roles, out_c = kind, to_roles, to_c
             if relay:  # the complainant's message, inside a task to the petugas
                 ctx["relay"] = relay
-                out_kind, out_roles, out_c = "kabar", tuple(self.sop.first.task_roles), False
+                out_kind, out_roles, out_c = "kabar", (self.sop.first.role,), False
             # an urgent complaint's staff mail goes at any hour (to the on-call list too)
             not_before = None if out_c or ctx["urgent"] else self.cfg.calendar.next_open(self.now)
             self.d.notifications.append(
@@ -323,15 +329,24 @@ class Run:
             "reply_commands": commands_help(step),
         }
 
-    def ack_allowed(self, values: dict[str, str]) -> bool:
-        """Whether another acknowledgement may go to this address today (and count it)."""
+    def ack_limit(self, values: dict[str, str]) -> str:
+        """Why no acknowledgement may go to this address now (for Riwayat), or "" — and
+        then it is counted: per address per day, and (issue 17, a loop backstop) per
+        sender domain per hour for a domain that sends system mail."""
         addr = self.complainant_email(values)
         k = f"ack:{addr}:{self.now.date().isoformat()}"
         n = int(self.meta.get(k) or 0)
         if n >= self.cfg.ack_limit_per_day:
-            return False
+            return "batas tanda terima per hari untuk alamat ini tercapai"
+        domain = addr.rpartition("@")[2]
+        if domain and (daemon_like(addr) or domain in self.system_domains):
+            dk = f"ackdom:{domain}:{self.now:%Y-%m-%dT%H}"
+            m = int(self.meta.get(dk) or 0)
+            if m >= self.cfg.ack_limit_per_domain_per_hour:
+                return "batas tanda terima per jam untuk domain pengirim email sistem ini tercapai"
+            self.meta[dk] = self.d.writes.meta[dk] = str(m + 1)
         self.meta[k] = self.d.writes.meta[k] = str(n + 1)
-        return True
+        return ""
 
     # -- system columns derived from the state
     def late_flag(self, st: RowState) -> str:

@@ -12,6 +12,7 @@ The real `run_cycle` does all the work; the demo only plays the people.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -164,6 +165,7 @@ class _Sim:
         self.done_actions: set[tuple[int, str]] = set()
         self.ticket_of: dict[int, str] = {}
         self.replied: set[int] = set()
+        self.replied_tasks: set[tuple[str, str]] = set()  # decided by reply (issue 21)
         self.bounced: set[int] = set()
         self.result = DemoOffice(office_id, root)
         (root / "kiriman").mkdir(exist_ok=True)
@@ -177,15 +179,17 @@ class _Sim:
             if c.channel == "Email":
                 raw = _message(c, i, self.to)
                 (self.root / "kiriman" / f"{i + 1:02d}-{c.kind}.eml").write_bytes(raw)
-                self._drop(raw, f"demo-{i:02d}")
+                self._drop(raw, f"demo-{i:02d}", _arrival(c))
             elif c.channel == FORM_CHANNEL:
                 self._form_response(c)
             else:
                 self._type_row(c)
 
-    def _drop(self, raw: bytes, name: str) -> None:
+    def _drop(self, raw: bytes, name: str, when: datetime | None = None) -> None:
         tmp = self.maildir / "tmp" / name
         tmp.write_bytes(raw)
+        if when is not None:  # delivered at the simulated moment (issue 21: it counts)
+            os.utime(tmp, (when.timestamp(), when.timestamp()))
         tmp.rename(self.maildir / "new" / name)
 
     def _type_row(self, c: Complaint) -> None:
@@ -275,7 +279,7 @@ class _Sim:
             if c.reply_after_min and i not in self.replied:
                 when = _arrival(c) + timedelta(minutes=c.reply_after_min)
                 if when <= now:
-                    self._drop(_reply(c, ticket, self.to, when, i), f"demo-balasan-{i:02d}")
+                    self._drop(_reply(c, ticket, self.to, when, i), f"demo-balasan-{i:02d}", when)
                     self.replied.add(i)
                 else:
                     upcoming.append(when)
@@ -285,7 +289,15 @@ class _Sim:
             if plan and (i, st.step) not in self.done_actions:
                 due = self.cal.add(st.since, minutes=plan[0])
                 if due <= now:
-                    self._edit(ticket, plan[1])
+                    if st.step in c.by_reply and self._decide_by_reply(
+                        ticket, st.step, plan[1], due
+                    ):
+                        pass  # the role answered the task email (issue 21)
+                    elif st.step in c.by_reply:
+                        upcoming.append(now + TICK)  # the task email is not out yet
+                        continue
+                    else:
+                        self._edit(ticket, plan[1])
                     self.done_actions.add((i, st.step))
                     upcoming.append(now)
                 else:
@@ -298,6 +310,57 @@ class _Sim:
                     upcoming.append(t)
                     break
         return upcoming
+
+    def _decide_by_reply(self, ticket: str, step_id: str, cells: dict[str, str], when) -> bool:
+        """The role replies to its task email with the step's command (issue 21): sent
+        from its registered address to the task's aduan+… Reply-To, delivered ``when``.
+        False while the task email is not in the outbox yet (queued for the opening)."""
+        step = self.sop.step(step_id)
+        task = self._task_mail(ticket, step.number, step.actor)
+        if task is None or not task.get("Reply-To"):
+            return False
+        cmd = next(
+            (
+                r
+                for r in step.replies
+                if all(k in cells and (v == "{text}" or v == cells[k]) for k, v in r.set.items())
+            ),
+            None,
+        )
+        if cmd is None:
+            self._edit(ticket, cells)
+            return True
+        text = next((cells[k] for k, v in cmd.set.items() if v == "{text}"), "")
+        rest = {k: v for k, v in cells.items() if k not in cmd.set}
+        if rest:  # what the command does not cover (a category) is typed in the sheet
+            self._edit(ticket, rest)
+        msg = EmailMessage()
+        msg["From"] = self.settings.roles[step.actor][0]
+        msg["To"] = str(task["Reply-To"])
+        msg["Subject"] = f"Re: {task['Subject']}"
+        msg["Date"] = format_datetime(when)
+        msg["Message-ID"] = f"<demo-keputusan-{len(self.replied_tasks):03d}@contoh.go.id>"
+        msg["In-Reply-To"] = str(task["Message-ID"])
+        msg.set_content(f"{cmd.command}: {text}\n" if text else f"{cmd.command}\n")
+        self._drop(msg.as_bytes(), f"demo-keputusan-{len(self.replied_tasks):03d}", when)
+        self.replied_tasks.add((ticket, step_id))
+        return True
+
+    def _task_mail(self, ticket: str, number: int, role: str):
+        """The task email of ``ticket``'s step ``number`` to ``role`` in the outbox."""
+        import email
+        import email.policy
+
+        for eml in sorted(self.outbox.glob("*.eml")):
+            msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+            if (
+                msg.get("X-Aduan-Kind") == "tugas"
+                and msg.get("X-Aduan-Ticket") == ticket
+                and msg.get("X-Aduan-Step") == str(number)
+                and msg.get("X-Aduan-Role") == role
+            ):
+                return msg
+        return None
 
     def bounces(self, now: datetime) -> None:
         """The mail server returns acknowledgements sent to addresses that do not exist."""
@@ -332,6 +395,8 @@ class _Sim:
                 upcoming.append(now + TICK)  # the server returns the bounce a moment later
             if not self.cal.is_open(now):
                 upcoming.append(self.cal.next_open(now))  # queued staff emails go out then
+            # every working day's opening: cron runs then, and the overdue summary goes
+            upcoming.append(self.cal.next_open(now.replace(hour=23, minute=59)))
             later = [t for t in upcoming if t > now]
             if not later:
                 break
@@ -369,6 +434,11 @@ def _write_settings(root: Path, spec: dict) -> None:
         "register": {"type": "xlsx", "path": "register.xlsx"},
         "mail": {"type": "file", "outbox": "outbox"},
         "forms": {"tab": FORM_TAB, "since": "2026-11-01"},
+        # issue 21: decisions by reply (the key is made in state/ on first use), the
+        # daily overdue summary, urgent complaints at any hour
+        "replies": {"enabled": True},
+        "digest": True,
+        **({"urgent": spec["urgent"]} if spec.get("urgent") else {}),
         "mail_identity": {
             "from_address": spec["from"],
             "from_name": f"Layanan Aduan {spec['office']['short_name']}",
@@ -403,7 +473,34 @@ def run_demo(out: Path, *, echo=print) -> list[DemoOffice]:
         echo(f"Demo {spec['office']['short_name']}: menjalankan November 2026 ...")
         results.append(sim.run())
     _summary(results, echo)
+    _pemda(out, echo)  # issue 19
     return results
+
+
+# -- issue 19: the demo offices as one pemda's fleet -----------------------------------
+def _pemda(out: Path, echo) -> None:
+    """After the month: one steady pass of `aduan run --all` over the demo folder and the
+    pemda recap of November (what the fleet's cron lines do)."""
+    from aduan.run.fleet import cycle_work, find_offices, fleet_total, run_fleet
+    from aduan.run.pemda import run_pemda_recap
+
+    offices = find_offices(out)
+    when = END + timedelta(minutes=10)
+    echo(f"Armada pemda: aduan run --all {out} ({len(offices)} kantor)")
+    results = run_fleet(offices, lambda o: cycle_work(o, now=when))
+    for r in results:
+        echo(f"  {r.line}")
+    echo(f"  {fleet_total(results, sum(r.seconds for r in results))}")
+    rep = run_pemda_recap(
+        offices, (2026, 11), out=out / "rekap-pemda", now=datetime(2026, 12, 1, 7, 30, tzinfo=WIB)
+    )
+    echo(f"  rekap pemda: {rep.docx}")
+    echo(f"  sheet pemda: {rep.sheet}")
+    for p in rep.problems:
+        echo(f"  masalah: {p}")
+
+
+# -- end issue 19 ------------------------------------------------------------------------
 
 
 def _summary(results: list[DemoOffice], echo) -> None:

@@ -30,6 +30,13 @@ class Complaint:
     bounce: bool = False  # the complainant's address does not exist
     category: str = ""  # Formulir Online: the form's Kategori Aduan answer
     confidential: bool = False  # Formulir Online: "Rahasiakan Identitas" ticked
+    #: issue 21: the steps (ids) staff decide by replying to the task email, not in the sheet
+    by_reply: tuple[str, ...] = ()
+    # -- issue 20: service standards (set by _service_demo below)
+    jenis: str = ""  # the Jenis Aduan staff set with their first look at the row
+    ask: tuple[int, str] | None = None  # (working minutes after arrival, what is asked)
+    answer_after_min: int = 0  # the complainant answers the request (0: never)
+    rating: str = ""  # the complainant's answer to the satisfaction question
 
 
 def _bpbd_follow(
@@ -43,7 +50,7 @@ def _bpbd_follow(
     return {
         "telaah": (3, {"Perlu Tindak Lanjut": "Ya", **(extra or {})}),
         "catat": (3, {"Kategori": cat}),
-        "sampaikan": (
+        "disposisi": (  # the Pimpinan's disposition: the office-added wait (issue 21)
             disp,
             {
                 "Disposisi": "Tim Reaksi Cepat segera ke lokasi, koordinasi dengan "
@@ -260,6 +267,34 @@ BPBD = [
 ]
 
 
+# -- issue 22: a month whose recap says something: each follow-up its own disposition,
+# decision and category (in call order, so the demo stays deterministic)
+_BLITAR_VARIANTS = [
+    (
+        "Bantuan Sosial",
+        "Segera rapatkan dengan tim pengelola pengaduan, verifikasi data DTKS dan kunjungi "
+        "pengadu.",
+        "Pengadu memenuhi syarat; diusulkan masuk DTKS dan diberi bantuan sementara.",
+    ),
+    (
+        "Rehabilitasi Sosial",
+        "Koordinasikan dengan Puskesmas dan kelurahan; tim meninjau ke rumah pengadu besok pagi.",
+        "Pengadu dirujuk ke panti rehabilitasi; pendampingan oleh pekerja sosial masyarakat.",
+    ),
+    (
+        "Bantuan Sosial",
+        "Mohon tanggapan dan saran bidang Linjamsos atas data penerima; bahas di rapat tim.",
+        "Data penerima diperbaiki; pencairan bantuan diajukan pada tahap berikutnya.",
+    ),
+    (
+        "Lainnya",
+        "Proses lebih lanjut sesuai kewenangan Dinas; hubungi pengadu untuk kelengkapan berkas.",
+        "Berkas pengadu lengkap; permohonan diteruskan ke bidang terkait dengan surat pengantar.",
+    ),
+]
+_variant = iter(range(10_000))
+
+
 def _blitar_follow(
     kewenangan: int = 4,
     sek: int = 8,
@@ -268,26 +303,15 @@ def _blitar_follow(
     hasil: int = 8,
     extra: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, dict[str, str]]]:
+    cat, disposisi, keputusan = _BLITAR_VARIANTS[next(_variant) % len(_BLITAR_VARIANTS)]
     return {
         "terima": (
             kewenangan,
-            {"Kewenangan": "Kewenangan Dinas", "Kategori": "Bantuan Sosial", **(extra or {})},
+            {"Kewenangan": "Kewenangan Dinas", "Kategori": cat, **(extra or {})},
         ),
         "lapor_kadis": (sek, {"Diteruskan ke Kepala Dinas": "Ya"}),
-        "disposisi": (
-            kadis,
-            {
-                "Disposisi": "Segera rapatkan dengan tim pengelola pengaduan, "
-                "verifikasi data DTKS dan kunjungi pengadu."
-            },
-        ),
-        "pembahasan": (
-            tim,
-            {
-                "Keputusan Penyelesaian": "Pengadu memenuhi syarat; diusulkan "
-                "masuk DTKS dan diberi bantuan sementara."
-            },
-        ),
+        "disposisi": (kadis, {"Disposisi": disposisi}),
+        "pembahasan": (tim, {"Keputusan Penyelesaian": keputusan}),
         "sampaikan_hasil": (
             hasil,
             {
@@ -473,6 +497,60 @@ BLITAR = [
 ]
 
 
+# -- issue 21: staff who decide by replying to the task email (both paths in the month)
+_BY_REPLY = {
+    "Kebakaran lahan di lereng Lawu": ("telaah", "catat", "disposisi", "rapat", "tindak_lanjut"),
+    "Banjir setinggi lutut di Jaten": ("disposisi",),
+    "Rumah rusak diterjang angin puting beliung": ("telaah", "disposisi", "lapor"),
+    "Jadwal sosialisasi desa tangguh bencana": ("telaah",),
+    "Lansia terlantar di Kepanjenkidul": ("lapor_kadis", "disposisi"),
+    "Permohonan KIS untuk keluarga tidak mampu": ("terima", "disposisi", "pembahasan"),
+    "Penyandang disabilitas butuh kursi roda": ("lapor_kadis", "sampaikan_hasil"),
+}
+for _c in BPBD + BLITAR:
+    _c.by_reply = _BY_REPLY.get(_c.subject, _c.by_reply)
+# -- end issue 21
+
+# -- issue 20: kinds of complaint, waiting for the complainant, satisfaction ratings
+_INFO, _KELUHAN = "Permintaan informasi", "Keluhan"
+_TANPA = "Sengketa/pelanggaran tanpa pemeriksaan lapangan"
+_LAPANGAN = "Sengketa/pelanggaran dengan pemeriksaan lapangan"
+
+
+def _service_demo() -> None:
+    """The month's service-standard story: several kinds, one complaint paused for a
+    missing ID card and resumed the next day, one never completed (closed after ten
+    working days), and ratings from several complainants (one low: the head is told)."""
+    for i, jenis in {0: _KELUHAN, 1: _INFO, 3: _LAPANGAN, 4: _KELUHAN, 9: _KELUHAN}.items():
+        BPBD[i].jenis = jenis
+    for i, jenis in {
+        0: _TANPA,
+        2: _KELUHAN,
+        3: _INFO,
+        5: _KELUHAN,
+        6: _KELUHAN,
+        8: _KELUHAN,
+    }.items():
+        BLITAR[i].jenis = jenis
+    BLITAR[2].ask, BLITAR[2].answer_after_min = (2, "fotokopi KTP dan Kartu Keluarga"), 26 * 60
+    BLITAR[6].ask = (2, "fotokopi KTP pelapor dan foto lokasi")
+    ratings = [
+        (BPBD, 0, "4, terima kasih penanganannya cepat sekali."),
+        (BPBD, 1, "3"),
+        (BPBD, 3, "2 - tim baru datang keesokan harinya."),
+        (BPBD, 9, "4 sangat baik"),
+        (BLITAR, 0, "3, terima kasih."),
+        (BLITAR, 2, "4"),
+        (BLITAR, 5, "4 - anak kami sudah kembali sekolah."),
+        (BLITAR, 8, "1, tidak ada petugas yang menghubungi keluarga kami."),
+    ]
+    for office, i, text in ratings:
+        office[i].rating = text
+
+
+_service_demo()
+
+
 OFFICES: dict[str, dict[str, Any]] = {
     "bpbd-karanganyar": {
         "sop": "bpbd-karanganyar.yaml",
@@ -511,6 +589,13 @@ OFFICES: dict[str, dict[str, Any]] = {
             "pimpinan": ["kalak@bpbd.contoh.go.id"],
         },
         "from": "aduan@bpbd.contoh.go.id",
+        # issue 21: disasters cannot wait for Monday: the Pusdalops duty officer
+        "urgent": {
+            "categories": ["Bencana"],
+            "keywords": ["kebakaran", "banjir", "longsor", "pohon tumbang", "puting beliung"],
+            "on_call": ["pusdalops@bpbd.contoh.go.id"],
+            "emergency_number": "(0271) 495000 / 112",
+        },
         "categories": ["Bencana", "Bantuan Logistik", "Kekeringan", "Informasi", "Lainnya"],
         "complaints": BPBD,
     },

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -23,11 +24,12 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import yaml
+from openpyxl.styles import Alignment
 
 from aduan.config import FileMail, MaildirInbox, XlsxRegister, load_settings
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row
-from aduan.core.state import tracked_rows
+from aduan.core.state import RowState, aware, tracked_rows
 from aduan.demo.data import OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
@@ -52,6 +54,7 @@ FORM_QUESTIONS = [
     "Isi Aduan",
     "Rahasiakan Identitas",
 ]
+_TYPED = Alignment(wrap_text=True, vertical="top")  # a typed cell, as LibreOffice styles it
 REPO = Path(__file__).resolve().parents[2]
 # a 1x1 PNG: stands in for the photo a complainant attaches
 PHOTO = bytes.fromhex(
@@ -98,19 +101,37 @@ def _message(c: Complaint, i: int, to: str) -> bytes:
     return msg.as_bytes()
 
 
-def _reply(c: Complaint, ticket: str, to: str, when: datetime, i: int) -> bytes:
+def _reply(
+    c: Complaint,
+    ticket: str,
+    to: str,
+    when: datetime,
+    i: int,
+    text: str = "Terima kasih. Saya tambahkan foto terbaru kondisi di lokasi.",
+    photo: str = "foto-terbaru.png",
+) -> bytes:
+    """The complainant answers in the thread (issue 20: also a requested document, with
+    ``photo``, or a rating, without one)."""
     msg = EmailMessage()
     msg["From"] = f"{c.name} <{c.email}>"
     msg["To"] = to
     msg["Subject"] = f"Re: [{ticket}] Tanda terima aduan"
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = f"<demo-balasan-{i:02d}@contoh.id>"
-    msg.set_content(
-        "Terima kasih. Saya tambahkan foto terbaru kondisi di lokasi.\n\n"
-        f"> Aduan Anda telah kami terima dengan nomor {ticket}.\n"
+    # one id per kind of answer: a rating or a requested document is its own mail
+    tag = (
+        "balasan"
+        if text.startswith("Terima kasih. Saya")
+        else f"balasan-{zlib.crc32(text.encode()):08x}"
     )
-    msg.add_attachment(PHOTO, maintype="image", subtype="png", filename="foto-terbaru.png")
+    msg["Message-ID"] = f"<demo-{tag}-{i:02d}@contoh.id>"
+    msg.set_content(f"{text}\n\n> Aduan Anda telah kami terima dengan nomor {ticket}.\n")
+    if photo and (c.rating != text):
+        msg.add_attachment(PHOTO, maintype="image", subtype="png", filename=photo)
     return msg.as_bytes()
+
+
+#: the complainant's answer to a request for what was missing (issue 20)
+_ANSWER = "Berikut saya kirimkan fotokopi KTP dan Kartu Keluarga yang diminta."
 
 
 def _bounce(original: bytes, rcpt: str, when: datetime, i: int, to: str) -> bytes:
@@ -167,6 +188,11 @@ class _Sim:
         self.replied: set[int] = set()
         self.replied_tasks: set[tuple[str, str]] = set()  # decided by reply (issue 21)
         self.bounced: set[int] = set()
+        # -- issue 20: what the people did about the service standard
+        self.kinded: set[int] = set()
+        self.asked: dict[int, datetime] = {}
+        self.answered: set[int] = set()
+        self.rated: set[int] = set()
         self.result = DemoOffice(office_id, root)
         (root / "kiriman").mkdir(exist_ok=True)
 
@@ -199,13 +225,16 @@ class _Sim:
         cols = {cell.value: cell.column for cell in ws[1]}
         r = ws.max_row + 1
         for col, val in (
+            # issue 22: the officer writes when the person came or called (it counts)
+            (C.RECEIVED, f"{_arrival(c):%d/%m/%Y %H.%M}"),
             (C.CHANNEL, c.channel),
             (C.NAME, c.name),
             (C.CONTACT, c.contact),
             (C.SUBJECT, c.subject),
             (C.TEXT, c.text),
         ):
-            ws.cell(row=r, column=cols[col], value=val)
+            # LibreOffice gives a typed cell its column's style (wrapped, top-aligned)
+            ws.cell(row=r, column=cols[col], value=val).alignment = _TYPED
         wb.save(self.register_path)
 
     def link_form(self) -> None:
@@ -239,7 +268,7 @@ class _Sim:
         for row in ws.iter_rows(min_row=2):
             if row[cols[C.TICKET] - 1].value == ticket:
                 for k, v in cells.items():
-                    ws.cell(row=row[0].row, column=cols[k], value=v)
+                    ws.cell(row=row[0].row, column=cols[k], value=v).alignment = _TYPED
                 break
         wb.save(self.register_path)
 
@@ -283,6 +312,8 @@ class _Sim:
                     self.replied.add(i)
                 else:
                     upcoming.append(when)
+            if self._service(i, c, ticket, st, now, upcoming):
+                continue  # waiting for the complainant: staff wait too (issue 20)
             if st.closed:
                 continue
             plan = c.script.get(st.step)
@@ -310,6 +341,48 @@ class _Sim:
                     upcoming.append(t)
                     break
         return upcoming
+
+    def _service(
+        self, i: int, c: Complaint, ticket: str, st: RowState, now: datetime, upcoming: list
+    ) -> bool:
+        """Issue 20: staff set Jenis Aduan and ask for what is missing; the complainant
+        answers (or never does) and rates the closed complaint. True while waited for."""
+        if c.jenis and i not in self.kinded:
+            self._edit(ticket, {C.KIND: c.jenis})
+            self.kinded.add(i)
+        if c.ask and i not in self.asked and not st.closed:
+            when = self.cal.add(_arrival(c), minutes=c.ask[0])
+            if when <= now:
+                self._edit(ticket, {C.MISSING: c.ask[1]})
+                self.asked[i] = now
+                upcoming.append(now)
+            else:
+                upcoming.append(when)
+        if i in self.asked and c.answer_after_min and i not in self.answered:
+            when = self.asked[i] + timedelta(minutes=c.answer_after_min)
+            if when <= now:
+                raw = _reply(c, ticket, self.to, when, i, _ANSWER, "fotokopi-ktp-kk.png")
+                self._drop(raw, f"demo-kelengkapan-{i:02d}", when)
+                self.answered.add(i)
+            else:
+                upcoming.append(when)
+        if c.rating and st.closed and i not in self.rated:
+            when = st.closed + timedelta(hours=3)
+            if when <= now:
+                self._drop(
+                    _reply(c, ticket, self.to, when, i, c.rating), f"demo-nilai-{i:02d}", when
+                )
+                self.rated.add(i)
+            else:
+                upcoming.append(when)
+        if st.pause and not st.closed:
+            since = aware(st.pause.get("since")) or now
+            w = self.settings.service.waiting
+            upcoming += [
+                self.cal.add(since, working_days=d) for d in (w.reminder_days, w.close_days)
+            ]
+            return True
+        return False
 
     def _decide_by_reply(self, ticket: str, step_id: str, cells: dict[str, str], when) -> bool:
         """The role replies to its task email with the step's command (issue 21): sent

@@ -227,6 +227,8 @@ EXPECT = {  # a value each kind's body must carry
     "tidak_dilengkapi": "fotokopi KTP dan foto lokasi",
     "batas_layanan": "selesai dalam 14 hari kerja",
     "penilaian_rendah": "Pelayanannya lambat sekali.",
+    # -- issue 16: the relay task carries the complainant's ready text
+    "kabar": "Terima kasih atas laporan Anda",
 }
 SERVICE = {  # issue 20: what the engine puts into the service-standard contexts
     "service": {

@@ -263,7 +263,8 @@ def _template_context(
 def _relay(env: jinja2.Environment, ctx: dict[str, Any]) -> dict[str, Any]:
     """A relayed message (issue 16): the complainant's text as their own email would
     read, and the WhatsApp click-to-chat or ``sms:`` link that opens it ready to send."""
-    relay = dict(ctx.get("relay") or {})
+    relay = {"kind": "", "channel": "", "number": "", "mode": "read", "contact": ""}
+    relay.update(ctx.get("relay") or {})
     inner = str(relay.get("kind") or "tanda_terima")
     text = _render(env, f"{inner}-body.txt", {**ctx, "kind": inner, "to_complainant": True})
     text = re.sub(r"\n[ \t]*\n(?:[ \t]*\n)+", "\n\n", text).strip()
@@ -370,8 +371,10 @@ def _build(
     msg["To"] = ", ".join(recipients)
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = message_id(n.key, domain)
-    root = thread_id(n.ticket, domain)
+    # issue 17: the register's own id keeps two registers' (or offices') Message-IDs apart
+    register = str(n.context.get("register_id") or "")
+    msg["Message-ID"] = message_id(n.key, domain, register)
+    root = thread_id(n.ticket, domain, register)
     refs = [root]
     source = str(n.context.get("source_message_id") or "").strip()
     if n.kind == "tanda_terima" and show_identity and _MSGID_RE.match(source):

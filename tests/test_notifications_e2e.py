@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from aduan.core.ids import message_id, thread_id
+from aduan.core.ids import REGISTER_ID_META, message_id, thread_id
 from aduan.core.layout import HISTORY_TAB, REGISTER_TAB, C, build_layout
 from aduan.mail.spool import Spool
 from aduan.run.cycle import CycleReport, run_cycle
@@ -134,6 +134,14 @@ class Office:
         reg = open_register(self.s, build_layout(self.s.load_sop(), self.s.categories))
         try:
             return [r.values for r in reg.read().rows]
+        finally:
+            reg.close()
+
+    def register_id(self) -> str:
+        """The register's own id (issue 17), which every Message-ID carries."""
+        reg = open_register(self.s, build_layout(self.s.load_sop(), self.s.categories))
+        try:
+            return reg.read().meta[REGISTER_ID_META]
         finally:
             reg.close()
 
@@ -280,7 +288,7 @@ def test_every_role_gets_exactly_the_mails_the_sop_implies(make_settings, smtp_s
 
     ids = [str(s.message["Message-ID"]) for s in sent]
     assert len(set(ids)) == len(ids)
-    root = thread_id(ticket, o.domain)
+    root = thread_id(ticket, o.domain, o.register_id())  # issue 17: per register
     for s in sent:
         assert s.message["Auto-Submitted"] == "auto-generated"
         assert root in str(s.message["References"])  # one thread per ticket
@@ -357,13 +365,16 @@ def test_smtp_down_keeps_mail_and_sends_it_later_with_the_same_message_id(
     pending = Spool(o.root / "state" / "spool").entries("pending")
     keys = sorted(e.key for e in pending)
     assert len(keys) == 2  # the acknowledgement and the task
+    # issue 17: the register's own id (adopted by its first cycle) is part of the id
+    (register,) = {e.notification.context["register_id"] for e in pending}
+    assert len(register) == 12
 
     o.s = o.settings(smtp_server.port)  # the server is back
     rep = o.run(at("2026-11-25 09:03"))
     sent = o.sent()
     assert sorted(k for k, _ in kinds(sent)) == ["tanda_terima", "tugas"]
     assert sorted(str(s.message["Message-ID"]) for s in sent) == sorted(
-        message_id(k, o.domain) for k in keys
+        message_id(k, o.domain, register) for k in keys
     )
     assert rep.exit_code == 0
     o.run(at("2026-11-25 09:04"))

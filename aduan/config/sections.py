@@ -142,6 +142,9 @@ class MailIdentity(_Strict):
     from_name: str = "Layanan Pengaduan"
     reply_to: str = ""
     ack_limit_per_day: int = 5
+    # -- issue 17: a backstop against loops the classifier misses: acknowledgements per
+    # sender domain per hour, for domains that send null-sender or daemon mail
+    ack_limit_per_domain_per_hour: int = Field(default=10, ge=1)
 
     @field_validator("from_address", "reply_to")
     @classmethod

@@ -98,6 +98,8 @@ class Settings(_Strict):
     urgent: UrgentCfg = UrgentCfg()  # issue 21
     #: issue 20: service standards per kind, waiting for the complainant, SKM
     service: ServiceCfg = ServiceCfg()
+    # -- issue 17: who fixes a stale staff address a bounce names (empty: the head role)
+    admin: list[str] = []
     inbox: MaildirInbox | ImapInbox = Field(discriminator="type")
     # "register" would shadow BaseModel.register (ABCMeta), hence the alias
     register_: XlsxRegister | GoogleRegister = Field(discriminator="type", alias="register")
@@ -138,6 +140,14 @@ class Settings(_Strict):
             if not (0 <= h1 < 24 and 0 <= h2 <= 24 and m1 < 60 and m2 < 60) or (h1, m1) >= (h2, m2):
                 raise ValueError(f"{day}: {span!r} is not a valid opening span")
         return {k.lower(): s for k, s in v.items()}
+
+    @field_validator("admin")
+    @classmethod
+    def _admin(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if not _EMAIL_RE.match(a):
+                raise ValueError(f"admin: {a!r} is not an email address")
+        return v
 
     @field_validator("roles")
     @classmethod

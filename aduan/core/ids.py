@@ -10,6 +10,7 @@ import re
 import string
 
 __all__ = [
+    "REGISTER_ID_META",
     "decode_tickets",
     "email_in",
     "encode_tickets",
@@ -22,14 +23,25 @@ __all__ = [
 ]
 
 
-def message_id(key: str, domain: str) -> str:
-    """The Message-ID of the email for idempotency key ``key``."""
-    return f"<aduan.{hashlib.sha1(key.encode('utf-8')).hexdigest()[:24]}@{domain}>"
+def message_id(key: str, domain: str, register: str = "") -> str:
+    """The Message-ID of the email for idempotency key ``key``.
+
+    ``register`` is the register's own id (kept in its meta, see
+    :data:`REGISTER_ID_META`): two registers, or two offices on one mail domain
+    with the same ticket format, never share a Message-ID, while a rerun of the
+    same cycle gives the same one. Without it: the ids of registers made before
+    issue 17, still matched so replies to their mails keep their thread."""
+    basis = f"{register}|{key}" if register else key
+    return f"<aduan.{hashlib.sha1(basis.encode('utf-8')).hexdigest()[:24]}@{domain}>"
 
 
-def thread_id(ticket: str, domain: str) -> str:
+def thread_id(ticket: str, domain: str, register: str = "") -> str:
     """The root Message-ID every email about ``ticket`` refers to (threading)."""
-    return message_id(f"{ticket}|thread", domain)
+    return message_id(f"{ticket}|thread", domain, register)
+
+
+#: the register meta key of the register's own id (made by its first cycle)
+REGISTER_ID_META = "register_id"
 
 
 def format_ticket(fmt: str, *, year: int, month: int, seq: int, office: str = "") -> str:

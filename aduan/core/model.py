@@ -114,6 +114,11 @@ def template_defaults() -> dict[str, Any]:
         "resumed": "",  # what the complainant was asked for, when their reply resumed
         "rating": {"value": 0, "label": "", "comment": ""},
         "service_rung": 0,
+        # -- issue 17: a bounce that names staff addresses ([{"role", "address"}]), the
+        # addresses not to tell, the register's own id (its part of every Message-ID)
+        "failed_staff": [],
+        "failed_addresses": [],
+        "register_id": "",
     }
 
 

@@ -36,7 +36,6 @@ from aduan.core.engine import Decision, decide
 from aduan.core.ids import email_in
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
-from aduan.core.privacy import sees_identity
 from aduan.core.riwayat import chronological, sent_text
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
@@ -54,6 +53,7 @@ from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
 from aduan.run.digest_step import queue_digests
 from aduan.run.lock import busy, lock
+from aduan.run.recipients import ON_CALL_KINDS, recipients_for
 from aduan.run.wiring import (
     compose_cfg,
     engine_config,
@@ -66,7 +66,15 @@ from aduan.run.wiring import (
 )
 from aduan.support.crash import crashpoint
 
-__all__ = ["CycleReport", "run_cycle", "lock", "EXIT_OK", "EXIT_PARTIAL"]
+__all__ = [
+    "CycleReport",
+    "run_cycle",
+    "lock",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "ON_CALL_KINDS",
+    "recipients_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -374,34 +382,6 @@ def _mark_processed(inbox: Inbox, dec: Decision, rep: CycleReport) -> None:
             inbox.mark_processed(key)
         except InboxError as e:
             rep.problem(f"email {key} belum ditandai diproses: {e}")
-
-
-def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tuple[list[str], bool]]:
-    """[(addresses, show_identity)] for an entry: per role, identity hidden from roles
-    other than the officer and the head when the complaint is confidential."""
-    n = entry.notification
-    confidential = bool(n.context.get("confidential"))
-    if n.kind == "ringkasan":  # a daily digest is for one person (aduan.core.digest)
-        person = n.context.get("person") or ""
-        return [([person], True)] if person else []
-    if n.to_complainant:
-        addr = email_in(n.context.get("contact"))
-        return [([addr], True)] if addr else []
-    out = []
-    for role in n.to_roles:
-        addrs = list(settings.roles.get(role, []))
-        if addrs:
-            out.append((addrs, sees_identity(role, sop, confidential, settings.identity_roles)))
-    # an urgent complaint's task and ladder also reach the on-call list, at any hour
-    # (issue 21); the duty officer holds no SOP role: a confidential identity stays hidden
-    on_call = [a for a in settings.urgent.on_call if all(a not in x for x, _ in out)]
-    if n.context.get("urgent") and n.kind in ON_CALL_KINDS and on_call:
-        out.append((on_call, not confidential))
-    return out
-
-
-#: the staff mails an urgent complaint's on-call list gets too
-ON_CALL_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})
 
 
 def _send_due(

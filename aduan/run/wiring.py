@@ -3,6 +3,7 @@ setting selects and hands it only its own section."""
 
 from __future__ import annotations
 
+import secrets
 from email.utils import parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -303,4 +304,7 @@ def engine_config(
         urgent_keywords=tuple(settings.urgent.keywords),
         service=settings.service.standard(),  # issue 20
         max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
+        # issue 17: adopted only by a register without an id yet (kept in its meta)
+        register_id=secrets.token_hex(6),
+        ack_limit_per_domain_per_hour=settings.mail_identity.ack_limit_per_domain_per_hour,
     )

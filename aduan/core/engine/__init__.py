@@ -22,6 +22,7 @@ from datetime import datetime
 
 from aduan.core import idfmt
 from aduan.core.engine.config import (
+    ADMIN_ROLE,
     DOC_CODES,
     OUTCOME_LABELS,
     PUBLIC_DOCS,
@@ -30,7 +31,7 @@ from aduan.core.engine.config import (
 )
 from aduan.core.engine.decision import Run, emit_update, fresh_state, refresh
 from aduan.core.engine.intake import register_mail, register_typed_row
-from aduan.core.engine.once import HANDLED_META, Handled
+from aduan.core.engine.once import HANDLED_META, SYSTEM_DOMAINS_META, Handled, system_domains
 from aduan.core.engine.routing import (
     handle_bounce,
     handle_decision,
@@ -47,6 +48,7 @@ from aduan.core.model import InboundMail, Row, RowUpdate, Snapshot
 from aduan.core.state import RowState
 
 __all__ = [
+    "ADMIN_ROLE",
     "DOC_CODES",
     "OUTCOME_LABELS",
     "PUBLIC_DOCS",
@@ -135,6 +137,11 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
     seen_batch: set[str] = set()
     thread_map: dict[str, str] | None = None
     handled = Handled(run.meta.get(HANDLED_META, ""))  # issue 17: exactly once
+    # issue 17, 4c: domains sending daemon mail get few acknowledgements an hour
+    doms, text = system_domains(run.meta.get(SYSTEM_DOMAINS_META, ""), mails, run.now.date())
+    run.system_domains = doms
+    if text != (run.meta.get(SYSTEM_DOMAINS_META) or ""):
+        run.meta[SYSTEM_DOMAINS_META] = d.writes.meta[SYSTEM_DOMAINS_META] = text
     for mail in mails:
         if (
             mail.message_id in existing_sources

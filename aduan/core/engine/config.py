@@ -13,7 +13,15 @@ from aduan.core.service import ServiceStandard
 from aduan.core.sop import Sop
 from aduan.core.worktime import WorkCalendar
 
-__all__ = ["DOC_CODES", "Decision", "EngineConfig", "MAX_TEXT", "OUTCOME_LABELS", "PUBLIC_DOCS"]
+__all__ = [
+    "ADMIN_ROLE",
+    "DOC_CODES",
+    "Decision",
+    "EngineConfig",
+    "MAX_TEXT",
+    "OUTCOME_LABELS",
+    "PUBLIC_DOCS",
+]
 
 DOC_CODES = {
     "formulir_aduan": "FA",
@@ -31,6 +39,9 @@ OUTCOME_LABELS = {
     "disalurkan": "Disalurkan (bukan kewenangan)",
     "tidak_dilengkapi": "Ditutup — tidak dilengkapi",  # issue 20: core.service.NOT_COMPLETED
 }
+#: the pseudo-role of whoever keeps the settings (``admin`` addresses, else the head):
+#: told when a bounce names a staff address to fix (issue 17)
+ADMIN_ROLE = "Pengelola Aduan"
 #: documents that may go to the complainant; the others are internal to the office
 PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
 MAX_TEXT = 30_000  # a Sheets cell holds 50,000 characters, an xlsx cell 32,767
@@ -72,6 +83,11 @@ class EngineConfig:
     urgent_keywords: tuple[str, ...] = ()
     # -- issue 20: the service standards (overall deadline, waiting, SKM)
     service: ServiceStandard = field(default_factory=ServiceStandard)
+    # -- issue 17: the register's own id for a register that has none yet (made by the
+    # run layer; adopted once, then read from the register's meta): Message-IDs per register
+    register_id: str = ""
+    #: acknowledgements per sender domain per hour for domains that send system mail
+    ack_limit_per_domain_per_hour: int = 10
 
 
 @dataclass

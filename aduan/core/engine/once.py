@@ -12,8 +12,13 @@ which fit one cell (xlsx holds 32,767 characters).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from datetime import date, timedelta
 
-__all__ = ["HANDLED_META", "MAX_HANDLED", "Handled"]
+from aduan.core.mailkind import daemon_like
+from aduan.core.model import InboundMail
+
+__all__ = ["HANDLED_META", "MAX_HANDLED", "SYSTEM_DOMAINS_META", "Handled", "system_domains"]
 
 HANDLED_META = "email_diproses"
 MAX_HANDLED = 2500  # 11 characters each: 27,500 of a cell's 32,767
@@ -46,3 +51,35 @@ class Handled:
     def dumps(self) -> str:
         """The cell text: the newest MAX_HANDLED hashes."""
         return " ".join(self.order[-MAX_HANDLED:])
+
+
+# -- part 4c: the domains that send system mail, for the per-domain acknowledgement cap
+SYSTEM_DOMAINS_META = "domain_email_sistem"
+SYSTEM_DOMAINS_DAYS = 30  # a domain seen sending daemon mail stays capped this long
+MAX_SYSTEM_DOMAINS = 300
+
+
+def _daemon_mail(mail: InboundMail) -> bool:
+    """System mail with a null sender or from the mail system itself (not a person's
+    out-of-office reply from an ordinary address, which says nothing about the domain)."""
+    if mail.kind == "complaint" or mail.channel != "Email":
+        return False
+    why = mail.reason.lower()
+    return "null" in why or "daemon" in why or "empty from" in why or daemon_like(mail.from_addr)
+
+
+def system_domains(text: str, mails: Iterable[InboundMail], today: date) -> tuple[set[str], str]:
+    """(the domains, the new meta text) from the kept ``domain=YYYY-MM-DD`` entries and
+    this cycle's mail; entries older than SYSTEM_DOMAINS_DAYS are dropped."""
+    seen: dict[str, str] = {}
+    oldest = (today - timedelta(days=SYSTEM_DOMAINS_DAYS)).isoformat()
+    for item in (text or "").split():
+        dom, _, day = item.partition("=")
+        if dom and day >= oldest:
+            seen[dom] = max(day, seen.get(dom, ""))
+    for mail in mails:
+        dom = mail.from_addr.rpartition("@")[2].strip().lower()
+        if dom and _daemon_mail(mail):
+            seen[dom] = today.isoformat()
+    newest = sorted(seen.items(), key=lambda kv: (kv[1], kv[0]))[-MAX_SYSTEM_DOMAINS:]
+    return {d for d, _ in newest}, " ".join(f"{d}={day}" for d, day in sorted(newest))

@@ -32,7 +32,7 @@ from aduan.core.mailkind._dsn import (
 )
 from aduan.core.mailkind._message import Facts, read_facts
 
-__all__ = ["KINDS", "Kind", "MailKind", "classify"]
+__all__ = ["KINDS", "Kind", "MailKind", "classify", "daemon_like"]
 
 Kind = Literal["complaint", "autoreply", "bounce", "delay", "delivered", "feedback", "list", "own"]
 KINDS: tuple[Kind, ...] = (
@@ -92,6 +92,18 @@ _LIST_HEADERS = (
     "x-ml-name",
     "x-list-administrivia",
 )
+
+
+def daemon_like(address: str) -> bool:
+    """Whether an address belongs to the mail system rather than a person (MAILER-DAEMON,
+    postmaster, no-reply, bounces, or no address at all): the engine's per-domain
+    acknowledgement cap (issue 17, part 4c) applies to such a sender's domain."""
+    local, at, _domain = (address or "").strip().lower().rpartition("@")
+    if not at or not local:
+        return True
+    return bool(P.DAEMON_LOCAL.match(local) or P.NOREPLY_LOCAL.match(local))
+
+
 _NULL_PATHS = {"", "<>", "<<>>", "<null>", "null", "mailer-daemon", "<mailer-daemon>"}
 
 

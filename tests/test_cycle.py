@@ -148,7 +148,7 @@ def test_sop_end_to_end_on_the_embedded_default(make_settings, name):
     assert row[C.DOCUMENTS].count(".docx") == len(DOCS[name])
     # every step reached in order, recorded in Riwayat
     events = [h["Peristiwa"] for h in rows(reg_path, HISTORY_TAB) if h["No. Aduan"] == ticket]
-    n_steps = len(s.load_sop().steps)
+    n_steps = max(st.number for st in s.load_sop().steps)  # an office-added wait shares one
     for i in range(1, n_steps + 1):
         assert events.index(f"Tahap {i} dimulai") < events.index(f"Tahap {i} selesai")
     assert events[-1] in ("Aduan ditutup", "Email terkirim")

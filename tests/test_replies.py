@@ -233,7 +233,7 @@ def _mail(
     )
 
 
-def _judge(mail, step="sampaikan", keys=None):
+def _judge(mail, step="disposisi", keys=None):
     return judge(
         mail,
         ticket=T,
@@ -252,7 +252,7 @@ def _to(step: str, role: str, ticket: str = T) -> list[str]:
 
 
 def test_accepted_reply_sets_the_columns():
-    v = _judge(_mail("DISPOSISI: tinjau lokasi", recipients=_to("sampaikan", "pimpinan")))
+    v = _judge(_mail("DISPOSISI: tinjau lokasi", recipients=_to("disposisi", "pimpinan")))
     assert v.accepted and v.role == "pimpinan"
     assert v.values == {"Disposisi": "tinjau lokasi"}
 
@@ -281,18 +281,18 @@ def test_multi_column_command_and_any_address_of_the_role():
     ("mail", "step", "role", "reason"),
     [
         # forged From, no token
-        (_mail("DISPOSISI: x"), "sampaikan", "pimpinan", "tidak membawa kode balasan"),
+        (_mail("DISPOSISI: x"), "disposisi", "pimpinan", "tidak membawa kode balasan"),
         # a stranger holding a valid token
         (
-            _mail("DISPOSISI: x", frm="orang@luar.id", recipients=_to("sampaikan", "pimpinan")),
-            "sampaikan",
+            _mail("DISPOSISI: x", frm="orang@luar.id", recipients=_to("disposisi", "pimpinan")),
+            "disposisi",
             None,
             "bukan alamat peran terdaftar",
         ),
         # another ticket's token
         (
-            _mail("DISPOSISI: x", recipients=_to("sampaikan", "pimpinan", "ADU/2026/11/0002")),
-            "sampaikan",
+            _mail("DISPOSISI: x", recipients=_to("disposisi", "pimpinan", "ADU/2026/11/0002")),
+            "disposisi",
             "pimpinan",
             "tidak cocok",
         ),
@@ -305,8 +305,8 @@ def test_multi_column_command_and_any_address_of_the_role():
         ),
         # the team's address at the head's step
         (
-            _mail("DISPOSISI: x", frm="tim@bpbd.go.id", recipients=_to("sampaikan", "pimpinan")),
-            "sampaikan",
+            _mail("DISPOSISI: x", frm="tim@bpbd.go.id", recipients=_to("disposisi", "pimpinan")),
+            "disposisi",
             "tim",
             "dikerjakan oleh Pimpinan",
         ),
@@ -314,30 +314,30 @@ def test_multi_column_command_and_any_address_of_the_role():
         (
             _mail(
                 "DISPOSISI: x",
-                recipients=_to("sampaikan", "pimpinan"),
+                recipients=_to("disposisi", "pimpinan"),
                 auth="mx; dkim=fail header.d=bpbd.go.id",
             ),
-            "sampaikan",
+            "disposisi",
             "pimpinan",
             "dkim=fail",
         ),
         # a command of another step
         (
-            _mail("SELESAI: x", recipients=_to("sampaikan", "pimpinan")),
-            "sampaikan",
+            _mail("SELESAI: x", recipients=_to("disposisi", "pimpinan")),
+            "disposisi",
             "pimpinan",
             "yang berlaku di tahap 4: DISPOSISI",
         ),
         # the command without its text
         (
-            _mail("DISPOSISI:", recipients=_to("sampaikan", "pimpinan")),
-            "sampaikan",
+            _mail("DISPOSISI:", recipients=_to("disposisi", "pimpinan")),
+            "disposisi",
             "pimpinan",
             "perlu isi",
         ),
         # closed
         (
-            _mail("DISPOSISI: x", recipients=_to("sampaikan", "pimpinan")),
+            _mail("DISPOSISI: x", recipients=_to("disposisi", "pimpinan")),
             None,
             "pimpinan",
             "sudah ditutup",
@@ -353,10 +353,10 @@ def test_refusals(mail, step, role, reason):
 
 
 def test_roles_are_matched_by_the_assignee():
-    # step 4 (sampaikan) is the officer's in the SOP but assigned to the head
-    assert SOP.step("sampaikan").actor == "pimpinan"
+    # the disposition (issue 21: the office-added wait after step 4) is the head's
+    assert SOP.step("disposisi").actor == "pimpinan"
     v = _judge(
-        _mail("DISPOSISI: x", frm="petugas@bpbd.go.id", recipients=_to("sampaikan", "petugas"))
+        _mail("DISPOSISI: x", frm="petugas@bpbd.go.id", recipients=_to("disposisi", "petugas"))
     )
     assert not v.accepted and "dikerjakan oleh" in v.reason
 
@@ -495,10 +495,10 @@ def test_confirmation_and_refusal_templates_render(make_settings, show):
         ("ditolak", ["TIDAK DIPROSES", "untuk tahap 3", "• DISPOSISI: <arahan>"]),
     ):
         n = Notification(
-            key=f"ADU/2026/11/0007|sampaikan|{kind}|x|pimpinan",
+            key=f"ADU/2026/11/0007|disposisi|{kind}|x|pimpinan",
             kind=kind,
             ticket="ADU/2026/11/0007",
-            step_id="sampaikan",
+            step_id="disposisi",
             to_roles=("pimpinan",),
             context={**sample_context(kind, now), **extra},
         )

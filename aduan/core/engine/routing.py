@@ -5,7 +5,9 @@ ticket by the number in the subject, then by the thread headers."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from aduan.core.engine.config import ADMIN_ROLE
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
 from aduan.core.engine.intake import arrived
 from aduan.core.engine.service import resume, take_rating
@@ -30,11 +32,23 @@ def thread_index(run: Run) -> dict[str, str]:
     """Message-ID -> ticket for threading: our thread roots and complainants' originals."""
     out: dict[str, str] = {}
     for ticket, row in run.by_ticket.items():
-        out[thread_id(ticket, run.cfg.mail_domain)] = ticket
+        for reg in _registers(run):
+            out[thread_id(ticket, run.cfg.mail_domain, reg)] = ticket
         src = row.get(C.SOURCE)
         if src:
             out[src] = ticket
     return out
+
+
+def _registers(run: Run) -> tuple[str, ...]:
+    """The register parts our Message-IDs may carry: this register's id, and none (mail
+    sent before the register had one, issue 17)."""
+    return (run.register_id, "") if run.register_id else ("",)
+
+
+def ours(run: Run, ticket: str, short: str) -> list[str]:
+    """The Message-IDs the email ``ticket|short`` may have gone out with."""
+    return [message_id(f"{ticket}|{short}", run.cfg.mail_domain, r) for r in _registers(run)]
 
 
 def reply_target(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> str | None:
@@ -184,8 +198,10 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
     extra = {"decision": decision}
     run.notify(st, ticket, values, step, "konfirmasi", h, roles=[v.role or step.actor], extra=extra)
     immediate(run, ticket, "konfirmasi")
+    before = len(run.d.notifications)
     # the step is done when the server received the reply, not at this poll (issue 21)
     advance(run, ticket, values, st, arrived(run, mail))
+    _confirm_in_next_task(run, ticket, v.role or step.actor, before, decision)
     run.d.counts["decisions_accepted"] += 1
     refresh(run, ticket)
     if written:
@@ -211,28 +227,60 @@ def _may_refuse(
     st = run.states[ticket]
     if f"{step.id if step else '-'}|ditolak|{day}|{role}" in st.sent:
         return False
-    ours = {
-        message_id(f"{ticket}|{short}", run.cfg.mail_domain)
+    notices = {
+        mid
         for short in st.sent
         if short.count("|") >= 3 and short.split("|")[1] in _NOTICE_KINDS
+        for mid in ours(run, ticket, short)
     }
-    return not any(r in ours for r in (mail.in_reply_to, *mail.references) if r)
+    return not any(r in notices for r in (mail.in_reply_to, *mail.references) if r)
+
+
+def _failed_staff(run: Run, failed: str) -> list[tuple[str, str]]:
+    """(role, address) for each failed address that is a role's in the settings."""
+    addrs = [a.strip().lower() for a in failed.split(",") if a.strip()]
+    return [
+        (role, a)
+        for a in addrs
+        for role, known in run.cfg.role_addresses.items()
+        if a in {k.lower() for k in known}
+    ]
 
 
 def _whose(run: Run, values: dict[str, str], failed: str) -> str:
     """Whose mail failed, for Riwayat: the complainant's, or a role's (its address to fix)."""
     addrs = [a.strip().lower() for a in failed.split(",") if a.strip()]
-    staff = [
-        f"{run.sop.role_label(role)} ({a})"
-        for a in addrs
-        for role, known in run.cfg.role_addresses.items()
-        if a in {k.lower() for k in known}
-    ]
+    staff = [f"{run.sop.role_label(role)} ({a})" for role, a in _failed_staff(run, failed)]
     if staff:
         return "email kepada " + ", ".join(staff) + " — perbaiki alamat peran di pengaturan"
     if run.complainant_email(values) in addrs:
         return "email kepada pengadu"
     return "email kepada penerima"
+
+
+def _confirm_in_next_task(
+    run: Run, ticket: str, role: str, before: int, decision: dict[str, object]
+) -> None:
+    """When the decision starts a step of the same role, its task email says the
+    decision was accepted, instead of a confirmation of its own beside it (issue 21:
+    one mail, not two, for the person who just replied)."""
+    tasks = [
+        n
+        for n in run.d.notifications[before:]
+        if n.ticket == ticket and n.kind == "tugas" and n.to_roles == (role,)
+    ]
+    if not tasks:
+        return
+    for i in range(before - 1, -1, -1):
+        n = run.d.notifications[i]
+        if n.ticket == ticket and n.kind == "konfirmasi" and n.to_roles == (role,):
+            del run.d.notifications[i]  # its key stays in the row's sent list: never re-sent
+            run.d.counts["email_konfirmasi"] -= 1
+            break
+    else:
+        return
+    tasks[0].context["decision"] = decision
+    tasks[0].not_before = None  # goes now, as the confirmation would have
 
 
 def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> None:
@@ -242,9 +290,10 @@ def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> No
     if ticket is None and refs:
         # the bounce quotes the Message-ID of the email that failed: one of ours
         sent = {
-            message_id(f"{t}|{short}", run.cfg.mail_domain): t
+            mid: t
             for t, st in run.states.items()
             for short in st.sent
+            for mid in ours(run, t, short)
         }
         ticket = next((sent[r] for r in refs if r in sent), None)
     if ticket is None:
@@ -277,22 +326,20 @@ def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> No
         f"{_whose(run, row.values, failed)}; pantulan dari server: {failed or mail.subject}"[:500],
         key=f"{ticket}|pantulan|{n}",
     )
-    run.notify(
-        st,
-        ticket,
-        row.values,
-        None,
-        "pantulan",
-        n,
-        roles=[run.sop.first.role],
-        extra={
-            "reply": {
-                "from": mail.from_addr,
-                "subject": mail.subject,
-                "text": failed or mail.text[:2000],
-                "date": mail.date,
-            }
-        },
-    )
+    extra: dict[str, Any] = {
+        "reply": {
+            "from": mail.from_addr,
+            "subject": mail.subject,
+            "text": failed or mail.text[:2000],
+            "date": mail.date,
+        }
+    }
+    roles = [run.sop.first.role]  # the complainant's address: the officer checks the contact
+    staff = _failed_staff(run, failed)
+    if staff:  # a stale staff address: the admin and the role's other members fix it
+        roles = [*dict.fromkeys(role for role, _ in staff), ADMIN_ROLE]
+        extra["failed_staff"] = [{"role": run.sop.role_label(r), "address": a} for r, a in staff]
+        extra["failed_addresses"] = [a for _, a in staff]
+    run.notify(st, ticket, row.values, None, "pantulan", n, roles=roles, extra=extra)
     refresh(run, ticket)
     run.d.counts["bounces"] += 1

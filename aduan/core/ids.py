@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from collections.abc import Collection
 
 __all__ = [
     "REGISTER_ID_META",
@@ -18,6 +19,7 @@ __all__ = [
     "thread_id",
     "ticket_regex",
     "format_ticket",
+    "mask_addresses",
     "parse_ticket",
     "safe_ticket",
 ]
@@ -92,6 +94,18 @@ def email_in(text: str | None) -> str:
     """The first email address written in ``text`` (a contact cell), as written; ""."""
     m = _EMAIL_RE.search(text or "")
     return m.group(0) if m else ""
+
+
+def mask_addresses(text: str, keep: Collection[str] = ()) -> str:
+    """``text`` with the local part of every email address hidden (``***@desa.id``)
+    except those in ``keep`` (lower case: the office's own staff, whose address the
+    admin must see to fix): a log line names the domain, never the person (issue 17)."""
+
+    def hide(m: re.Match[str]) -> str:
+        a = m.group(0)
+        return a if a.lower() in keep else "***@" + a.rpartition("@")[2]
+
+    return _EMAIL_RE.sub(hide, text or "")
 
 
 # ------------------------------------------------------- sets of tickets

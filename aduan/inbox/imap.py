@@ -272,6 +272,7 @@ class ImapInbox:
             return self._factory()
         cfg = self.cfg
         ctx = ssl.create_default_context()
+        quiet_protocol_log()
         client = IMAPClient(
             cfg.host,
             port=cfg.port,
@@ -474,3 +475,15 @@ def _quiet_logout(client: IMAPClient) -> None:
 def _aware(dt: datetime) -> datetime:
     """imapclient gives INTERNALDATE in the machine's local time without a zone."""
     return dt.astimezone() if dt.tzinfo is None else dt
+
+
+def quiet_protocol_log() -> None:
+    """Keep imapclient's protocol trace out of every log, whatever the verbosity (issue 17).
+
+    imapclient logs each command and every server line (whole fetched messages, with
+    complainants' names, addresses and words) at DEBUG to ``imapclient.imaplib``; a
+    ``--verbose`` run would copy the inbox into the log. Its INFO and above stay."""
+    for name in ("imapclient", "imapclient.imaplib"):
+        log = logging.getLogger(name)
+        if log.level == logging.NOTSET or log.level < logging.INFO:
+            log.setLevel(logging.INFO)

@@ -238,7 +238,8 @@ class SmtpMailer:
                 delivered=delivered,
                 permanent=permanent,
             )
-        logger.info("SMTP sent %s to %s", mid, ", ".join(rcpts))
+        # how many, not who: logs carry no personal data (issue 17)
+        logger.info("SMTP sent %s to %d recipient(s)", mid, len(rcpts))
 
     def _drop_if_closed(self) -> None:
         # smtplib closes the socket itself after a 421; reconnect on the next send

@@ -33,7 +33,7 @@ from filelock import Timeout
 from aduan.config import Settings
 from aduan.core import idfmt
 from aduan.core.engine import Decision, decide
-from aduan.core.ids import email_in
+from aduan.core.ids import email_in, mask_addresses
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
 from aduan.core.riwayat import chronological, sent_text
@@ -53,7 +53,7 @@ from aduan.mail.spool import Spool, SpoolEntry
 from aduan.register.base import Register
 from aduan.run.digest_step import queue_digests
 from aduan.run.lock import busy, lock
-from aduan.run.recipients import ON_CALL_KINDS, recipients_for
+from aduan.run.recipients import ON_CALL_KINDS, recipients_for, staff_addresses
 from aduan.run.wiring import (
     compose_cfg,
     engine_config,
@@ -91,12 +91,14 @@ class CycleReport:
     problems: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    staff: frozenset[str] = frozenset()  # the addresses a problem may name (lower case)
 
     @property
     def exit_code(self) -> int:
         return EXIT_PARTIAL if self.problems else EXIT_OK
 
     def problem(self, text: str) -> None:
+        text = mask_addresses(text, self.staff)  # logged and printed: staff's only (issue 17)
         logger.error(text)
         self.problems.append(text)
 
@@ -138,7 +140,7 @@ def _cycle(
 ) -> CycleReport:
     t0 = time.perf_counter()
     now = (now or datetime.now(settings.tz)).astimezone(settings.tz)
-    rep = CycleReport(started=now)
+    rep = CycleReport(started=now, staff=staff_addresses(settings))
     sop = settings.load_sop()
     require_templates(settings.path(settings.templates), sop, settings_file=settings.file)
     layout = build_layout(sop, settings.categories, settings.service.kind_names())

@@ -13,7 +13,7 @@ from aduan.core.privacy import sees_identity
 from aduan.core.sop import Sop
 from aduan.mail.spool import SpoolEntry
 
-__all__ = ["ON_CALL_KINDS", "recipients_for"]
+__all__ = ["ON_CALL_KINDS", "recipients_for", "staff_addresses"]
 
 #: the staff mails an urgent complaint's on-call list gets too
 ON_CALL_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})
@@ -57,3 +57,11 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
     if n.context.get("urgent") and n.kind in ON_CALL_KINDS and on_call:
         out.append((on_call, not confidential))
     return out
+
+
+def staff_addresses(settings: Settings) -> frozenset[str]:
+    """The office's own addresses (roles, admin, on-call), lower case: the ones a log
+    line may name (the admin fixes them); any other address is masked (issue 17)."""
+    addrs = [a for v in settings.roles.values() for a in v]
+    addrs += [*settings.admin, *settings.urgent.on_call]
+    return frozenset(a.lower() for a in addrs)

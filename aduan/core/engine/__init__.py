@@ -159,10 +159,8 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
             d.consumed.append(mail.source_key)
             continue
         if mail.kind != "complaint":
-            run.log(
-                f"email {mail.message_id} dari {mail.from_addr or '?'} diabaikan: "
-                f"{mail.kind} ({mail.reason})"
-            )
+            # the Message-ID, never the sender: logs carry no personal data (issue 17)
+            run.log(f"email {mail.message_id} diabaikan: {mail.kind} ({mail.reason})")
             d.consumed.append(mail.source_key)
             d.counts[f"mail_{mail.kind}"] += 1
             continue
@@ -184,7 +182,7 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
             continue
         if ticket:
             run.log(
-                f"email dari {mail.from_addr} menyebut {ticket} tetapi bukan dari pengadunya; "
+                f"email {mail.message_id} menyebut {ticket} tetapi bukan dari pengadunya; "
                 "dicatat sebagai aduan baru"
             )
         register_mail(run, mail, quoted=ticket)

@@ -127,9 +127,7 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
     sender = mail.from_addr or "(tanpa alamat)"
     st = run.states.get(ticket) if ticket else None
     if ticket is None or st is None:
-        run.log(
-            f"balasan {mail.message_id} dari {sender} diabaikan: tidak menyebut aduan terdaftar"
-        )
+        run.log(f"balasan {mail.message_id} diabaikan: tidak menyebut aduan terdaftar")
         run.d.counts["decisions_unmatched"] += 1
         return
     h = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
@@ -259,7 +257,7 @@ def _whose(run: Run, values: dict[str, str], failed: str) -> str:
 
 
 def _confirm_in_next_task(
-    run: Run, ticket: str, role: str, before: int, decision: dict[str, object]
+    run: Run, ticket: str, role: str, before: int, decision: dict[str, Any]
 ) -> None:
     """When the decision starts a step of the same role, its task email says the
     decision was accepted, instead of a confirmation of its own beside it (issue 21:

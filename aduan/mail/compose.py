@@ -302,8 +302,9 @@ def compose(
     the decision time). Raises MailError(permanent=True) when a template is broken or
     no recipient address is usable."""
     recipients = [a.strip() for a in to if a and _ADDR_RE.match(a.strip())]
-    for bad in [a for a in to if a and not _ADDR_RE.match(a.strip())]:
-        logger.warning("%s: dropping unusable recipient address %r", n.key, _header_safe(bad, 80))
+    bad = [a for a in to if a and not _ADDR_RE.match(a.strip())]
+    if bad:  # the key, not the address: logs carry no personal data (issue 17)
+        logger.warning("%s: dropping %d unusable recipient address(es)", n.key, len(bad))
     if not recipients:
         raise MailError(f"{n.key}: no usable recipient address", permanent=True)
 

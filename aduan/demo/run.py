@@ -30,6 +30,7 @@ from aduan.config import FileMail, MaildirInbox, XlsxRegister, load_settings
 from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row
 from aduan.core.state import RowState, aware, tracked_rows
+from aduan.core.urgency import is_urgent
 from aduan.demo.data import OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
@@ -299,6 +300,8 @@ class _Sim:
         rows = self._read()
         self._match([r.values for r in rows if r.get(C.TICKET)])
         states = {ticket: st for ticket, _row, st in tracked_rows(rows)}
+        values = {ticket: row.values for ticket, row, _st in tracked_rows(rows)}
+        u = self.settings.urgent
         upcoming: list[datetime] = []
         for i, c in enumerate(self.complaints):
             ticket = self.ticket_of.get(i)
@@ -318,7 +321,13 @@ class _Sim:
                 continue
             plan = c.script.get(st.step)
             if plan and (i, st.step) not in self.done_actions:
-                due = self.cal.add(st.since, minutes=plan[0])
+                # an urgent complaint is handled at any hour (the duty officer, issue 21)
+                urgent = is_urgent(values.get(ticket, {}), u.categories, u.keywords)
+                due = (
+                    st.since + timedelta(minutes=plan[0])
+                    if urgent
+                    else self.cal.add(st.since, minutes=plan[0])
+                )
                 if due <= now:
                     if st.step in c.by_reply and self._decide_by_reply(
                         ticket, st.step, plan[1], due
@@ -336,7 +345,13 @@ class _Sim:
             # the ladder: the deadline and its multiples
             step = self.sop.step(st.step)
             for rung in self.settings.escalation:
-                t = self.cal.add(st.since, minutes=max(1, round(step.allowance.minutes * rung.at)))
+                minutes = max(1, round(step.allowance.minutes * rung.at))
+                urgent = is_urgent(values.get(ticket, {}), u.categories, u.keywords)
+                t = (
+                    st.since + timedelta(minutes=minutes)
+                    if urgent
+                    else self.cal.add(st.since, minutes=minutes)
+                )
                 if t > now:
                     upcoming.append(t)
                     break

@@ -323,18 +323,33 @@ def run(ctx: click.Context, now_text: str | None, all_dir: str | None, jobs: int
     metavar="ALAMAT",
     help="Kirim juga email uji ke alamat ini (memastikan email benar-benar sampai).",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Uji juga Google Sheet kantor sungguhan di tab uji sementara yang lalu dihapus "
+    "(tab register tidak disentuh).",
+)
 @all_option
 @jobs_option
 @click.pass_context
-def check(ctx: click.Context, send_test: str, all_dir: str | None, jobs: int | None) -> None:
+def check(
+    ctx: click.Context, send_test: str, deep: bool, all_dir: str | None, jobs: int | None
+) -> None:
     """Periksa pengaturan, SOP, templat, register, kotak masuk, dan pengiriman email.
 
     Dengan --all DIR: setiap kantor diperiksa, satu baris per kantor.
+
+    Dengan --deep: Aduan membuat tab uji sementara (_aduan_uji_...) di Google Sheet
+    kantor, menulis baris uji berisi pilihan dropdown register, nomor 0812... dan
+    teks berawalan '=', membacanya kembali sebagai teks, memeriksa apakah baris baru
+    masuk tepat di bawah judul walau baris di bawahnya berisi dropdown, lalu
+    menghapus tab itu (juga bila uji gagal). Register .xlsx: tidak ada yang diuji.
 
     Example:
 
         \b
         aduan check
+        aduan check --deep
         aduan check --send-test admin@kantor.go.id
         aduan check --all /srv/aduan
     """
@@ -352,6 +367,12 @@ def check(ctx: click.Context, send_test: str, all_dir: str | None, jobs: int | N
     for name, good, detail in run_checks(s, send_test_to=send_test):
         ok &= good
         click.echo(f"[{'OK' if good else 'GAGAL'}] {name}: {detail}")
+    if deep:  # issue 18 part 6
+        from aduan.run.check import deep_checks
+
+        for name, good, detail in deep_checks(s):
+            ok &= good
+            click.echo(f"[{'OK' if good else 'GAGAL'}] {name}: {detail}")
     sys.exit(0 if ok else EXIT_FAILED)
 
 

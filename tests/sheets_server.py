@@ -929,6 +929,9 @@ class SheetsServer:
         self.errors: list[str] = []  # internal errors and failing hooks (the fixture fails on them)
         self.violations: list[google_schema.Violation] = []  # breaches of the discovery doc
         self.cell_limit = 10_000_000  # Google's per-spreadsheet limit (tests may lower it)
+        # issue 18 item 8, unsettled on Google: True models appendCells counting rows that
+        # hold only a dropdown as data (``aduan check --deep`` asks the real sheet)
+        self.validation_is_data = False
         self._later: list[tuple[Matcher, int]] = []  # apply_later(): answers to lose
         self._deferred: list[RecordedRequest] = []  # accepted, applied at apply_deferred()
         self._batch: list[tuple[str, dict]] = []
@@ -1583,8 +1586,7 @@ class SheetsServer:
             return
         if kind == "appendCells":
             sheet = ss.by_id(p.get("sheetId", 0))
-            last = sheet.last_cell(0, len(sheet.cells), 0, sheet.column_count)
-            r0 = 0 if last is None else last[0] + 1
+            r0 = self._append_row(sheet)
             width = max((len(r.get("values") or []) for r in p.get("rows") or []), default=0)
             box = (r0, r0 + len(p.get("rows") or []), 0, width)
         elif kind in ("updateCells", "repeatCell"):
@@ -1916,13 +1918,21 @@ class SheetsServer:
             raise ApiError(400, "At least one field must be updated, but 'fields' is empty.")
         sheet = ss.by_id(p.get("sheetId", 0))
         rows = p.get("rows") or []
-        last = sheet.last_cell(0, len(sheet.cells), 0, sheet.column_count)
-        r0 = 0 if last is None else last[0] + 1
+        r0 = self._append_row(sheet)
         width = max((len(r.get("values") or []) for r in rows), default=0)
         grid = sheet.props["gridProperties"]
         grid["rowCount"] = max(grid["rowCount"], r0 + len(rows))
         grid["columnCount"] = max(grid["columnCount"], width)
         self._put_cells(sheet, r0, r0 + len(rows), 0, width, rows, parse_fields(p["fields"]))
+
+    def _append_row(self, sheet: Sheet) -> int:
+        """Where appendCells starts: after the last row with a value, or (the other answer
+        to issue 18's item 8, ``validation_is_data``) after the last row with a dropdown."""
+        last = sheet.last_cell(0, len(sheet.cells), 0, sheet.column_count)
+        r0 = 0 if last is None else last[0] + 1
+        if self.validation_is_data and sheet.validations:
+            r0 = max(r0, max(r for r, _ in sheet.validations) + 1)
+        return r0
 
     def _do_addChart(self, ss: Spreadsheet, p: dict) -> dict:
         """An embedded chart on the sheet its anchor cell (or its sources) names; the

@@ -20,7 +20,7 @@ from aduan.errors import AduanError
 from aduan.mail.send import SmtpMailer
 from aduan.run.wiring import open_mailer
 
-__all__ = ["run_checks"]
+__all__ = ["deep_checks", "run_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +147,38 @@ def run_checks(settings: Settings, *, send_test_to: str = "") -> Iterator[Check]
     yield _guard("Pengiriman email", mail)
     yield _guard("Keputusan lewat balasan email", replies)
     yield _guard("Akun Google", google)
+
+
+# -- issue 18 part 6: `aduan check --deep`, the live probe on the office's real sheet
+DEEP = "Uji mendalam register"
+
+
+def deep_checks(settings: Settings, *, client: Any = None) -> Iterator[Check]:
+    """The register probe in a scratch tab (register.sheets.probe): one Check per
+    outcome; an xlsx register has nothing to probe. ``client``: the tests' gspread."""
+    if settings.register_.type != "google":
+        yield (
+            DEEP,
+            True,
+            "register berupa berkas .xlsx: tidak ada yang perlu diuji (hanya Google Sheet)",
+        )
+        return
+    from aduan.core.layout import build_layout
+    from aduan.run.wiring import sheets_register
+
+    try:
+        sop = settings.load_sop()
+        layout = build_layout(sop, settings.categories, settings.service.kind_names())
+        reg = sheets_register(settings, layout, client=client)
+    except AduanError as e:
+        yield DEEP, False, str(e)
+        return
+    try:
+        outcomes = reg.probe()
+    finally:
+        reg.close()
+    for ok, line in outcomes:
+        yield DEEP, ok, line
 
 
 def check_mailer(

@@ -7,6 +7,7 @@ from aduan.core.layout import REGISTER_TAB
 from aduan.register.sheets.archive import SheetsArchive
 from aduan.register.sheets.batch import quote_tab
 from aduan.register.sheets.client import CELL_LIMIT, thousands
+from aduan.register.sheets.probe import deep_probe
 from aduan.register.sheets.setup import SheetsSetup
 from aduan.register.sheets.write import SheetsWriter
 
@@ -54,3 +55,8 @@ class SheetsRegister(SheetsWriter, SheetsSetup, SheetsArchive):
         (col,) = self.client.batch_get([f"{quote_tab(REGISTER_TAB)}!A:A"], "memeriksa register")
         n = sum(1 for r in (col.get("values") or [])[1:] if r and str(r[0]).strip())
         return f"Google Sheet '{title}': {n} aduan bernomor; {budget}; akses sebagai {who}"
+
+    # -- issue 18 part 6: `aduan check --deep`
+    def probe(self) -> list[tuple[bool, str]]:
+        """The live probe in a scratch tab it removes (:mod:`.probe`); real tabs untouched."""
+        return deep_probe(self)

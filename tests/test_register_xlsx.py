@@ -958,7 +958,7 @@ def test_many_rows_at_once_match_one_row_at_a_time():
         ("dinsos-blitar", "Disposisi", "Kepala Dinas", "Tahap 3"),
         ("dinsos-blitar", "Diteruskan ke Kepala Dinas", "Sekretaris", "Tahap 2"),
         ("dinsos-blitar", "Keputusan Penyelesaian", "Tim Pengelola Pengaduan", "Tahap 4"),
-        ("dinsos-blitar", "Hasil Disampaikan", "Tim Pengelola Pengaduan", "Tahap 5"),
+        ("dinsos-blitar", "Jawaban untuk Pengadu", "Tim Pengelola Pengaduan", "Tahap 5"),
         ("bpbd-karanganyar", "Disposisi", "Pimpinan", "Tahap 4"),
         ("bpbd-karanganyar", "Rencana Tindak Lanjut", "TIM", "Tahap 5"),
         ("bpbd-karanganyar", "Laporan Pelaksanaan", "TIM", "Tahap 7"),
@@ -985,8 +985,15 @@ def test_the_register_reads_and_prints(tmp_path, layout):
     assert ws.auto_filter.ref.startswith("A1:" + last)
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
-    assert ws.print_title_rows == "$1:$1"
+    # bands of ~250 characters across, as many pages down as needed
+    shown = sum(
+        (ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width or 13)
+        for j in range(1, len(layout.headers) + 1)
+        if not ws.column_dimensions[openpyxl.utils.get_column_letter(j)].hidden
+    )
+    assert ws.page_setup.fitToWidth == max(1, round(shown / 250)) >= 2
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$1" and ws.print_title_cols == "$A:$A"
     dim = ws.column_dimensions[openpyxl.utils.get_column_letter(col(ws, C.TEXT))]
     assert dim.alignment.wrap_text
     assert reg.init() == []  # and a second init finds nothing to do

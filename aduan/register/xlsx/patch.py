@@ -128,6 +128,7 @@ class Sheet:
             # rows without r (or r not first): the binary search below needs it
             raise Unsupported(f"sheet {name!r}: rows without a leading r attribute")
         self._col_styles: list[tuple[int, int, bytes]] | None = None
+        self._widths: dict[int, float] | None = None  # column widths, for row heights
         self._style_of: dict[int, bytes | None] = {}
         self._index: tuple[list[int], list[int]] | None = None
         p = re.escape(self.p)
@@ -245,7 +246,9 @@ class Sheet:
             if found:
                 parts.append(self._patch_row(self.xml[start:end], n, cells[n]))
             else:
-                row = b"<" + self.p + b'row r="' + str(n).encode() + b'">'
+                row = b"<" + self.p + b'row r="' + str(n).encode() + b'"'
+                ht = self._height(cells[n])  # wrapped text needs the room (issue 22)
+                row += b' ht="%d" customHeight="1">' % ht if ht else b">"
                 parts.append(row + self._cells(n, cells[n], {}, None) + b"</" + self.p + b"row>")
             pos = end
         body = b"".join(parts)
@@ -266,6 +269,11 @@ class Sheet:
             body = raw[head_end : raw.rindex(b"</")]
         head = re.sub(rb'\sspans="[^"]*"', b"", head)  # optional hint; ours may be wrong
         attrs = _attrs(head)
+        ht = self._height(new)
+        if ht and float(attrs.get(b"ht") or 0) < ht:
+            # the row grows to show the wrapped text it now holds; it never shrinks
+            head = re.sub(rb'\s(ht|customHeight)="[^"]*"', b"", head)
+            head = head[:-1] + b' ht="%d" customHeight="1">' % ht
         row_style = attrs.get(b"s") if attrs.get(b"customFormat") in (b"1", b"true") else None
         old: dict[int, tuple[bytes, bytes]] = {}
         col, rest = 0, []
@@ -314,6 +322,27 @@ class Sheet:
             style = styles.get(c) or row_style or self._col_style(c)
             out[c] = cell_xml(f"{get_column_letter(c)}{n}", text, style, self.p)
         return out
+
+    def _height(self, new: dict[int, str]) -> int | None:
+        """Points a row needs to show ``new`` wrapped in its columns (None: one line).
+
+        LibreOffice keeps a row without a height at one line, whatever its wrapped
+        cells hold; the estimate counts lines at the column's width (capped at 20)."""
+        if self._widths is None:
+            self._widths = {}
+            for m in re.finditer(
+                rb"<" + re.escape(self.p) + rb"col\b([^>]*)", self.xml[: self.data_start]
+            ):
+                a = _attrs(m[1])
+                if b"width" in a and b"min" in a:
+                    for c in range(int(a[b"min"]), int(a.get(b"max", a[b"min"])) + 1):
+                        self._widths[c] = float(a[b"width"])
+        lines = 1
+        for c, text in new.items():
+            per_line = max(4, int(self._widths.get(c, 9.0) * 1.15))
+            n = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+            lines = max(lines, n)
+        return 15 * min(lines, 20) if lines > 1 else None
 
     def _col_style(self, c: int) -> bytes | None:
         if c not in self._style_of:

@@ -188,6 +188,7 @@ def repair(wb: Workbook, layout: Layout, path: Path) -> list[str]:
     if have != want:
         # the guide is Aduan's own tab: keep it in step with the SOP's columns
         _write_guide(guide, want)
+        print_fit(guide, landscape=False, title_rows=None)
         done.append(f"Tab '{GUIDE_TAB}' {'dibuat' if new_guide else 'diperbarui'}")
 
     if META_TAB not in wb.sheetnames:
@@ -253,17 +254,44 @@ def readable(ws: Worksheet, col: dict[str, int], width: int) -> list[str]:
                     wrapped = True
     if wrapped:
         done.append("Teks sel dibungkus (wrap) agar terbaca utuh")
-    ps = ws.page_setup
-    if ps.orientation != "landscape" or not ws.sheet_properties.pageSetUpPr.fitToPage:
-        ps.orientation = "landscape"
-        ps.paperSize = ws.PAPERSIZE_A4
-        ps.fitToWidth, ps.fitToHeight = 1, 0  # one page wide, as many pages down as needed
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.oddFooter.center.text = "Halaman &P dari &N"
-        done.append("Cetak: lanskap A4, selebar halaman, baris judul diulang tiap halaman")
+    # 30 columns on one A4 page print at a fifth of their size: the register prints
+    # in bands of about 250 characters (readable at ~60%), No. Aduan and the header
+    # row repeated on every page, so each printed page names its complaints
+    total = sum(
+        (_column_dim(ws, j).width or 13) for j in range(1, width + 1) if not _is_hidden(ws, j)
+    )
+    bands = max(1, round(total / 250))
+    if print_fit(ws, landscape=True, pages_wide=bands):
+        ws.print_title_cols = f"A:{get_column_letter(col[C.TICKET])}"
+        done.append(
+            f"Cetak: lanskap A4, {bands} halaman selebar register, No. Aduan dan baris judul "
+            "diulang tiap halaman"
+        )
     return done
+
+
+def print_fit(
+    ws: Worksheet, *, landscape: bool, title_rows: str | None = "1:1", pages_wide: int = 1
+) -> bool:
+    """A4 fitted to ``pages_wide`` pages across (as many pages down as needed), the
+    header row repeated on each page, page numbers in the footer; False when already so."""
+    ps = ws.page_setup
+    want = "landscape" if landscape else "portrait"
+    if (
+        ps.orientation == want
+        and ws.sheet_properties.pageSetUpPr.fitToPage
+        and ps.fitToWidth == pages_wide
+    ):
+        return False
+    ps.orientation = want
+    ps.paperSize = ws.PAPERSIZE_A4
+    ps.fitToWidth, ps.fitToHeight = pages_wide, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "Halaman &P dari &N"
+    return True
 
 
 def _history_readable(hist: Worksheet) -> list[str]:
@@ -277,6 +305,7 @@ def _history_readable(hist: Worksheet) -> list[str]:
     _column_dim(hist, j).hidden = True
     for k in range(1, len(headers) + 1):
         _column_dim(hist, k).alignment = Alignment(wrap_text=True, vertical="top")
+    print_fit(hist, landscape=True)
     return ["Kolom 'Kunci' tab Riwayat disembunyikan (catatan sistem)"]
 
 
@@ -338,5 +367,8 @@ def _write_guide(ws: Worksheet, rows: list[list[str]]) -> None:
     head = next(i for i, r in enumerate(rows, 1) if r[0] == "Kolom")
     for j in range(1, 5):
         ws.cell(head, j).font = Font(bold=True)
+    for i in range(head + 1, len(rows) + 1):  # the column table wraps (issue 22)
+        for j in range(1, 5):
+            ws.cell(i, j).alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCD", (28, 30, 30, 70), strict=True):
         ws.column_dimensions[letter].width = width

@@ -9,7 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aduan.core.tabsheet import TabSheet, typed
-from aduan.register.xlsx.setup import set_text
+from aduan.register.xlsx.setup import print_fit, set_text
 
 __all__ = ["draw_tab"]
 
@@ -31,6 +31,7 @@ def draw_tab(ws: Worksheet, sheet: TabSheet) -> None:
                 cell.font = Font(bold=True, size=14 if i - 1 in sheet.title_rows else 11)
     for j, w in enumerate(sheet.widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = w
+    print_fit(ws, landscape=False, title_rows=None)  # the tables; charts print beside
     for c in sheet.charts:
         chart = BarChart()
         chart.type = "bar" if c.kind == "bar" else "col"

@@ -37,6 +37,8 @@ def enter(
         ticket, f"Tahap {step.number} dimulai", step.label, key=f"{ticket}|mulai|{step.id}", when=at
     )
     run.notify(st, ticket, values, step, "tugas", roles=step.task_roles)
+    if step.progress:  # issue 16: only where the SOP says the complainant hears of it
+        run.notify(st, ticket, values, step, "perkembangan", complainant=True)
 
 
 def complete(
@@ -148,7 +150,9 @@ def ladder(run: Run, ticket: str, values: dict[str, str], st: RowState) -> bool:
     cal = run.cfg.calendar
     rungs = run.cfg.escalation
     urgent = run.urgent(values)
-    if rungs and rungs[0][0] >= 1 and st.deadline and run.now < st.deadline:
+    # an urgent complaint is due by the clock: a fire at night does not wait for 07.30
+    deadline = _rung_due(run, st, step, 1, True) if urgent else st.deadline
+    if rungs and rungs[0][0] >= 1 and deadline and run.now < deadline:
         return False  # before the deadline no rung is due (the common case: no arithmetic)
     actor = step.actor
     went = False
@@ -160,7 +164,7 @@ def ladder(run: Run, ticket: str, values: dict[str, str], st: RowState) -> bool:
         if run.now < _rung_due(run, st, step, at, urgent):
             break
         if urgent:  # an urgent complaint is late by the clock, not by office hours
-            late = max(0, int((run.now - (st.deadline or st.since)).total_seconds() // 60))
+            late = max(0, int((run.now - (deadline or st.since)).total_seconds() // 60))
         else:
             late = int(cal.working_minutes(st.deadline or st.since, run.now))
         labels = [run.sop.role_label(r) for r in informed]

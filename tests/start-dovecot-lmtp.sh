@@ -111,7 +111,8 @@ namespace inbox {
 # LMTP delivery (from Postfix) runs the user's sieve script
 postmaster_address = postmaster@kantor.test
 hostname = mx.kantor.test
-recipient_delimiter =
+# aduan+<token>@kantor.test is aduan's INBOX: a decision by reply travels to the plus-address
+recipient_delimiter = +
 lmtp_save_to_detail_mailbox = no
 protocol lmtp {
   mail_plugins = \$mail_plugins sieve

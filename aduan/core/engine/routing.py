@@ -335,8 +335,16 @@ def handle_bounce(run: Run, mail: InboundMail, thread_map: dict[str, str]) -> No
     roles = [run.sop.first.role]  # the complainant's address: the officer checks the contact
     staff = _failed_staff(run, failed)
     if staff:  # a stale staff address: the admin and the role's other members fix it
-        roles = [*dict.fromkeys(role for role, _ in staff), ADMIN_ROLE]
-        extra["failed_staff"] = [{"role": run.sop.role_label(r), "address": a} for r, a in staff]
+        # once a day per address, whatever the number of its mails that bounce
+        fresh = [(r, a) for r, a in staff if f"pantulan-staf:{a}:{run.now.date()}" not in run.meta]
+        for _, a in fresh:
+            k = f"pantulan-staf:{a}:{run.now.date()}"
+            run.meta[k] = run.d.writes.meta[k] = ticket
+        if not fresh:
+            run.d.counts["bounces"] += 1
+            return
+        roles = [*dict.fromkeys(role for role, _ in fresh), ADMIN_ROLE]
+        extra["failed_staff"] = [{"role": run.sop.role_label(r), "address": a} for r, a in fresh]
         extra["failed_addresses"] = [a for _, a in staff]
     run.notify(st, ticket, row.values, None, "pantulan", n, roles=roles, extra=extra)
     refresh(run, ticket)

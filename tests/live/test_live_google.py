@@ -28,7 +28,8 @@ def _config() -> configparser.ConfigParser:
     if not path.is_file():
         pytest.skip(
             f"no live account: copy {HERE / 'live-sample.ini'} to {path} (or set "
-            "ADUAN_LIVE_INI) and fill [google] credentials_file and scratch_folder_id"
+            "ADUAN_LIVE_INI) and fill [google] credentials_file and scratch_folder_id "
+            "(and [office], [complainant] for the mail test)"
         )
     cfg = configparser.ConfigParser()
     cfg.read(path)

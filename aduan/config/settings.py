@@ -81,7 +81,7 @@ class Settings(_Strict):
     roles: dict[str, list[str]]
     escalation: list[EscalationRung] = [
         EscalationRung(at=1, to=["assignee"]),
-        EscalationRung(at=2, to=["assignee", "superior"]),
+        EscalationRung(at=2, to=["superior"]),  # the assignee is reminded on every rung
         EscalationRung(at=3, to=["head"]),
     ]
     confidential_default: bool = False

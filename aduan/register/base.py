@@ -89,6 +89,11 @@ GUIDE_INTRO = [
     "Simpan lalu tutup berkas setelah mengedit: selama berkas terbuka, sistem menunda "
     "perubahannya ke siklus berikutnya.",
     "Tab 'Riwayat' mencatat setiap peristiwa setiap aduan; jangan diubah.",
+    # issue 21: when a step counts as done
+    "Waktu selesai sebuah tahap: keputusan lewat balasan email dihitung pada saat email itu "
+    "diterima server kantor; isian yang diketik di register dihitung pada saat sistem "
+    "membacanya (siklus berikutnya, paling lambat beberapa menit), karena register tidak "
+    "mencatat jam pengetikan. Bila waktu penting, putuskan lewat balasan email tugas.",
 ]
 
 

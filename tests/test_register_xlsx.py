@@ -124,7 +124,8 @@ def test_guide_rows_list_every_column_with_who_fills_it(layout):
     assert table["Kategori"][2].startswith("Diisi untuk menyelesaikan Tahap 3: ")
     assert table[C.RECEIVED][0].startswith("Sistem untuk aduan email; petugas")
     assert (
-        table[C.STATUS][2] == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan, "
+        table[C.STATUS][2]
+        == "Status aduan: Baru, Diproses, Menunggu Pengadu, Selesai, Disalurkan, "
         "Ditutup — tidak dilengkapi."
     )
 

@@ -85,7 +85,7 @@ SCRIPTS = {
         ({"Kategori": "Bencana"}, "4.", "kalak@bpbd.example.go.id"),
         ({"Disposisi": "Tim cek lokasi"}, "5.", "tim@bpbd.example.go.id"),
         ({"Rencana Tindak Lanjut": "Berangkat 09.00"}, "6.", "tim@bpbd.example.go.id"),
-        ({"Hasil Tindak Lanjut": "Pohon sudah dipotong"}, "7.", "tim@bpbd.example.go.id"),
+        ({"Hasil Tindak Lanjut": "Pohon sudah dipotong", "Jawaban untuk Pengadu": "Pohon sudah dipotong"}, "7.", "tim@bpbd.example.go.id"),
         ({"Laporan Pelaksanaan": "Dilaporkan ke Kalak"}, "Selesai", "kalak@bpbd.example.go.id"),
     ],
     "blitar": [
@@ -93,7 +93,7 @@ SCRIPTS = {
         ({"Diteruskan ke Kepala Dinas": "Ya"}, "3.", "kadis@dinsos.example.go.id"),
         ({"Disposisi": "Rapatkan segera"}, "4.", "tim@dinsos.example.go.id"),
         ({"Keputusan Penyelesaian": "Diberi bantuan"}, "5.", "tim@dinsos.example.go.id"),
-        ({"Hasil Disampaikan": "Disampaikan kepada pengadu"}, "Selesai", "warga@contoh.id"),
+        ({"Jawaban untuk Pengadu": "Disampaikan kepada pengadu"}, "Selesai", "warga@contoh.id"),
     ],
 }
 FIRST_TASK = {"bpbd": "petugas@bpbd.example.go.id", "blitar": "petugas@dinsos.example.go.id"}

@@ -523,7 +523,7 @@ FULL_PATHS = {
         {"Kategori": "Bencana"},
         {"Disposisi": "Tim TRC segera cek lokasi longsor."},
         {"Rencana Tindak Lanjut": "Kirim regu TRC dan ekskavator."},
-        {"Hasil Tindak Lanjut": "Material longsor dibersihkan."},
+        {"Hasil Tindak Lanjut": "Material longsor dibersihkan.", "Jawaban untuk Pengadu": "Material longsor dibersihkan."},
         {"Laporan Pelaksanaan": "Jalan dibuka pukul 16.00."},
     ],
     "blitar": [
@@ -531,7 +531,7 @@ FULL_PATHS = {
         {"Diteruskan ke Kepala Dinas": "Ya"},
         {"Disposisi": "Rapatkan dengan tim PKH."},
         {"Keputusan Penyelesaian": "Data DTKS diperbarui."},
-        {"Hasil Disampaikan": "Pencairan dijadwalkan Desember."},
+        {"Jawaban untuk Pengadu": "Pencairan dijadwalkan Desember."},
     ],
 }
 

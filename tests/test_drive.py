@@ -366,7 +366,7 @@ def test_bpbd_documents_on_drive_end_to_end(backend, fake):
         {"Kategori": "Bencana"},
         {"Disposisi": "Tim segera cek lokasi"},
         {"Rencana Tindak Lanjut": "Kirim regu"},
-        {"Hasil Tindak Lanjut": "Pohon dipotong"},
+        {"Hasil Tindak Lanjut": "Pohon dipotong", "Jawaban untuk Pengadu": "Pohon dipotong"},
         {"Laporan Pelaksanaan": "Selesai pukul 10"},
     ):
         now += timedelta(minutes=3)

@@ -196,7 +196,7 @@ def test_bpbd_end_to_end(office):
         ({"Kategori": "Bencana"}, "4. ", "kalak@"),
         ({"Disposisi": "Tim segera cek lokasi"}, "5. ", "tim@"),
         ({"Rencana Tindak Lanjut": "Kirim regu"}, "6. ", "tim@"),
-        ({"Hasil Tindak Lanjut": "Pohon dipotong"}, "7. ", "tim@"),
+        ({"Hasil Tindak Lanjut": "Pohon dipotong", "Jawaban untuk Pengadu": "Pohon dipotong"}, "7. ", "tim@"),
         ({"Laporan Pelaksanaan": "Selesai pukul 10"}, "Selesai", "kalak@"),
     ]
     for cells, tahap, who in plan:
@@ -236,7 +236,7 @@ def test_blitar_end_to_end_with_forwarding(office):
         ({"Diteruskan ke Kepala Dinas": "ya"}, "3. ", "kadis@"),
         ({"Disposisi": "Rapatkan"}, "4. ", "tim@"),
         ({"Keputusan Penyelesaian": "Bantuan diberikan"}, "5. ", "tim@"),
-        ({"Hasil Disampaikan": "Bantuan disalurkan 20 November"}, "Selesai", "warga1@"),
+        ({"Jawaban untuk Pengadu": "Bantuan disalurkan 20 November"}, "Selesai", "warga1@"),
     ]
     for cells, tahap, who in plan:
         now += timedelta(minutes=4)

@@ -166,7 +166,8 @@ def test_bpbd_full_follow_up_every_step_in_order(office):
             {"Disposisi": "Tim segera cek lokasi"},
             "5. ",
             "TIM",
-            [("tugas", ("tim",), False)],
+            # issue 16: the SOP's progress notice at the team's start, and only there
+            [("tugas", ("tim",), False), ("perkembangan", (), True)],
             ["lembar_disposisi"],
         ),
         (
@@ -177,7 +178,7 @@ def test_bpbd_full_follow_up_every_step_in_order(office):
             ["rencana_tindak_lanjut"],
         ),
         (
-            {"Hasil Tindak Lanjut": "Pohon dipotong"},
+            {"Hasil Tindak Lanjut": "Pohon dipotong", "Jawaban untuk Pengadu": "Pohon dipotong"},
             "7. ",
             "TIM",
             [("tugas", ("tim",), False), ("hasil", (), True)],
@@ -275,9 +276,11 @@ def test_blitar_every_step_and_roles(office):
         d = step(mem, cfg, now)
         assert mem.row(t)[C.STEP].startswith(tahap), mem.row(t)[C.STEP]
         assert mem.row(t)[C.ASSIGNEE] == who
-        assert kinds(d) == [("tugas", roles, False)]
+        # issue 16: the SOP's progress notice when the team starts, and only there
+        progress = [("perkembangan", (), True)] if cells.get("Disposisi") else []
+        assert kinds(d) == [("tugas", roles, False), *progress]
         assert [j.doc for j in d.documents] == docs
-    mem.row(t)["Hasil Disampaikan"] = "Bantuan disalurkan 20 November"
+    mem.row(t)["Jawaban untuk Pengadu"] = "Bantuan disalurkan 20 November"
     d = step(mem, cfg, now + timedelta(minutes=4))
     assert kinds(d) == [("hasil", (), True)]
     assert [j.doc for j in d.documents] == ["berita_acara"]
@@ -545,6 +548,7 @@ ACTIONS = {
         ("Disposisi", "Cek"),
         ("Rencana Tindak Lanjut", "Rapat"),
         ("Hasil Tindak Lanjut", "Beres"),
+        ("Jawaban untuk Pengadu", "Beres"),
         ("Laporan Pelaksanaan", "Lapor"),
         ("Rahasiakan Identitas", "Ya"),
     ],
@@ -555,7 +559,7 @@ ACTIONS = {
         ("Diteruskan ke Kepala Dinas", "Ya"),
         ("Disposisi", "Rapat"),
         ("Keputusan Penyelesaian", "Bantu"),
-        ("Hasil Disampaikan", "Sudah"),
+        ("Jawaban untuk Pengadu", "Sudah"),
     ],
 }
 

@@ -223,7 +223,7 @@ WALKS = {
             {"Kategori": "Infrastruktur"},
             {"Disposisi": "Tim segera meninjau lokasi."},
             {"Rencana_Tindak_Lanjut": "Peninjauan hari ini."},
-            {"Hasil_Tindak_Lanjut": "Jalan sudah ditambal."},
+            {"Hasil_Tindak_Lanjut": "Jalan sudah ditambal.", "Jawaban_untuk_Pengadu": "Sudah."},
             {"Laporan_Pelaksanaan": "Penambalan selesai."},
         ],
         [
@@ -231,6 +231,7 @@ WALKS = {
             ("tugas", ("petugas",)),  # 2 telaah
             ("tugas", ("petugas",)),  # 3 catat
             ("tugas", ("pimpinan",)),  # 4 sampaikan: the head writes the disposition
+            ("perkembangan", (PENGADU,)),  # issue 16: the SOP's one progress notice (goes at once)
             ("tugas", ("tim",)),  # 5 rapat
             ("tugas", ("tim",)),  # 6 tindak lanjut
             ("hasil", (PENGADU,)),  # one cycle: the result, and step 7 starts
@@ -250,13 +251,14 @@ WALKS = {
             {"Diteruskan_ke_Kepala_Dinas": "Ya"},
             {"Disposisi": "Segera rapat tim."},
             {"Keputusan_Penyelesaian": "Bantuan diberikan."},
-            {"Hasil_Disampaikan": "Bantuan telah disalurkan."},
+            {"Jawaban_untuk_Pengadu": "Bantuan telah disalurkan."},
         ],
         [
             ("tanda_terima", (PENGADU,)),
             ("tugas", ("petugas",)),  # 1 terima
             ("tugas", ("sekretaris",)),  # 2 lapor kadis
             ("tugas", ("kepala",)),  # 3 disposisi
+            ("perkembangan", (PENGADU,)),  # issue 16: the SOP's one progress notice (goes at once)
             ("tugas", ("tim",)),  # 4 pembahasan
             ("tugas", ("tim",)),  # 5 sampaikan hasil
             ("hasil", (PENGADU,)),

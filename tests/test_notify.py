@@ -140,6 +140,10 @@ def context(settings, step_id: str | None, **extra) -> dict:
             "instansi_tujuan": "Dinas PUPR Kabupaten Karanganyar",
         },
         "confidential": False,
+        # issue 16: the answer column (not the internal result), what the complainant hears
+        "answer": "Tanggul di Dusun Tegalsari sudah kami tutup dengan karung pasir.",
+        "promises": ['kabar perkembangan: "Aduan Anda sedang ditindaklanjuti oleh tim."'],
+        "progress_text": "Aduan Anda sedang ditindaklanjuti oleh tim.",
         "sop_name": sop.name,
         "sop_number": sop.number,
         "step": step,
@@ -214,7 +218,8 @@ EXPECT = {  # a value each kind's body must carry
     "pengingat": "terlambat 1 jam 5 menit",
     "eskalasi": "terlambat 1 jam 5 menit",
     "jawaban_langsung": "Laporan sudah kami teruskan ke tim siaga.",
-    "hasil": "Tanggul telah ditutup karung pasir.",
+    "hasil": "Tanggul di Dusun Tegalsari sudah kami tutup dengan karung pasir.",
+    "perkembangan": "Aduan Anda sedang ditindaklanjuti oleh tim.",
     "penyaluran": "Dinas PUPR Kabupaten Karanganyar",
     "laporan": "Penanganan selesai pukul 14.00.",
     "balasan_pengadu": "Airnya sekarang sudah setinggi lutut.",
@@ -325,7 +330,7 @@ def test_same_key_same_message_id_even_composed_at_another_time(make_settings):
     )
 
 
-def test_acknowledgement_lists_steps_and_threads_under_the_complainants_mail(make_settings):
+def test_acknowledgement_promises_only_what_the_sop_sends_and_threads(make_settings):
     settings = make_settings("blitar")
     n = notification(settings, "tanda_terima")
     m = parse(compose(n, ["siti.aminah@surel.example"], compose_cfg(settings)))
@@ -336,9 +341,22 @@ def test_acknowledgement_lists_steps_and_threads_under_the_complainants_mail(mak
     ]
     text, html = bodies(m)
     assert "Yth. Bapak/Ibu Siti Aminah" in text
-    assert "4. Pembahasan terkait aduan" in text and "waktu standar 30 menit" in text
-    assert "<td>Tim Pengelola Pengaduan</td><td>30 menit</td>" in html
+    # issue 16: no internal step minutes, no "every development"; only the promises
+    assert "waktu standar" not in text and "menit" not in text and "menit" not in html
+    assert "setiap ada perkembangan" not in text + html
+    assert 'kabar perkembangan: "Aduan Anda sedang ditindaklanjuti oleh tim."' in text
+    assert "<li>kabar perkembangan" in html
     assert f"[{TICKET}] pada subjek" in text
+
+
+def test_result_carries_the_answer_column_and_how_to_escalate(make_settings):
+    settings = make_settings("blitar")
+    n = notification(settings, "hasil")
+    text, html = bodies(parse(compose(n, ["siti.aminah@surel.example"], compose_cfg(settings))))
+    assert "sudah kami tutup dengan karung pasir" in text
+    assert "Tanggul telah ditutup karung pasir." not in text  # the team's own column
+    assert "SP4N-LAPOR! di https://www.lapor.go.id" in text
+    assert 'href="https://www.lapor.go.id"' in html
 
 
 @pytest.mark.parametrize("bogus", ["", "no-brackets@x", "<a b@x>", "<x@y>\r\nBcc: e@vil.example"])

@@ -240,7 +240,7 @@ def test_bpbd_from_complaint_to_closure_by_replies_only(office):
         "Disposisi": "Tim segera rapat dan tinjau lokasi.\nLaporkan hari ini.",
     }
     assert row["Rencana Tindak Lanjut"] == "Peninjauan lokasi pukul 13.00."
-    assert row["Hasil Tindak Lanjut"] == "Lubang jalan sudah ditambal."
+    assert row["Jawaban untuk Pengadu"] == "Lubang jalan sudah ditambal."
     assert row["Laporan Pelaksanaan"] == "Penambalan selesai, 2 m2."
     decisions = [h for h in o.history(ticket) if h["Peristiwa"].startswith("Keputusan lewat")]
     assert [h["Peristiwa"].rsplit(" ", 1)[-1] for h in decisions] == [
@@ -283,7 +283,7 @@ def test_blitar_from_complaint_to_closure_by_replies_only(office):
     assert row["Diteruskan ke Kepala Dinas"] == "Ya"
     assert row["Disposisi"] == "Bahas dalam rapat tim hari ini."
     assert row["Keputusan Penyelesaian"] == "Bantuan disalurkan ulang lewat kelurahan."
-    assert row["Hasil Disampaikan"] == "Bantuan telah diterima pengadu pada 25 November."
+    assert row["Jawaban untuk Pengadu"] == "Bantuan telah diterima pengadu pada 25 November."
 
 
 def test_blitar_forwarded_elsewhere_by_reply(office):

@@ -65,6 +65,8 @@ class Office(_Strict):
     email: str = ""
     website: str = ""
     logo: str = ""
+    #: issue 16: where a complainant may escalate (SP4N-LAPOR!), named in every answer
+    lapor_url: str = "https://www.lapor.go.id"
     head: Official = Official()
     # -- issue 22: who signs which document (office-standards.md, "Numbering and signatures")
     #: the officer who receives complaints (formulir aduan, formulir penerimaan, berita acara)

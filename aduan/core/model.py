@@ -98,6 +98,11 @@ def template_defaults() -> dict[str, Any]:
         # -- issue 16: the text a protected role reads (Isi untuk Tim), phone relays
         "team_text": "",
         "relay": {},
+        # issue 16: the answer to the complainant, what they will hear, a progress notice
+        "answer": "",
+        "promises": [],
+        "progress_text": "",
+        "agency": {},
         # -- issue 20: the service standard (aduan.core.service.service_context), the
         # SKM question on closing, waiting for the complainant, a rating, the deadline rung
         "service": {

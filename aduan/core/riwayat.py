@@ -18,6 +18,7 @@ KIND_LABELS = {
     "jawaban_langsung": "Jawaban langsung",
     "hasil": "Hasil tindak lanjut",
     "penyaluran": "Pemberitahuan penyaluran",
+    "perkembangan": "Kabar perkembangan",  # issue 16
     "laporan": "Laporan pelaksanaan",
     "balasan_pengadu": "Pemberitahuan balasan pengadu",
     "pantulan": "Pemberitahuan email tidak terkirim",

@@ -202,6 +202,9 @@ class Step(_Strict):
     #: *waktu disposisi*): timed with its own deadline, left out of the SOP's steps
     #: in the recap (issue 21)
     office_added: bool = False
+    #: issue 16: a progress notice to the complainant when the step starts, only where
+    #: the SOP says so (e.g. at the disposition); the acknowledgement promises these
+    progress: str = ""
 
     @field_validator("deadline", mode="before")
     @classmethod
@@ -255,6 +258,9 @@ class Sop(_Strict):
     deputies: dict[str, str] = {}
     columns: list[ColumnDef] = []
     on_register: OnRegister = OnRegister()
+    #: issue 16: the staff column holding the answer to the complainant: the result
+    #: email's body (never the team's internal result column)
+    answer_column: str = ""
     steps: list[Step]
     source: str = ""
 
@@ -338,6 +344,12 @@ def _check_graph(sop: Sop, path: str) -> None:
     if "close" in ids:
         raise bad("steps", "'close' is reserved", "rename that step")
     known_cols = {c.name for c in sop.staff_columns()}
+    if sop.answer_column and sop.answer_column not in known_cols:
+        raise bad(
+            "answer_column",
+            f"the register has no column {sop.answer_column!r}",
+            "add it under 'columns' or fix the name",
+        )
     for i, s in enumerate(sop.steps):
         key = f"steps[{i}] ({s.id})"
         for r in [s.role, s.actor, *s.task_roles]:

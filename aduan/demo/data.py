@@ -66,7 +66,13 @@ def _bpbd_follow(
         ),
         "tindak_lanjut": (
             act,
-            {"Hasil Tindak Lanjut": "Penanganan selesai di lokasi; warga terdampak sudah dibantu."},
+            {
+                "Hasil Tindak Lanjut": "Penanganan selesai di lokasi; warga terdampak sudah dibantu.",
+                # issue 16: the answer to the complainant (the result email's body)
+                "Jawaban untuk Pengadu": "Tim Reaksi Cepat BPBD sudah menangani laporan "
+                "Bapak/Ibu di lokasi hari ini dan warga yang terdampak sudah dibantu. Bila "
+                "keadaan berubah, hubungi kami kembali.",
+            },
         ),
         "lapor": (
             rep,
@@ -275,21 +281,33 @@ _BLITAR_VARIANTS = [
         "Segera rapatkan dengan tim pengelola pengaduan, verifikasi data DTKS dan kunjungi "
         "pengadu.",
         "Pengadu memenuhi syarat; diusulkan masuk DTKS dan diberi bantuan sementara.",
+        # issue 16: the answer in words for the citizen (the result email's body)
+        "Data Bapak/Ibu sudah kami verifikasi dan memenuhi syarat. Bapak/Ibu kami usulkan "
+        "masuk DTKS, dan sambil menunggu, bantuan sementara berupa sembako dapat diambil di "
+        "kantor kelurahan mulai Senin depan dengan membawa KTP.",
     ),
     (
         "Rehabilitasi Sosial",
         "Koordinasikan dengan Puskesmas dan kelurahan; tim meninjau ke rumah pengadu besok pagi.",
         "Pengadu dirujuk ke panti rehabilitasi; pendampingan oleh pekerja sosial masyarakat.",
+        "Kami telah merujuk ke panti rehabilitasi sosial; pekerja sosial masyarakat di "
+        "kelurahan Bapak/Ibu akan mendampingi dan menghubungi Bapak/Ibu minggu ini.",
     ),
     (
         "Bantuan Sosial",
         "Mohon tanggapan dan saran bidang Linjamsos atas data penerima; bahas di rapat tim.",
         "Data penerima diperbaiki; pencairan bantuan diajukan pada tahap berikutnya.",
+        "Data penerima atas nama Bapak/Ibu sudah kami perbaiki. Pencairan bantuan kami "
+        "ajukan pada tahap pencairan berikutnya (Desember); Bapak/Ibu tidak perlu mengurus "
+        "apa pun lagi.",
     ),
     (
         "Lainnya",
         "Proses lebih lanjut sesuai kewenangan Dinas; hubungi pengadu untuk kelengkapan berkas.",
         "Berkas pengadu lengkap; permohonan diteruskan ke bidang terkait dengan surat pengantar.",
+        "Berkas Bapak/Ibu sudah lengkap. Permohonan kami teruskan ke bidang terkait dengan "
+        "surat pengantar; bidang tersebut akan menghubungi Bapak/Ibu paling lambat dua "
+        "minggu lagi.",
     ),
 ]
 _variant = iter(range(10_000))
@@ -303,7 +321,7 @@ def _blitar_follow(
     hasil: int = 8,
     extra: dict[str, str] | None = None,
 ) -> dict[str, tuple[int, dict[str, str]]]:
-    cat, disposisi, keputusan = _BLITAR_VARIANTS[next(_variant) % len(_BLITAR_VARIANTS)]
+    cat, disposisi, keputusan, jawaban = _BLITAR_VARIANTS[next(_variant) % len(_BLITAR_VARIANTS)]
     return {
         "terima": (
             kewenangan,
@@ -314,10 +332,7 @@ def _blitar_follow(
         "pembahasan": (tim, {"Keputusan Penyelesaian": keputusan}),
         "sampaikan_hasil": (
             hasil,
-            {
-                "Hasil Disampaikan": "Hasil verifikasi dan keputusan tim "
-                "telah disampaikan kepada pengadu."
-            },
+            {"Jawaban untuk Pengadu": jawaban},  # issue 16: the answer, in citizen's words
         ),
     }
 

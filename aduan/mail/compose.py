@@ -67,6 +67,7 @@ TICKET_KINDS = (
     "konfirmasi",
     "ditolak",
     "kabar",  # issue 16: a complainant's message the petugas passes on (WA/SMS/phone)
+    "perkembangan",  # issue 16: a progress notice where the SOP says so
     # -- issue 20: waiting for the complainant, the overall deadline, a low rating
     "minta_kelengkapan",
     "pengingat_kelengkapan",
@@ -83,6 +84,7 @@ COMPLAINANT_KINDS = frozenset(
         "jawaban_langsung",
         "hasil",
         "penyaluran",
+        "perkembangan",  # issue 16
         # -- issue 20
         "minta_kelengkapan",
         "pengingat_kelengkapan",
@@ -281,6 +283,7 @@ _RELAY_WHAT = {
     "jawaban_langsung": "jawaban atas aduan",
     "hasil": "hasil penyelesaian aduan",
     "penyaluran": "pemberitahuan penyaluran aduan",
+    "perkembangan": "kabar perkembangan aduan",  # issue 16
     # -- issue 20
     "minta_kelengkapan": "permintaan kelengkapan aduan",
     "pengingat_kelengkapan": "pengingat kelengkapan aduan",
@@ -457,6 +460,15 @@ def sample_context(kind: str, now: datetime) -> dict[str, Any]:
                 }
             ],
         },
+        # issue 16: the answer column, the acknowledgement's promises, a progress notice
+        "answer": "Jalan di depan SD Negeri 1 telah kami tambal pada 25 November 2026.",
+        "promises": [
+            'kabar perkembangan: "Aduan Anda sedang ditindaklanjuti oleh tim."',
+            "hasil penyelesaian aduan beserta berita acaranya",
+        ],
+        "progress_text": "Aduan Anda sedang ditindaklanjuti oleh tim."
+        if kind == "perkembangan"
+        else "",
         "steps_ahead": [
             {
                 "number": 1,

@@ -234,11 +234,28 @@ class Run:
             "documents": list(st.docs),
             "agenda": st.nums.get("agenda", ""),
             "team_text": values.get(C.TEAM_TEXT, ""),  # issue 16: staff's redaction
+            # issue 16: the answer to the complainant (the SOP's answer column; an SOP
+            # without one keeps its result column), and what the complainant will hear
+            "answer": values.get(self.sop.answer_column, "")
+            if self.sop.answer_column
+            else f.get("hasil", ""),
+            "promises": self.promises(),
+            "progress_text": step.progress if step else "",
             "urgent": self.urgent(values),
             # -- issue 20: the service standard in force, and the SKM question on closing
             "service": service_context(self.cfg.service, self.cfg.calendar, values, st),
             "skm": self.skm_context(st),
         }
+
+    def promises(self) -> list[str]:
+        """What the complainant will be told, read off the SOP (issue 16): the
+        acknowledgement promises these and nothing more."""
+        kinds = {k for s in self.sop.steps for t in s.transitions for k in t.send}
+        out = [f'kabar perkembangan: "{s.progress}"' for s in self.sop.steps if s.progress]
+        for kind, text in _PROMISES:
+            if kind in kinds:
+                out.append(text)
+        return out
 
     def skm_context(self, st: RowState) -> dict[str, Any]:
         """The satisfaction question, for the mails that close a complaint (issue 20)."""
@@ -390,6 +407,18 @@ class Run:
             C.DOCUMENTS: "\n".join(st.docs),
             C.STATE: st.dumps(),
         }
+
+
+#: issue 16: the promise the acknowledgement makes for each message an SOP sends
+_PROMISES = (
+    ("jawaban_langsung", "jawaban langsung, bila aduan Anda cukup dijawab tanpa tindak lanjut"),
+    ("hasil", "hasil penyelesaian aduan beserta berita acaranya"),
+    (
+        "penyaluran",
+        "pemberitahuan bila aduan Anda bukan kewenangan kami dan kami salurkan ke instansi "
+        "yang berwenang, dengan nama dan kontak instansi tersebut",
+    ),
+)
 
 
 def _service_due_text(st: RowState) -> str:

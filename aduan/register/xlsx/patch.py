@@ -335,10 +335,14 @@ class Sheet:
             ):
                 a = _attrs(m[1])
                 if b"width" in a and b"min" in a:
+                    # a hidden column (Data Sistem's JSON) shows nothing: it needs no room
+                    w = 0.0 if a.get(b"hidden") in (b"1", b"true") else float(a[b"width"])
                     for c in range(int(a[b"min"]), int(a.get(b"max", a[b"min"])) + 1):
-                        self._widths[c] = float(a[b"width"])
+                        self._widths[c] = w
         lines = 1
         for c, text in new.items():
+            if self._widths.get(c) == 0.0:
+                continue
             per_line = max(4, int(self._widths.get(c, 9.0) * 1.15))
             n = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
             lines = max(lines, n)

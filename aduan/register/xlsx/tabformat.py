@@ -31,6 +31,16 @@ def draw_tab(ws: Worksheet, sheet: TabSheet) -> None:
                 cell.font = Font(bold=True, size=14 if i - 1 in sheet.title_rows else 11)
     for j, w in enumerate(sheet.widths, 1):
         ws.column_dimensions[get_column_letter(j)].width = w
+    # LibreOffice keeps a row without a height at one line: give wrapped rows room
+    for i, r in enumerate(sheet.rows, 1):
+        if len(r) < 2:
+            continue  # a title or a note runs across the empty cells beside it
+        lines = max(
+            -(-len(v) // max(4, int((sheet.widths[j] if j < len(sheet.widths) else 10) * 1.15)))
+            for j, v in enumerate(r)
+        )
+        if lines > 1:
+            ws.row_dimensions[i].height = 15 * min(lines, 12)
     print_fit(ws, landscape=False, title_rows=None)  # the tables; charts print beside
     for c in sheet.charts:
         chart = BarChart()

@@ -13,6 +13,7 @@ the middle of a run, or refuses one recipient with 550.
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -223,7 +224,10 @@ WALKS = {
             {"Kategori": "Infrastruktur"},
             {"Disposisi": "Tim segera meninjau lokasi."},
             {"Rencana_Tindak_Lanjut": "Peninjauan hari ini."},
-            {"Hasil_Tindak_Lanjut": "Jalan sudah ditambal.", "Jawaban_untuk_Pengadu": "Sudah."},
+            {
+                "Hasil_Tindak_Lanjut": "Regu menambal 2 m2 dengan aspal dingin.",
+                "Jawaban_untuk_Pengadu": "Jalan di RT 3 sudah kami tambal hari ini.",
+            },
             {"Laporan_Pelaksanaan": "Penambalan selesai."},
         ],
         [
@@ -300,6 +304,19 @@ def test_every_role_gets_exactly_the_mails_the_sop_implies(make_settings, smtp_s
         assert any("berita_acara" in a for a in by_kind["hasil"].attachment_names())
     if "penyaluran" in by_kind:
         assert "Dinas PUPR Kota Blitar" in by_kind["penyaluran"].text()
+    # -- issue 16: the citizen reads what is true: no internal step minutes, the promised
+    # progress notice, the answer column in the result's body, the berita acara as PDF
+    ack = by_kind["tanda_terima"].text()
+    assert "menit" not in ack and "setiap ada perkembangan" not in ack
+    if "hasil" in by_kind:
+        assert "kabar perkembangan" in ack
+        hasil = by_kind["hasil"]
+        answer = edits[-1].get("Jawaban_untuk_Pengadu") or edits[-2]["Jawaban_untuk_Pengadu"]
+        assert answer in hasil.text() and "lapor.go.id" in hasil.text()
+        assert by_kind["perkembangan"].to == (PENGADU,)
+        if name == "blitar" and shutil.which("soffice"):
+            assert [a for a in hasil.attachment_names() if a.endswith(".pdf")]
+            assert not [a for a in hasil.attachment_names() if a.endswith(".docx")]
 
     # later cycles (office hours, the same and the next day) send nothing more
     o.run(at("2026-11-25 15:00"))

@@ -26,6 +26,7 @@ import io
 import json
 import logging
 import re
+import shutil
 import zipfile
 from collections.abc import Mapping
 from datetime import tzinfo
@@ -41,6 +42,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from aduan.config import DocumentsCfg, Office
+from aduan.core.engine.config import PUBLIC_DOCS
 from aduan.core.model import DocumentJob
 from aduan.core.sop import Sop
 from aduan.documents.context import (
@@ -169,6 +171,19 @@ class Documents:
                 convert_pdf(stale, profile=self.lo_profile)
             except DocumentError as e:
                 results = [e if isinstance(r, Path) and pdf_stale(r) else r for r in results]
+        elif shutil.which("soffice") or shutil.which("libreoffice"):
+            # issue 16: what a citizen gets goes as PDF wherever LibreOffice is present
+            # (else the .docx); a failed conversion leaves the .docx to be attached
+            public = [
+                r
+                for job, r in zip(jobs, results, strict=True)
+                if isinstance(r, Path) and job.doc in PUBLIC_DOCS and pdf_stale(r)
+            ]
+            try:
+                if public:
+                    convert_pdf(public, profile=self.lo_profile)
+            except DocumentError as e:
+                logger.warning("PDF untuk pengadu tidak dibuat (lampiran .docx): %s", e)
         return results
 
     def _render_docx(self, job: DocumentJob) -> Path:

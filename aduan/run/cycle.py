@@ -481,6 +481,17 @@ def _save_day_counts(settings: Settings, day: str, counts: dict[str, int]) -> No
         logger.warning("cannot record today's mail counts: %s", e)
 
 
+def _pdf_of(docx_path: Path) -> Path:
+    """The PDF made next to a .docx when it is current, else the .docx itself."""
+    pdf = docx_path.with_suffix(".pdf")
+    try:
+        if pdf.stat().st_mtime_ns >= docx_path.stat().st_mtime_ns:
+            return pdf
+    except OSError:
+        pass
+    return docx_path
+
+
 def _send_entry(
     settings, spool: Spool, sop, now: datetime, mailer: Mailer, entry, rep, mail_cfg: ComposeCfg
 ) -> bool:
@@ -496,6 +507,8 @@ def _send_entry(
         return False
     docs_root = settings.path(settings.paths.documents)
     atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
+    if n.to_complainant or n.kind in COMPLAINANT_KINDS:  # issue 16: the PDF when made
+        atts = [_pdf_of(a) for a in atts]
     done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
     error: MailError | None = None
     down = False

@@ -222,3 +222,131 @@ def test_bounces_delays_a_stale_staff_address_and_redelivered_mail(mta, make_set
     assert o.rows() == rows
     assert {t: len(o.history(t)) for t in history} == history
     assert {u: mail_of(u) for u in before} == before
+
+
+def _send_as(mta: Mta, sender: str, to: str, subject: str, text: str, **headers: str) -> str:
+    """A person's plain mail through Postfix (no RFC 3834 markers); returns its Message-ID."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<orang.{next(_seq)}@{sender.partition('@')[2]}>"
+    msg["Date"] = format_datetime(START)
+    for k, v in headers.items():
+        msg[k.replace("_", "-")] = v
+    msg.set_content(text)
+    mta.send(sender, to, msg.as_bytes())
+    return str(msg["Message-ID"])
+
+
+def test_vacation_replies_of_a_complainant_and_a_staff_member(mta, make_settings, monkeypatch):
+    roles = _staff(mta, petugas=True)
+    petugas = roles["petugas"][0]
+    o = Office(mta, make_settings, monkeypatch, roles)
+    warga = mta.add_user(vacation=True)
+    o.complaint(warga, "Lampu jalan mati")
+    first = o.run()
+    assert first.counts["registered_mail"] == 1 and first.counts["emails_sent"] == 2
+    ack = next(m for m in mta.messages(warga) if m["X-Aduan-Kind"] == "tanda_terima")
+    task = next(m for m in mta.messages(petugas) if m["X-Aduan-Kind"] == "tugas")
+    # Aduan's mail says Auto-Submitted: both vacations stay silent (RFC 5230)
+    for m in (ack, task):
+        line = mta.wait_log(rf"msgid={m['Message-ID']}: vacation action: .*", dovecot=True)
+        assert "discarding vacation response to auto-submitted message" in line, line
+    assert o.settle()[0].counts["mail_polled"] == 0
+    ticket = o.ticket_of(warga)
+    history = len(o.history(ticket))
+
+    # a person writes from the office's address (no markers): both vacations answer it,
+    # with a null sender and Auto-Submitted: auto-replied, into the office inbox
+    sent = [
+        _send_as(mta, o.inbox, warga, f"[{ticket}] Mohon kirim foto lokasi", "Mohon fotonya."),
+        _send_as(mta, o.inbox, petugas, f"[{ticket}] Tolong cek", "Tolong dicek hari ini."),
+    ]
+    got = mta.wait_for(o.inbox, lambda ms: sum(m["In-Reply-To"] in sent for m in ms) == 2)
+    replies = [m for m in got if m["In-Reply-To"] in sent]
+    assert {str(m["Subject"]) for m in replies} == {"Sedang cuti"}
+    assert all(m["Return-Path"] == "<>" for m in replies)
+    reps = o.settle()
+    counts = sum((r.counts for r in reps), Counter())
+    assert counts["mail_polled"] == 2 and counts["mail_auto_reply"] == 2, counts
+    for k in ("registered_mail", "replies", "bounces", "emails_sent"):
+        assert counts[k] == 0, (k, counts)
+    assert counts["decisions_accepted"] == counts["decisions_refused"] == 0
+    assert len(o.rows()) == 1 and len(o.history(ticket)) == history  # a null sender: no bounce
+    kinds = {"tanda_terima", "tugas", "pantulan", "ditolak", "konfirmasi", "balasan_pengadu"}
+    assert {k: n for k, n in aduan_mail(mta, warga).items() if k in kinds} == {"tanda_terima": 1}
+    assert {k: n for k, n in aduan_mail(mta, petugas).items() if k in kinds} == {"tugas": 1}
+
+
+def _reply_by_mail(mta: Mta, staff: str, task: EmailMessage, body: str) -> str:
+    """A role answers its task mail as a mail client does, through Postfix."""
+    return _send_as(
+        mta,
+        staff,
+        (task["Reply-To"] or task["From"]).addresses[0].addr_spec,
+        f"Re: {task['Subject']}",
+        f"{body}\n\n> {task.get_body(('plain',)).get_content()[:300]}",
+        In_Reply_To=str(task["Message-ID"]),
+        References=f"{task['References']} {task['Message-ID']}",
+    )
+
+
+def _new_tasks(mta: Mta, user: str, seen: set[str]) -> list[EmailMessage]:
+    out = [m for m in mta.messages(user) if m["X-Aduan-Kind"] and m["Message-ID"] not in seen]
+    seen.update(str(m["Message-ID"]) for m in out)
+    return out
+
+
+def test_decisions_by_reply_through_postfix_and_a_marker_stripping_responder(
+    mta, make_settings, monkeypatch
+):
+    roles = _staff(mta)
+    petugas, head = roles["petugas"][0], roles["pimpinan"][0]
+    o = Office(mta, make_settings, monkeypatch, roles)
+    warga = mta.add_user()
+    o.complaint(warga, "Tanah longsor di Dusun Ngargoyoso")
+    o.run()
+    ticket = o.ticket_of(warga)
+    seen: set[str] = set()
+    (task,) = _new_tasks(mta, petugas, seen)
+    # through Postfix: Received, Delivered-To and Return-Path added; the token holds
+    for body, role, user in (("TINDAK LANJUT", "petugas", petugas), ("KATEGORI: Bencana", "", "")):
+        mid = _reply_by_mail(mta, petugas, task, body)
+        arrived = mta.wait_for(o.inbox, lambda ms, mid=mid: any(m["Message-ID"] == mid for m in ms))
+        got = next(m for m in arrived if m["Message-ID"] == mid)
+        assert "+" in str(got["Delivered-To"])  # the plus-address with the token
+        assert any("(Postfix)" in str(r) for r in got.get_all("Received", []))
+        rep = o.run()
+        assert rep.counts["decisions_accepted"] == 1, rep.log
+        if role:
+            (task,) = [m for m in _new_tasks(mta, user, seen) if m["X-Aduan-Kind"] == "tugas"]
+    decided = [h for h in o.history(ticket) if str(h["Peristiwa"]).startswith("Keputusan lewat")]
+    assert len(decided) == 2
+    (task,) = [m for m in _new_tasks(mta, head, seen) if m["X-Aduan-Kind"] == "tugas"]
+    assert str(task["X-Aduan-Step"]) == "4"
+
+    # the head's mail client answers everything it gets, from the head's own address,
+    # without Auto-Submitted or X-Auto*: a loop unless Aduan's guards hold (bounded)
+    answered = 0
+    refusals: Counter[str] = Counter()
+    inbox = [task]
+    for _day in range(3):
+        for _ in range(3):  # three cycles a day
+            for m in inbox:
+                mid = _reply_by_mail(mta, head, m, "Terima kasih. Saya sedang di luar kantor.")
+                mta.wait_for(o.inbox, lambda ms, mid=mid: any(x["Message-ID"] == mid for x in ms))
+                answered += 1
+            o.run(minutes=1)
+            inbox = _new_tasks(mta, head, seen)
+            refusals[o.now.date().isoformat()] += sum(m["X-Aduan-Kind"] == "ditolak" for m in inbox)
+        o.now += timedelta(days=1)
+    told = [m for m in mta.messages(head) if m["X-Aduan-Kind"] == "ditolak"]
+    assert len(told) == sum(refusals.values())
+    assert all(n <= 1 for n in refusals.values()), refusals
+    assert len(told) <= 3  # at most one a day, not one a cycle
+    assert o.rows()[0]["Disposisi"] == ""  # an auto-reply never decides
+    # nor is it a complaint: answers to mails about no ticket (the daily summary) included
+    assert len(o.rows()) == 1 and "tanda_terima" not in aduan_mail(mta, head)
+    assert answered < 20  # the loop stopped: the responder ran dry
+    assert not inbox or all(m["X-Aduan-Kind"] != "ditolak" for m in inbox)

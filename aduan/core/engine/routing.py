@@ -5,6 +5,7 @@ ticket by the number in the subject, then by the thread headers."""
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from aduan.core.engine.config import ADMIN_ROLE
@@ -114,7 +115,17 @@ def is_role_reply(run: Run, mail: InboundMail, ticket: str | None) -> bool:
         return True
     sender = mail.from_addr.strip().lower()
     staff = any(sender in {a.lower() for a in addrs} for addrs in cfg.role_addresses.values())
-    return bool(ticket and staff)
+    # issue 17: staff answering one of Aduan's mails about no ticket (a daily summary, an
+    # out-of-office responder without RFC 3834 markers) is no complaint of theirs either
+    return bool((ticket or _answers_ours(run, mail)) and staff)
+
+
+def _answers_ours(run: Run, mail: InboundMail) -> bool:
+    """Whether the mail's thread headers name a Message-ID of Aduan's (any register)."""
+    ours = rf"<aduan\.[0-9a-f]{{24}}@{re.escape(run.cfg.mail_domain)}>"  # ids.message_id
+    return any(
+        re.fullmatch(ours, r.strip(), re.I) for r in (mail.in_reply_to, *mail.references) if r
+    )
 
 
 def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:

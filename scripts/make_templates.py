@@ -13,9 +13,7 @@ Example:
 from __future__ import annotations
 
 import argparse
-import math
-import struct
-import zlib
+import sys
 from pathlib import Path
 
 from docx import Document
@@ -24,6 +22,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from logo_contoh import placeholder_logo  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "templates"
@@ -542,52 +544,6 @@ DOCUMENTS = {
     "formulir_penyaluran": formulir_penyaluran,
     "formulir_penerimaan": formulir_penerimaan,
 }
-
-
-# -------------------------------------------------------------------- logo
-def placeholder_logo(size: int = 240) -> bytes:
-    """A plain emblem (ring and five-pointed star) as PNG, with the stdlib only."""
-    c = (size - 1) / 2
-    star = []
-    for i in range(10):
-        r = c * (0.62 if i % 2 == 0 else 0.25)
-        a = -math.pi / 2 + i * math.pi / 5
-        star.append((c + r * math.cos(a), c + r * math.sin(a)))
-
-    def in_star(x: float, y: float) -> bool:
-        inside = False
-        for (x1, y1), (x2, y2) in zip(star, star[1:] + star[:1], strict=True):
-            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
-                inside = not inside
-        return inside
-
-    rows = []
-    for y in range(size):
-        row = bytearray(b"\x00")  # filter type: none
-        for x in range(size):
-            d = math.hypot(x - c, y - c)
-            if d > c:
-                px = (255, 255, 255, 0)
-            elif d > c * 0.88:
-                px = (20, 60, 140, 255)
-            elif in_star(x, y):
-                px = (235, 190, 30, 255)
-            else:
-                px = (255, 255, 255, 255)
-            row += bytes(px)
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 def main() -> None:

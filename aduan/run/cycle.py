@@ -23,7 +23,6 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +30,11 @@ from pathlib import Path
 from filelock import Timeout
 
 from aduan.config import Settings
-from aduan.core import idfmt
 from aduan.core.engine import Decision, decide
-from aduan.core.ids import email_in, mask_addresses
+from aduan.core.ids import mask_addresses
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Snapshot
-from aduan.core.riwayat import chronological, sent_text
+from aduan.core.riwayat import chronological
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
 from aduan.documents.render import require_templates
@@ -54,6 +52,7 @@ from aduan.register.base import Register
 from aduan.run.digest_step import queue_digests
 from aduan.run.lock import busy, lock
 from aduan.run.recipients import ON_CALL_KINDS, recipients_for, staff_addresses
+from aduan.run.sendlog import history_of_sends
 from aduan.run.wiring import (
     compose_cfg,
     engine_config,
@@ -191,7 +190,7 @@ def _cycle(
         for p in dec.problems:
             rep.problem(p)
         logged = spool.sent_unlogged()
-        history = _history_of_sends(logged, cfg.sop.role_label)
+        history = history_of_sends(logged, cfg.sop.role_label, FOLDED)
         # a run killed after the write but before spool.forget() logged these already
         done = set(snap.meta.get(LOGGED_META, "").split())
         if done:
@@ -286,45 +285,6 @@ LOGGED_META = "riwayat_kirim_terakhir"  # the send records the last write put in
 def _h(history_row: dict[str, str]) -> str:
     """A short hash of a Riwayat row's key (the meta cell stays small at 1,000s of sends)."""
     return hashlib.sha1(history_row["Kunci"].encode()).hexdigest()[:10]
-
-
-def _history_of_sends(
-    entries: list[SpoolEntry], role_label: Callable[[str], str]
-) -> list[dict[str, str]]:
-    """Send records for people (issue 22): what went to whom in Indonesian; the
-    Message-ID, addresses and server replies stay in the spool and the run's log."""
-    rows = []
-    for e in entries:
-        n = e.notification
-        ok = e.sent_at is not None
-        step = n.context.get("step") if isinstance(n.context.get("step"), dict) else None
-        rows.append(
-            {
-                "Waktu": idfmt.tanggal_pendek(e.sent_at or n.context.get("now")),
-                "No. Aduan": n.ticket,
-                "Peristiwa": (
-                    "Email terkirim"
-                    if ok
-                    else "Email dirangkum"
-                    if e.last_error.startswith(FOLDED)
-                    else "Email gagal terkirim"
-                ),
-                "Pelaku": "Sistem",
-                "Keterangan": sent_text(
-                    n.kind,
-                    step_number=(step or {}).get("number"),
-                    to_complainant=n.to_complainant or n.kind in COMPLAINANT_KINDS,
-                    roles=n.to_roles,
-                    role_label=role_label,
-                    ok=ok,
-                    refused=e.refused,
-                    error=e.last_error,
-                    complainant=email_in(str(n.context.get("contact") or "")),
-                ),
-                "Kunci": f"{n.key}|{'kirim' if ok else 'gagal'}",
-            }
-        )
-    return rows
 
 
 def _save_attachments(settings: Settings, dec: Decision, rep: CycleReport) -> None:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aduan.core.agency import Agency
 from aduan.core.engine import EngineConfig, decide
 from aduan.core.layout import C, build_layout
 from aduan.core.model import InboundMail, Row, Snapshot, WriteSet, row_fingerprint
@@ -291,6 +292,7 @@ def test_blitar_every_step_and_roles(office):
 
 def test_blitar_outside_authority_is_forwarded(office):
     cfg, mem = office("blitar")
+    cfg.agencies = (Agency("Dinas PUPR Kota Blitar", email="pupr@blitar.example.go.id"),)
     step(mem, cfg, MON, [mail(subject="Jalan rusak")])
     t = mem.rows[0][C.TICKET]
     mem.row(t)["Kewenangan"] = "Bukan Kewenangan"
@@ -298,8 +300,10 @@ def test_blitar_outside_authority_is_forwarded(office):
     assert d.notifications == [], "needs the competent office first"
     mem.row(t)["Instansi Tujuan"] = "Dinas PUPR Kota Blitar"
     d = step(mem, cfg, MON + timedelta(minutes=3))
-    assert kinds(d) == [("penyaluran", (), True)]
-    assert d.notifications[0].context["f"]["instansi_tujuan"] == "Dinas PUPR Kota Blitar"
+    # issue 16: the agency's address is in the book: the complaint goes there, and the
+    # complainant is told its name and contact
+    assert kinds(d) == [("salur_instansi", ("instansi",), False), ("penyaluran", (), True)]
+    assert d.notifications[1].context["agency"]["email"] == "pupr@blitar.example.go.id"
     assert [j.doc for j in d.documents] == ["formulir_penyaluran"]
     assert mem.row(t)[C.STATUS] == "Disalurkan"
 
@@ -310,6 +314,10 @@ def test_bpbd_outside_authority_is_forwarded(office):
     t = mem.rows[0][C.TICKET]
     mem.row(t).update({"Perlu Tindak Lanjut": "Bukan Kewenangan", "Instansi Tujuan": "DPUPR"})
     d = step(mem, cfg, MON + timedelta(minutes=3))
+    # issue 16: no address for "DPUPR": the petugas forwards it, the complainant waits
+    assert kinds(d) == [("salur_manual", ("petugas",), False)]
+    mem.row(t)["Penyaluran Dikirim"] = "Ya"
+    d = step(mem, cfg, MON + timedelta(minutes=9))
     assert kinds(d) == [("penyaluran", (), True)]
     assert d.notifications[0].attachments == ("2026/ADU-2026-11-0001/02-formulir_penyaluran.docx",)
     assert state(mem, t).outcome == "disalurkan"

@@ -234,6 +234,9 @@ EXPECT = {  # a value each kind's body must carry
     "penilaian_rendah": "Pelayanannya lambat sekali.",
     # -- issue 16: the relay task carries the complainant's ready text
     "kabar": "Terima kasih atas laporan Anda",
+    # issue 16: forwarding to the agency (its address), or by the petugas's hand
+    "salur_instansi": "Tanggul sungai jebol sejak semalam",
+    "salur_manual": "Penyaluran Dikirim",
 }
 SERVICE = {  # issue 20: what the engine puts into the service-standard contexts
     "service": {

@@ -435,3 +435,13 @@ class ServiceCfg(_Strict):
     def kind_names(self) -> list[str]:
         """The *Jenis Aduan* choices of the register."""
         return [" ".join(k.name.split()) for k in self.kinds]
+
+
+class AgencyEntry(_Strict):
+    """issue 16: one agency of the address book (``agencies:``): where a complaint
+    outside the office's authority is forwarded, found by name or alias."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    email: str = ""
+    phone: str = ""

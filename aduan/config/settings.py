@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from aduan.config.sections import (
     _EMAIL_RE,
+    AgencyEntry,
     DocumentsCfg,
     EscalationRung,
     FileMail,
@@ -88,6 +89,8 @@ class Settings(_Strict):
     #: issue 16: the roles that see a confidential complainant's identity (role ids,
     #: "petugas"/"head" for the SOP's first and head roles); empty: the petugas and the head
     identity_roles: list[str] = []
+    #: issue 16: the agencies complaints outside the office's authority are forwarded to
+    agencies: list[AgencyEntry] = []
     #: the overdue summary (ringkasan): each working day at opening, one email per
     #: person listing their overdue items (issue 21: on by default)
     digest: bool = True

@@ -102,7 +102,7 @@ def template_defaults() -> dict[str, Any]:
         "answer": "",
         "promises": [],
         "progress_text": "",
-        "agency": {},
+        "agency": {"name": "", "email": "", "phone": ""},
         # -- issue 20: the service standard (aduan.core.service.service_context), the
         # SKM question on closing, waiting for the complainant, a rating, the deadline rung
         "service": {

@@ -19,6 +19,8 @@ KIND_LABELS = {
     "hasil": "Hasil tindak lanjut",
     "penyaluran": "Pemberitahuan penyaluran",
     "perkembangan": "Kabar perkembangan",  # issue 16
+    "salur_instansi": "Penyaluran aduan kepada instansi",
+    "salur_manual": "Tugas menyalurkan aduan",
     "laporan": "Laporan pelaksanaan",
     "balasan_pengadu": "Pemberitahuan balasan pengadu",
     "pantulan": "Pemberitahuan email tidak terkirim",

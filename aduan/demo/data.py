@@ -662,3 +662,25 @@ OFFICES: dict[str, dict[str, Any]] = {
         "complaints": BLITAR,
     },
 }
+
+
+# -- issue 16: the demo offices' address books of agencies (settings `agencies:`);
+# every agency a demo complaint is forwarded to has an address, so Aduan sends it itself
+AGENCIES: dict[str, list[dict[str, object]]] = {
+    "bpbd-karanganyar.yaml": [
+        {
+            "name": "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Karanganyar",
+            "aliases": ["DPUPR Karanganyar", "Dinas PUPR Kab. Karanganyar", "Dinas PUPR"],
+            "email": "dpupr@karanganyarkab.example.go.id",
+            "phone": "(0271) 495039",
+        }
+    ],
+    "dinsos-blitar.yaml": [
+        {
+            "name": "Dinas Kependudukan dan Pencatatan Sipil Kota Blitar",
+            "aliases": ["Dispendukcapil Kota Blitar", "Dinas Dukcapil", "Dukcapil"],
+            "email": "dispendukcapil@blitarkota.example.go.id",
+            "phone": "(0342) 801384",
+        }
+    ],
+}

@@ -31,7 +31,7 @@ from aduan.core.layout import REGISTER_TAB, C, build_layout
 from aduan.core.model import Row
 from aduan.core.state import RowState, aware, tracked_rows
 from aduan.core.urgency import is_urgent
-from aduan.demo.data import OFFICES, Complaint
+from aduan.demo.data import AGENCIES, OFFICES, Complaint
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
 from aduan.run.wiring import open_register
@@ -527,6 +527,8 @@ def _write_settings(root: Path, spec: dict) -> None:
         "replies": {"enabled": True},
         "digest": True,
         **({"urgent": spec["urgent"]} if spec.get("urgent") else {}),
+        # -- issue 16: the agencies this office forwards to (every one with an address)
+        "agencies": AGENCIES.get(spec["sop"], []),
         "mail_identity": {
             "from_address": spec["from"],
             "from_name": f"Layanan Aduan {spec['office']['short_name']}",

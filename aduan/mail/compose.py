@@ -68,6 +68,8 @@ TICKET_KINDS = (
     "ditolak",
     "kabar",  # issue 16: a complainant's message the petugas passes on (WA/SMS/phone)
     "perkembangan",  # issue 16: a progress notice where the SOP says so
+    "salur_instansi",  # issue 16: the complaint forwarded to the agency
+    "salur_manual",  # issue 16: the petugas forwards it by hand (no address)
     # -- issue 20: waiting for the complainant, the overall deadline, a low rating
     "minta_kelengkapan",
     "pengingat_kelengkapan",

@@ -7,7 +7,7 @@ the head role) and the role's other members, never to the address that failed.""
 from __future__ import annotations
 
 from aduan.config import Settings
-from aduan.core.engine import ADMIN_ROLE
+from aduan.core.engine import ADMIN_ROLE, AGENCY_ROLE
 from aduan.core.ids import email_in
 from aduan.core.privacy import sees_identity
 from aduan.core.sop import Sop
@@ -34,6 +34,11 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
     failed = {str(a).lower() for a in n.context.get("failed_addresses") or ()}
     out = []
     for role in n.to_roles:
+        if role == AGENCY_ROLE:  # issue 16: a forwarding goes to the agency's own address
+            addr = email_in((n.context.get("agency") or {}).get("email"))
+            if addr:
+                out.append(([addr], not confidential))
+            continue
         if role == ADMIN_ROLE:
             addrs = list(settings.admin)
             shown = not confidential  # the admin holds no SOP role

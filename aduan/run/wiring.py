@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aduan.config import GoogleRegister, Settings, resolve_secret
+from aduan.core.agency import Agency
 from aduan.core.engine import EngineConfig
 from aduan.core.layout import Layout
 from aduan.core.replies import ReplyKeys
@@ -303,6 +304,9 @@ def engine_config(
         urgent_categories=tuple(settings.urgent.categories),
         urgent_keywords=tuple(settings.urgent.keywords),
         service=settings.service.standard(),  # issue 20
+        agencies=tuple(  # issue 16
+            Agency(a.name, tuple(a.aliases), a.email, a.phone) for a in settings.agencies
+        ),
         max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
         # issue 17: adopted only by a register without an id yet (kept in its meta)
         register_id=secrets.token_hex(6),

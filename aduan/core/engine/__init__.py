@@ -23,6 +23,7 @@ from datetime import datetime
 from aduan.core import idfmt
 from aduan.core.engine.config import (
     ADMIN_ROLE,
+    AGENCY_ROLE,
     DOC_CODES,
     OUTCOME_LABELS,
     PUBLIC_DOCS,
@@ -41,7 +42,7 @@ from aduan.core.engine.routing import (
     thread_index,
 )
 from aduan.core.engine.service import tick as service_tick
-from aduan.core.engine.steps import advance, ladder
+from aduan.core.engine.steps import advance, agency_answer, ladder
 from aduan.core.ids import decode_tickets, encode_tickets
 from aduan.core.layout import C
 from aduan.core.model import InboundMail, Row, RowUpdate, Snapshot
@@ -49,6 +50,7 @@ from aduan.core.state import RowState
 
 __all__ = [
     "ADMIN_ROLE",
+    "AGENCY_ROLE",
     "DOC_CODES",
     "OUTCOME_LABELS",
     "PUBLIC_DOCS",
@@ -176,6 +178,8 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
             row = run.by_ticket[ticket]
             if run.complainant_email(row.values) == mail.from_addr.lower():
                 replies.append((mail, ticket))  # the complainant: never a command
+                continue
+            if agency_answer(run, mail, ticket):  # issue 16: the agency forwarded to
                 continue
         if is_role_reply(run, mail, ticket):
             decisions.append((mail, ticket))

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from aduan.core.agency import Agency
 from aduan.core.layout import Layout
 from aduan.core.model import Attachment, DocumentJob, Notification, WriteSet
 from aduan.core.replies import ReplyKeys
@@ -15,6 +16,7 @@ from aduan.core.worktime import WorkCalendar
 
 __all__ = [
     "ADMIN_ROLE",
+    "AGENCY_ROLE",
     "DOC_CODES",
     "Decision",
     "EngineConfig",
@@ -44,6 +46,8 @@ OUTCOME_LABELS = {
 ADMIN_ROLE = "Pengelola Aduan"
 #: documents that may go to the complainant; the others are internal to the office
 PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
+#: issue 16: the pseudo-role of a forwarding email: the agency's own address
+AGENCY_ROLE = "instansi"
 MAX_TEXT = 30_000  # a Sheets cell holds 50,000 characters, an xlsx cell 32,767
 
 
@@ -88,6 +92,8 @@ class EngineConfig:
     register_id: str = ""
     #: acknowledgements per sender domain per hour for domains that send system mail
     ack_limit_per_domain_per_hour: int = 10
+    # -- issue 16: the agencies complaints outside the office's authority go to
+    agencies: tuple[Agency, ...] = ()
 
 
 @dataclass

@@ -3,13 +3,15 @@ write its documents, and walk the reminder / escalation ladder of a late step.""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from aduan.core import idfmt
-from aduan.core.engine.config import DOC_CODES, OUTCOME_LABELS
+from aduan.core.agency import FORWARD_COLUMN, find_agency
+from aduan.core.engine.config import AGENCY_ROLE, DOC_CODES, OUTCOME_LABELS
 from aduan.core.engine.decision import Run
 from aduan.core.ids import safe_ticket
-from aduan.core.model import DocumentJob
+from aduan.core.model import DocumentJob, InboundMail
 from aduan.core.sop import SYSTEM_EVENTS, Step, Transition
 from aduan.core.state import RowState, iso
 
@@ -81,9 +83,63 @@ def complete(
     for kind in t.send:
         if kind == "laporan":
             run.notify(st, ticket, values, step, kind, roles=[run.sop.head_role])
+        elif kind == "penyaluran":
+            forward(run, st, ticket, values, step)
         else:
             run.notify(st, ticket, values, step, kind, complainant=True)
     return None if t.to == "close" else run.sop.step(t.to)
+
+
+def forward(run: Run, st: RowState, ticket: str, values: dict[str, str], step: Step) -> None:
+    """Forward a complaint outside the office's authority (issue 16): to the agency's
+    address with the formulir penyaluran, threaded so its answer lands in Riwayat, and
+    the complainant told the agency's name and contact; with no address, a task to the
+    petugas, and the complainant told only once the petugas confirms (:func:`confirmed`)."""
+    typed = values.get(run.keys.get("instansi_tujuan", ""), "")
+    agency = find_agency(run.cfg.agencies, typed)
+    extra = {"agency": agency.as_context() if agency else {"name": typed, "email": "", "phone": ""}}
+    if agency and agency.email:
+        run.notify(st, ticket, values, step, "salur_instansi", roles=[AGENCY_ROLE], extra=extra)
+        run.notify(st, ticket, values, step, "penyaluran", complainant=True, extra=extra)
+    else:
+        run.notify(
+            st, ticket, values, step, "salur_manual", roles=[run.sop.first.role], extra=extra
+        )
+
+
+def agency_answer(run: Run, mail: InboundMail, ticket: str) -> bool:
+    """The agency a complaint was forwarded to answered in its thread: on the ticket's
+    Riwayat (not a new complaint, never a command). True when it was that."""
+    values = run.by_ticket[ticket].values
+    agency = find_agency(run.cfg.agencies, values.get(run.keys.get("instansi_tujuan", ""), ""))
+    if not agency or not agency.email or agency.email.lower() != mail.from_addr.lower():
+        return False
+    n = hashlib.sha1(mail.message_id.encode()).hexdigest()[:10]
+    run.event(
+        ticket,
+        "Jawaban instansi",
+        (mail.text or "")[:1500],
+        actor=agency.name,
+        key=f"{ticket}|instansi|{n}",
+    )
+    run.d.consumed.append(mail.source_key)
+    run.d.counts["agency_answers"] += 1
+    return True
+
+
+def confirmed(run: Run, st: RowState, ticket: str, values: dict[str, str]) -> None:
+    """A forwarding by hand the petugas confirmed (*Penyaluran Dikirim* = Ya): Riwayat,
+    and only now the complainant's notice."""
+    manual = next((s for s in st.sent if s.split("|")[1:2] == ["salur_manual"]), "")
+    if not manual or values.get(FORWARD_COLUMN, "").strip().casefold() != "ya":
+        return
+    step = run.sop.step(manual.split("|")[0]) if run.sop.has_step(manual.split("|")[0]) else None
+    typed = values.get(run.keys.get("instansi_tujuan", ""), "")
+    before = len(st.sent)
+    extra = {"agency": {"name": typed, "email": "", "phone": ""}}
+    run.notify(st, ticket, values, step, "penyaluran", complainant=True, extra=extra)
+    if len(st.sent) > before:
+        run.event(ticket, "Penyaluran dikirim petugas", typed, key=f"{ticket}|salur-manual")
 
 
 def document(
@@ -121,6 +177,7 @@ def advance(
     at = max(when, st.since) if when else None  # never before the step began
     for _ in range(len(run.sop.steps) + 1):
         if st.closed:
+            confirmed(run, st, ticket, values)  # issue 16: a forwarding by hand
             return
         if not run.sop.has_step(st.step):
             run.log(f"{ticket}: tahap {st.step!r} tidak ada di SOP; baris dibiarkan")

@@ -4,6 +4,7 @@ the numbers read back from the rendered Word documents."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,9 @@ def receive_and_accept(s, n: int, when: datetime) -> tuple[str, Path]:
     the Blitar SOP writes its formulir aduan. Its ticket and the document."""
     reg = s.path(s.register_.path)
     deliver(s, f"m{n}", mail(n, when))
+    # the server delivered it at ``when``: the Maildir file's time is the receipt time
+    new = s.path(s.inbox.path) / "new" / f"m{n}"
+    os.utime(new, (when.timestamp(), when.timestamp()))
     run_cycle(s, now=when)
     ticket = next(r[C.TICKET] for r in rows(reg) if r[C.SUBJECT].endswith(f" {n}"))
     staff_edit(reg, ticket, {"Kewenangan": "Kewenangan Dinas"})
@@ -113,6 +117,7 @@ def test_a_run_killed_before_the_register_write_hands_out_the_same_number(make_s
     t0 = datetime(2026, 11, 2, 9, 0, tzinfo=WIB)
     ticket, _ = receive_and_accept(s, 1, t0)
     deliver(s, "m2", mail(2, t0))
+    os.utime(s.path(s.inbox.path) / "new" / "m2", (t0.timestamp(), t0.timestamp()))
     run_cycle(s, now=t0 + timedelta(minutes=4))
     second = next(r[C.TICKET] for r in rows(reg) if r[C.TICKET] != ticket)
     staff_edit(reg, second, {"Kewenangan": "Kewenangan Dinas"})

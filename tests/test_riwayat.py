@@ -3,6 +3,7 @@ chronological, Indonesian, no Message-IDs or internal names, the key column hidd
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -56,6 +57,8 @@ def test_riwayat_of_a_real_month_reads_as_people_write(make_settings):
     s = setup_office(make_settings, "blitar")
     reg = s.path(s.register_.path)
     deliver(s, "m1", complaint(1, "Bantuan PKH belum cair"))
+    # delivered at T0: the Maildir file's time is when the server received it
+    os.utime(s.path(s.inbox.path) / "new" / "m1", (T0.timestamp(), T0.timestamp()))
     run_cycle(s, now=T0)
     (row,) = rows(reg)
     ticket = row["No. Aduan"]

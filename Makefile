@@ -52,7 +52,7 @@ format: $(VENV)/.deps-dev
 test: $(VENV)/.deps-dev system-deps lint
 	$(BIN)/python -m pytest -q
 
-# against a real Google account given in tests/live/live.ini (see live-sample.ini); skips without
+# against a real Google account, IMAP inbox and SMTP given in tests/live/live.ini (see live-sample.ini); skips without
 live-test: $(VENV)/.deps-dev
 	$(BIN)/python -m pytest -v -rs -p no:cacheprovider tests/live
 

@@ -99,7 +99,10 @@ def test_the_team_never_sees_who_complained(make_settings):
             {"Kategori": "Bencana"},
             {"Disposisi": "Tim cek sumur"},
             {"Rencana Tindak Lanjut": "Berangkat 09.00"},
-            {"Hasil Tindak Lanjut": "Air bersih dikirim", "Jawaban untuk Pengadu": "Air bersih dikirim"},
+            {
+                "Hasil Tindak Lanjut": "Air bersih dikirim",
+                "Jawaban untuk Pengadu": "Air bersih dikirim",
+            },
             {"Laporan Pelaksanaan": "Dilaporkan"},
         ],
         start=1,

@@ -85,7 +85,14 @@ SCRIPTS = {
         ({"Kategori": "Bencana"}, "4.", "kalak@bpbd.example.go.id"),
         ({"Disposisi": "Tim cek lokasi"}, "5.", "tim@bpbd.example.go.id"),
         ({"Rencana Tindak Lanjut": "Berangkat 09.00"}, "6.", "tim@bpbd.example.go.id"),
-        ({"Hasil Tindak Lanjut": "Pohon sudah dipotong", "Jawaban untuk Pengadu": "Pohon sudah dipotong"}, "7.", "tim@bpbd.example.go.id"),
+        (
+            {
+                "Hasil Tindak Lanjut": "Pohon sudah dipotong",
+                "Jawaban untuk Pengadu": "Pohon sudah dipotong",
+            },
+            "7.",
+            "tim@bpbd.example.go.id",
+        ),
         ({"Laporan Pelaksanaan": "Dilaporkan ke Kalak"}, "Selesai", "kalak@bpbd.example.go.id"),
     ],
     "blitar": [

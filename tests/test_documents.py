@@ -523,7 +523,10 @@ FULL_PATHS = {
         {"Kategori": "Bencana"},
         {"Disposisi": "Tim TRC segera cek lokasi longsor."},
         {"Rencana Tindak Lanjut": "Kirim regu TRC dan ekskavator."},
-        {"Hasil Tindak Lanjut": "Material longsor dibersihkan.", "Jawaban untuk Pengadu": "Material longsor dibersihkan."},
+        {
+            "Hasil Tindak Lanjut": "Material longsor dibersihkan.",
+            "Jawaban untuk Pengadu": "Material longsor dibersihkan.",
+        },
         {"Laporan Pelaksanaan": "Jalan dibuka pukul 16.00."},
     ],
     "blitar": [

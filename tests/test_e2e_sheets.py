@@ -196,7 +196,11 @@ def test_bpbd_end_to_end(office):
         ({"Kategori": "Bencana"}, "4. ", "kalak@"),
         ({"Disposisi": "Tim segera cek lokasi"}, "5. ", "tim@"),
         ({"Rencana Tindak Lanjut": "Kirim regu"}, "6. ", "tim@"),
-        ({"Hasil Tindak Lanjut": "Pohon dipotong", "Jawaban untuk Pengadu": "Pohon dipotong"}, "7. ", "tim@"),
+        (
+            {"Hasil Tindak Lanjut": "Pohon dipotong", "Jawaban untuk Pengadu": "Pohon dipotong"},
+            "7. ",
+            "tim@",
+        ),
         ({"Laporan Pelaksanaan": "Selesai pukul 10"}, "Selesai", "kalak@"),
     ]
     for cells, tahap, who in plan:

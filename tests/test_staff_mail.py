@@ -5,7 +5,6 @@ ladder, the daily cap — on the real Maildir -> xlsx register -> file outbox cy
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -30,13 +29,14 @@ URGENT = {
 
 
 def deliver_at(settings, name: str, raw: bytes, when: datetime) -> None:
-    """Deliver into the Maildir as an MTA does at ``when`` (the file's time)."""
+    """Deliver into the Maildir as an MTA does at ``when``: the file is named
+    ``<unix time>.<unique>.<host>``, the Maildir convention."""
     md = settings.path(settings.inbox.path)
     for sub in ("new", "cur", "tmp"):
         (md / sub).mkdir(parents=True, exist_ok=True)
+    name = f"{int(when.timestamp())}.{name}.mx"
     tmp = md / "tmp" / name
     tmp.write_bytes(raw)
-    os.utime(tmp, (when.timestamp(), when.timestamp()))
     tmp.rename(md / "new" / name)
 
 

@@ -12,7 +12,6 @@ The real `run_cycle` does all the work; the demo only plays the people.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import zlib
 from dataclasses import dataclass, field
@@ -213,10 +212,10 @@ class _Sim:
                 self._type_row(c)
 
     def _drop(self, raw: bytes, name: str, when: datetime | None = None) -> None:
+        if when is not None:  # delivered at the simulated moment (issue 21: it counts)
+            name = f"{int(when.timestamp())}.{name}.demo"  # the Maildir name carries it
         tmp = self.maildir / "tmp" / name
         tmp.write_bytes(raw)
-        if when is not None:  # delivered at the simulated moment (issue 21: it counts)
-            os.utime(tmp, (when.timestamp(), when.timestamp()))
         tmp.rename(self.maildir / "new" / name)
 
     def _type_row(self, c: Complaint) -> None:

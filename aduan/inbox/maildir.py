@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -233,10 +234,17 @@ def _check_key(key: str) -> None:
 
 
 def _delivered(path: Path) -> datetime | None:
-    """When the message was delivered: the file's modification time, which the
-    delivering agent sets when it writes the file (issue 21: decisions and
-    *Diterima* count from it, not from the poll)."""
-    try:
-        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except OSError:
+    """When the message was delivered, from its Maildir name: a delivering agent
+    names the file ``<unix time>.<unique>.<host>`` (the Maildir convention), so the
+    time survives moves between new/ and cur/ and any later touch of the file.
+    None for a name without it (issue 21: decisions and *Diterima* count from it)."""
+    m = _DELIVERY_RE.match(path.name)
+    if not m:
         return None
+    try:
+        return datetime.fromtimestamp(int(m.group(1)), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+_DELIVERY_RE = re.compile(r"^(\d{9,11})\.")

@@ -62,7 +62,7 @@ def register_mail(run: Run, mail: InboundMail, quoted: str | None = None) -> Non
     # delay in the SLA); else the sender's Date when believable; else now
     received = arrived(run, mail) or _plausible_date(mail.date, run.now)
     notes = list(mail.problems)
-    if mail.received is None and mail.date is not None and received is None:
+    if mail.date is not None and _plausible_date(mail.date, run.now) is None:
         notes.append(f"tanggal email {mail.date.isoformat()} tidak wajar; dipakai waktu diterima")
     received = received or run.now
     ticket = run.next_ticket(received)
@@ -169,9 +169,13 @@ def protect(run: Run, ticket: str, values: dict[str, str], *, propose: bool) -> 
 
 
 def arrived(run: Run, mail: InboundMail) -> datetime | None:
-    """When the mail server received ``mail`` (never in the future of this run)."""
+    """When the mail server received ``mail``; None when unknown, after this run's
+    own time or over a week before it (a clock that disagrees with ours that much
+    proves nothing: the caller falls back to the sender's Date, then to now)."""
     r = mail.received
     if r is None or r.tzinfo is None:
+        return None
+    if r > run.now + timedelta(minutes=1) or r < run.now - timedelta(days=7):
         return None
     return min(r, run.now).astimezone(run.cfg.tz)
 

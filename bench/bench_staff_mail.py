@@ -71,6 +71,7 @@ def measure(root: Path) -> None:
     cal = settings.calendar()
     labels = {r.label: k for k, r in sop.roles.items()}
     role_of_addr = {a.lower(): r for r, addrs in settings.roles.items() for a in addrs}
+    on_call = {a.lower() for a in getattr(getattr(settings, "urgent", None), "on_call", [])}
     mails = _mails(settings.path(settings.mail.outbox))  # type: ignore[union-attr]
 
     per_kind: Counter[tuple[str, str]] = Counter()
@@ -84,9 +85,9 @@ def measure(root: Path) -> None:
         kind = str(msg.get("X-Aduan-Kind", "?"))
         to = [a.lower() for _, a in getaddresses([str(msg.get("To", ""))]) if a]
         when = parsedate_to_datetime(str(msg["Date"])).astimezone(settings.tz)
-        staff = [a for a in to if a in role_of_addr]
+        staff = [a for a in to if a in role_of_addr or a in on_call]
         for a in to:
-            who = role_of_addr.get(a, "pengadu")
+            who = role_of_addr.get(a) or ("piket" if a in on_call else "pengadu")
             per_kind[(f"{who}<{a}>" if who != "pengadu" else "pengadu", kind)] += 1
         for a in staff:
             per_day[(a, when.date())] += 1

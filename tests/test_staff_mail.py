@@ -93,6 +93,14 @@ def test_urgent_complaint_at_night_reaches_the_on_call_list_at_once(make_setting
     new = [(m["To"], m["X-Aduan-Kind"]) for m in outbox(s)[n:]]
     assert ("petugas@bpbd.example.go.id", "pengingat") in new
     assert ("pusdalops@bpbd.example.go.id", "pengingat") in new
+    # in office hours the roles themselves are there: the duty officer is not copied
+    mon = datetime(2026, 11, 23, 9, 0, tzinfo=WIB)
+    deliver_at(s, "m3", complaint(3, "Pohon tumbang di Jalan Lawu", "c@contoh.id"), mon)
+    n = len(outbox(s))
+    run_cycle(s, now=mon)
+    new = [(m["To"], m["X-Aduan-Kind"]) for m in outbox(s)[n:]]
+    assert ("petugas@bpbd.example.go.id", "tugas") in new
+    assert not [(to, k) for to, k in new if to.startswith("pusdalops")], new
 
 
 # ------------------------------------------------------------------ part 6

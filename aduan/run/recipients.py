@@ -6,6 +6,8 @@ the head role) and the role's other members, never to the address that failed.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aduan.config import Settings
 from aduan.core.engine import ADMIN_ROLE, AGENCY_ROLE
 from aduan.core.ids import email_in
@@ -56,17 +58,22 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
         addrs = [a for a in settings.roles.get(first, []) if a.lower() not in failed]
         if addrs:
             out.append((addrs, True))
-    # an urgent complaint's task and ladder also reach the on-call list, at any hour
-    # (issue 21); the duty officer holds no SOP role: a confidential identity stays hidden
+    # an urgent complaint's task and ladder decided while the office is closed also
+    # reach the on-call list (issue 21); the duty officer holds no SOP role: a
+    # confidential identity stays hidden
     on_call = [a for a in settings.urgent.on_call if all(a not in x for x, _ in out)]
-    if n.context.get("urgent") and n.kind in ON_CALL_KINDS and on_call:
+    decided = n.context.get("now")
+    closed = isinstance(decided, datetime) and not settings.calendar().is_open(decided)
+    if n.context.get("urgent") and n.kind in ON_CALL_KINDS and on_call and closed:
         out.append((on_call, not confidential))
     return out
 
 
 def staff_addresses(settings: Settings) -> frozenset[str]:
-    """The office's own addresses (roles, admin, on-call), lower case: the ones a log
+    """The office's own addresses (roles, admin, on-call, its own inbox), lower case: the ones a log
     line may name (the admin fixes them); any other address is masked (issue 17)."""
     addrs = [a for v in settings.roles.values() for a in v]
     addrs += [*settings.admin, *settings.urgent.on_call]
+    ident = settings.mail_identity
+    addrs += [ident.from_address, ident.reply_to, getattr(settings.inbox, "user", "")]
     return frozenset(a.lower() for a in addrs)

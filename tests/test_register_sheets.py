@@ -462,8 +462,9 @@ def test_init_restores_deleted_dropdown_and_tab_and_keeps_data(sheet, layout):
                     "range": {
                         "sheetId": reg_id,
                         "dimension": "COLUMNS",
-                        "startIndex": 25,
-                        "endIndex": 26,
+                        # Data Sistem, found by its header (SOPs add columns before it)
+                        "startIndex": layout.headers.index(C.STATE),
+                        "endIndex": layout.headers.index(C.STATE) + 1,
                     },
                     "properties": {"hiddenByUser": False},
                     "fields": "hiddenByUser",

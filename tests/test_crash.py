@@ -37,7 +37,9 @@ import yaml
 from docx import Document
 
 from aduan.config import load_settings
+from aduan.core.ids import REGISTER_ID_META, message_id
 from aduan.core.layout import REGISTER_TAB, C, build_layout
+from aduan.core.state import tracked_rows
 from aduan.register.sheets import SheetsRegister, a1_col
 from aduan.run.wiring import open_register
 from aduan.support.crash import CRASH_ENV
@@ -249,6 +251,24 @@ class Office:
             out[p.name] = str(msg["Message-ID"])
         return out
 
+    def message_keys(self) -> list[str]:
+        """The outbox's Message-IDs as the idempotency keys they were made from with this
+        register's own id (issue 17: two registers never share a Message-ID)."""
+        reg = open_register(self.settings, build_layout(self.settings.load_sop(), []))
+        try:
+            snap = reg.read()
+        finally:
+            reg.close()
+        rid = snap.meta.get(REGISTER_ID_META, "")
+        assert rid, "the register has no id of its own"
+        domain = self.settings.mail_identity.from_address.rpartition("@")[2]
+        keys = {
+            message_id(f"{t}|{s}", domain, rid): f"{t}|{s}"
+            for t, _row, st in tracked_rows(snap.rows)
+            for s in st.sent
+        }
+        return sorted(keys.get(m, m) for m in self.message_ids().values())
+
     def documents(self) -> list[str]:
         docs = sorted((self.root / "dokumen").rglob("*.docx"))
         for p in docs:
@@ -331,8 +351,9 @@ def test_crash_then_rerun(offices, point):
     assert set(hist) >= {k for k in ref.history_keys() if "|kirim" not in k}
 
     # every email the SOP implies was sent; a duplicate is only the one in flight
-    mids = o.message_ids()
-    assert sorted(mids.values()) == sorted(ref.message_ids().values())
+    keys = o.message_keys()
+    assert all("|" in k for k in keys), keys  # each made from this register's id
+    assert keys == ref.message_keys()
     in_flight = 1 if point.startswith("after_send") else 0
     assert all(len(r) <= in_flight for r in o.rewrites), o.rewrites
 

@@ -31,6 +31,7 @@ from aduan.core.model import Row
 from aduan.core.state import RowState, aware, tracked_rows
 from aduan.core.urgency import is_urgent
 from aduan.demo.data import AGENCIES, OFFICES, Complaint
+from aduan.demo.replies import command_for, reply_mail, task_mail
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
 from aduan.run.wiring import open_register
@@ -319,24 +320,16 @@ class _Sim:
             if st.closed:
                 continue
             plan = c.script.get(st.step)
+            # an urgent complaint is handled at any hour (the duty officer, issue 21)
+            urgent = is_urgent(values.get(ticket, {}), u.categories, u.keywords)
             if plan and (i, st.step) not in self.done_actions:
-                # an urgent complaint is handled at any hour (the duty officer, issue 21)
-                urgent = is_urgent(values.get(ticket, {}), u.categories, u.keywords)
-                due = (
-                    st.since + timedelta(minutes=plan[0])
-                    if urgent
-                    else self.cal.add(st.since, minutes=plan[0])
-                )
+                due = self._after(st.since, plan[0], urgent)
                 if due <= now:
-                    if st.step in c.by_reply and self._decide_by_reply(
-                        ticket, st.step, plan[1], due
-                    ):
-                        pass  # the role answered the task email (issue 21)
-                    elif st.step in c.by_reply:
+                    if st.step not in c.by_reply:
+                        self._edit(ticket, plan[1])
+                    elif not self._decide_by_reply(ticket, st.step, plan[1], due):
                         upcoming.append(now + TICK)  # the task email is not out yet
                         continue
-                    else:
-                        self._edit(ticket, plan[1])
                     self.done_actions.add((i, st.step))
                     upcoming.append(now)
                 else:
@@ -344,13 +337,7 @@ class _Sim:
             # the ladder: the deadline and its multiples
             step = self.sop.step(st.step)
             for rung in self.settings.escalation:
-                minutes = max(1, round(step.allowance.minutes * rung.at))
-                urgent = is_urgent(values.get(ticket, {}), u.categories, u.keywords)
-                t = (
-                    st.since + timedelta(minutes=minutes)
-                    if urgent
-                    else self.cal.add(st.since, minutes=minutes)
-                )
+                t = self._after(st.since, max(1, round(step.allowance.minutes * rung.at)), urgent)
                 if t > now:
                     upcoming.append(t)
                     break
@@ -398,56 +385,32 @@ class _Sim:
             return True
         return False
 
+    def _after(self, since: datetime, minutes: int, urgent: bool) -> datetime:
+        """``minutes`` after ``since``: on the clock when urgent, else in working time."""
+        return (
+            since + timedelta(minutes=minutes) if urgent else self.cal.add(since, minutes=minutes)
+        )
+
     def _decide_by_reply(self, ticket: str, step_id: str, cells: dict[str, str], when) -> bool:
         """The role replies to its task email with the step's command (issue 21): sent
         from its registered address to the task's aduan+… Reply-To, delivered ``when``.
         False while the task email is not in the outbox yet (queued for the opening)."""
         step = self.sop.step(step_id)
-        task = self._task_mail(ticket, step.number, step.actor)
+        task = task_mail(self.outbox, ticket, step.number, step.actor)
         if task is None or not task.get("Reply-To"):
             return False
-        cmd = next(
-            (
-                r
-                for r in step.replies
-                if all(k in cells and (v == "{text}" or v == cells[k]) for k, v in r.set.items())
-            ),
-            None,
-        )
+        cmd = command_for(step, cells)
         if cmd is None:
             self._edit(ticket, cells)
             return True
-        text = next((cells[k] for k, v in cmd.set.items() if v == "{text}"), "")
         rest = {k: v for k, v in cells.items() if k not in cmd.set}
         if rest:  # what the command does not cover (a category) is typed in the sheet
             self._edit(ticket, rest)
-        msg = EmailMessage()
-        msg["From"] = self.settings.roles[step.actor][0]
-        msg["To"] = str(task["Reply-To"])
-        msg["Subject"] = f"Re: {task['Subject']}"
-        msg["Date"] = format_datetime(when)
-        msg["Message-ID"] = f"<demo-keputusan-{len(self.replied_tasks):03d}@contoh.go.id>"
-        msg["In-Reply-To"] = str(task["Message-ID"])
-        msg.set_content(f"{cmd.command}: {text}\n" if text else f"{cmd.command}\n")
-        self._drop(msg.as_bytes(), f"demo-keputusan-{len(self.replied_tasks):03d}", when)
+        n = len(self.replied_tasks)
+        sender = self.settings.roles[step.actor][0]
+        self._drop(reply_mail(task, cmd, cells, sender, when, n), f"demo-keputusan-{n:03d}", when)
         self.replied_tasks.add((ticket, step_id))
         return True
-
-    def _task_mail(self, ticket: str, number: int, role: str):
-        """The task email of ``ticket``'s step ``number`` to ``role`` in the outbox."""
-        import email
-        import email.policy
-
-        for eml in sorted(self.outbox.glob("*.eml")):
-            msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-            if (
-                msg.get("X-Aduan-Kind") == "tugas"
-                and msg.get("X-Aduan-Ticket") == ticket
-                and msg.get("X-Aduan-Step") == str(number)
-                and msg.get("X-Aduan-Role") == role
-            ):
-                return msg
-        return None
 
     def bounces(self, now: datetime) -> None:
         """The mail server returns acknowledgements sent to addresses that do not exist."""

@@ -81,6 +81,21 @@ OFFICES = {
 }
 
 
+#: issue 16: the address book of agencies of every test office (settings ``agencies:``)
+AGENCIES = [
+    {
+        "name": "Dinas PUPR Kota Blitar",
+        "aliases": ["Dinas Pekerjaan Umum dan Penataan Ruang Kota Blitar"],
+        "email": "pupr@blitarkota.example.go.id",
+    },
+    {
+        "name": "Dinas PUPR Kab. Karanganyar",
+        "aliases": ["DPUPR", "Dinas PUPR Kabupaten Karanganyar"],
+        "email": "dpupr@karanganyarkab.example.go.id",
+    },
+]
+
+
 def settings_dict(root: Path, name: str = "bpbd", **overrides) -> dict:
     """A complete settings mapping for one seed office, with every path under ``root``."""
     office = name
@@ -104,6 +119,8 @@ def settings_dict(root: Path, name: str = "bpbd", **overrides) -> dict:
         },
         "templates": str(REPO / "templates"),
         "base": str(root),
+        # issue 16: the agencies the tests forward to have addresses, as the demo's do
+        "agencies": AGENCIES,
     }
     data.update(overrides)
     return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -413,7 +414,11 @@ def test_blitar_forwarding_documents_linked(backend, fake):
     fid = line.rpartition(URL)[2].removesuffix("/view")
     assert fake.files[fid].name.endswith("formulir_penyaluran.docx")
     new = [d for d in RowState.loads(row[C.STATE]).docs if d not in before]
-    assert new and fake.uploads() == len(new)  # exactly one upload per new document
+    # exactly one upload per new document, and per PDF made for the citizen (issue 16:
+    # the formulir penyaluran goes to the complainant as PDF where LibreOffice is present)
+    docs = Path(o.s.path(o.s.paths.documents))
+    pdfs = [d for d in new if (docs / d).with_suffix(".pdf").is_file()]
+    assert new and fake.uploads() == len(new) + len(pdfs)
 
 
 # ---------------------------------------------------------------- aduan check

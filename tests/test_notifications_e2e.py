@@ -271,7 +271,12 @@ WALKS = {
     "blitar-disalurkan": (
         "blitar",
         [{"Kewenangan": "Bukan Kewenangan", "Instansi_Tujuan": "Dinas PUPR Kota Blitar"}],
-        [("tanda_terima", (PENGADU,)), ("tugas", ("petugas",)), ("penyaluran", (PENGADU,))],
+        [
+            ("tanda_terima", (PENGADU,)),
+            ("tugas", ("petugas",)),
+            ("penyaluran", (PENGADU,)),
+            ("salur_instansi", ("pupr@blitarkota.example.go.id",)),  # issue 16: really sent
+        ],
     ),
 }
 

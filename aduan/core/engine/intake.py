@@ -116,7 +116,8 @@ def register_mail(run: Run, mail: InboundMail, quoted: str | None = None) -> Non
         detail += f"; menyebut aduan {quoted}"
     if notes:
         detail += "; catatan: " + "; ".join(notes)[:500]
-    run.event(ticket, "Aduan diterima", detail, key=f"{ticket}|dicatat")
+    # at the time it was received (issue 21), so Riwayat reads in the order things happened
+    run.event(ticket, "Aduan diterima", detail, key=f"{ticket}|dicatat", when=received)
     run.d.counts["registered_mail"] += 1
     run.d.consumed.append(mail.source_key)
     start(run, ticket, values, st)

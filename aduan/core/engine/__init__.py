@@ -33,6 +33,7 @@ from aduan.core.engine.config import (
 from aduan.core.engine.decision import Run, emit_update, fresh_state, refresh
 from aduan.core.engine.intake import register_mail, register_typed_row
 from aduan.core.engine.once import HANDLED_META, SYSTEM_DOMAINS_META, Handled, system_domains
+from aduan.core.engine.relay import remind as relay_remind
 from aduan.core.engine.routing import (
     handle_bounce,
     handle_decision,
@@ -85,6 +86,7 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
         went = service_tick(run, ticket, run.by_ticket[ticket].values, st)
         if not st.closed and not st.pause:
             went |= ladder(run, ticket, dict(run.by_ticket[ticket].values), st)
+        went |= relay_remind(run, ticket, dict(run.by_ticket[ticket].values), st)  # issue 16
         if went:
             refresh(run, ticket)
     _track_open(run)

@@ -12,6 +12,8 @@ from typing import Any
 from aduan.core import idfmt
 from aduan.core.contact import relay_for
 from aduan.core.engine.config import OUTCOME_LABELS, PUBLIC_DOCS, Decision, EngineConfig
+from aduan.core.engine.kabar import reply_context as kabar_reply
+from aduan.core.engine.kabar import sent as kabar_sent
 from aduan.core.ids import REGISTER_ID_META, email_in, format_ticket, parse_ticket, ticket_regex
 from aduan.core.layout import C
 from aduan.core.mailkind import daemon_like
@@ -310,6 +312,12 @@ class Run:
             if relay:  # the complainant's message, inside a task to the petugas
                 ctx["relay"] = relay
                 out_kind, out_roles, out_c = "kabar", (self.sop.first.role,), False
+                # issue 16: confirmed by replying TERKIRIM; a reminder keeps the original's
+                orig = str((extra or {}).get("relay_reminder") or short)
+                ctx.update(kabar_reply(self.cfg.reply_keys, self.cfg.reply_address,
+                                     ticket, orig, self.sop.first.role))  # fmt: skip
+                if orig == short:
+                    kabar_sent(st, short, self.now)
             # an urgent complaint's staff mail goes at any hour (to the on-call list too)
             not_before = None if out_c or ctx["urgent"] else self.cfg.calendar.next_open(self.now)
             self.d.notifications.append(

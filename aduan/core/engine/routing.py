@@ -11,6 +11,7 @@ from typing import Any
 from aduan.core.engine.config import ADMIN_ROLE
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
 from aduan.core.engine.intake import arrived
+from aduan.core.engine.relay import confirm as relay_confirm
 from aduan.core.engine.service import resume, take_rating
 from aduan.core.engine.steps import advance
 from aduan.core.ids import message_id, safe_ticket, thread_id
@@ -147,6 +148,9 @@ def handle_decision(run: Run, mail: InboundMail, ticket: str | None) -> None:
         run.d.counts["decisions_duplicate"] += 1
         return
     st.sent.append(mark)
+    if relay_confirm(run, mail, ticket, st):  # issue 16: TERKIRIM on a kabar task
+        refresh(run, ticket)
+        return
     step = None if st.closed or not sop.has_step(st.step) else sop.step(st.step)
     assert cfg.reply_keys is not None  # _is_role_reply checked it
     v = judge(

@@ -38,7 +38,8 @@ def test_minutes_read_labelled_lines_and_keep_the_rest_as_decisions():
 
 
 def test_lembar_disposisi_ticks_sifat_position_and_instruction(settings_for):
-    docs = open_documents(settings_for("bpbd"))
+    # the office's urgent categories (settings ``urgent``) mark the form *Segera*
+    docs = open_documents(settings_for("bpbd", urgent={"categories": ["Bencana"]}))
     text = text_of(docs.render(job(context("bpbd"), "lembar_disposisi")))
     for label in ("Surat dari", "Nomor surat", "Tanggal surat", "Diterima tanggal",
                   "Nomor agenda", "Sifat", "Hal", "Diteruskan kepada", "Dengan hormat harap",

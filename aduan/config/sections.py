@@ -171,8 +171,6 @@ class Paths(_Strict):
 class DocumentsCfg(_Strict):
     pdf: bool = False  # also make a PDF of each document (needs LibreOffice)
     # -- issue 22: the forms' facts an office sets
-    #: categories whose lembar disposisi is marked *Segera* (confidential ones: *Rahasia*)
-    urgent_categories: list[str] = ["Bencana", "Kedaruratan"]
     #: where the team meets (rencana tindak lanjut); empty: the office's own meeting room
     meeting_place: str = ""
 

@@ -152,7 +152,12 @@ class SopFacts:
 
 # ------------------------------------------------------------ the context
 def build_context(
-    job: DocumentJob, facts: SopFacts, office: Office, conf: DocumentsCfg | None = None
+    job: DocumentJob,
+    facts: SopFacts,
+    office: Office,
+    conf: DocumentsCfg | None = None,
+    *,
+    urgent: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The template context: the engine's, cleaned, with defaults and office data."""
     src = clean(dict(job.context))
@@ -186,7 +191,7 @@ def build_context(
     )
     data = office.model_dump()
     ctx["office"] = data
-    form_facts(ctx, facts, office, conf or DocumentsCfg())
+    form_facts(ctx, facts, office, conf or DocumentsCfg(), urgent)
     ctx["office_contact"] = " · ".join(
         f"{label}{data[k]}"
         for label, k in (("Telp. ", "phone"), ("Email: ", "email"), ("Laman: ", "website"))
@@ -207,7 +212,13 @@ def _signer(o: Official, title: str) -> dict[str, str]:
     }
 
 
-def form_facts(ctx: dict[str, Any], facts: SopFacts, office: Office, conf: DocumentsCfg) -> None:
+def form_facts(
+    ctx: dict[str, Any],
+    facts: SopFacts,
+    office: Office,
+    conf: DocumentsCfg,
+    urgent: tuple[str, ...] = (),
+) -> None:
     """What the Tata Naskah Dinas forms show beyond the complaint's data (issue 22):
     the signers, the lembar disposisi's *Sifat*, *Diteruskan kepada* and *Dengan
     hormat harap* boxes, and the meeting minutes' parts."""
@@ -220,7 +231,7 @@ def form_facts(ctx: dict[str, Any], facts: SopFacts, office: Office, conf: Docum
     chosen = naskah.sifat(
         confidential=bool(ctx["confidential"]),
         category=ctx["category"] or ctx["fields"].get("Kategori", ""),
-        urgent=conf.urgent_categories,
+        urgent=urgent,
     )
     ctx["sifat"] = ", ".join(chosen)
     ctx["sifat_list"] = naskah.checklist(naskah.SIFAT, chosen)

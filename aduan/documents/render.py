@@ -130,6 +130,7 @@ class Documents:
         tz: tzinfo,
         tz_label: str,
         sop: Sop | None,
+        urgent: tuple[str, ...] = (),
     ) -> None:
         self.office = office
         self.templates = templates
@@ -143,6 +144,8 @@ class Documents:
         self.facts = SopFacts.of(sop) if sop is not None else SopFacts()
         self.pdf = conf.pdf
         self.docs_conf = conf
+        #: categories marked *Segera* on the lembar disposisi (settings ``urgent.categories``)
+        self.urgent = urgent
         self.lo_profile = state / "libreoffice"
 
     # ---------------------------------------------------------- public
@@ -232,7 +235,7 @@ class Documents:
 
     def prepare(self, job: DocumentJob) -> dict[str, Any]:
         """The template context: the engine's, cleaned, with defaults and office data."""
-        return build_context(job, self.facts, self.office, self.docs_conf)
+        return build_context(job, self.facts, self.office, self.docs_conf, urgent=self.urgent)
 
     def fill(
         self,

@@ -277,6 +277,7 @@ def open_documents(settings: Settings, sop: Sop | None = None) -> Documents:
         tz=settings.tz,
         tz_label=settings.tz_label,
         sop=sop if sop is not None else settings.load_sop(),
+        urgent=tuple(settings.urgent.categories),
     )
 
 

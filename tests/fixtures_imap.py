@@ -180,32 +180,14 @@ def run_dovecot(extra_users: int = EXTRA_USERS) -> Iterator[ImapServer]:
             raise RuntimeError(f"dovecot failed to start ({e}):\n{out}\n{text}") from None
         yield ImapServer(host, port, d, imaps_port=imaps, ca_file=tls[0] if tls else None)
     finally:
-        if proc.poll() is None:
-            proc.terminate()  # SIGTERM to the master stops all its children
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        stop_server(proc)
         shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def imap_server() -> Iterator[ImapServer]:
     """A Dovecot IMAP server on 127.0.0.1, for the whole session."""
-    try:
-        ctx = run_dovecot()
-        server = ctx.__enter__()
-    except (FileNotFoundError, RuntimeError) as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(e))
-        pytest.skip(str(e))
-    try:
-        yield server
-    finally:
-        ctx.__exit__(None, None, None)
+    yield from serve(run_dovecot)
 
 
 @pytest.fixture
@@ -218,3 +200,33 @@ def imap_account(imap_server: ImapServer, monkeypatch) -> ImapAccount:
     return ImapAccount(
         imap_server.host, imap_server.port, f"t{n}@example.test", imap_server.password
     )
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server started in the foreground: SIGTERM (a master stops its children),
+    SIGKILL when it does not go within 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+def serve(start):
+    """A session fixture's body for a server context manager ``start()``: skip when the
+    server can't be had here, but fail under CI=true (CI must run every test)."""
+    try:
+        ctx = start()
+        server = ctx.__enter__()
+    except (FileNotFoundError, RuntimeError) as e:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    try:
+        yield server
+    finally:
+        ctx.__exit__(None, None, None)

@@ -41,6 +41,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures_imap import serve, stop_server
+
 HERE = Path(__file__).resolve().parent
 START_POSTFIX = HERE / "start-postfix.sh"
 START_DOVECOT_LMTP = HERE / "start-dovecot-lmtp.sh"
@@ -381,29 +383,11 @@ def run_mta() -> Iterator[Mta]:
     finally:
         if postfix_started:
             _stop_postfix(etc, queue)
-        if dovecot.poll() is None:
-            dovecot.terminate()  # SIGTERM to the master stops all its children
-            try:
-                dovecot.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                dovecot.kill()
-                dovecot.wait()
-        if dovecot.stdout:
-            dovecot.stdout.close()
+        stop_server(dovecot)
         shutil.rmtree(d, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def mta() -> Iterator[Mta]:
     """Postfix (SMTP on a free 127.0.0.1 port) -> LMTP -> Dovecot (IMAP, sieve vacation)."""
-    try:
-        ctx = run_mta()
-        server = ctx.__enter__()
-    except (FileNotFoundError, RuntimeError) as e:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(e))
-        pytest.skip(str(e))
-    try:
-        yield server
-    finally:
-        ctx.__exit__(None, None, None)
+    yield from serve(run_mta)

@@ -684,3 +684,61 @@ AGENCIES: dict[str, list[dict[str, object]]] = {
         }
     ],
 }
+
+
+# -- issue 16 (confidentiality and channels in the demo month): a confidential complaint
+# whose name stands in the body and the sign-off, and a WhatsApp chat a staff member
+# forwards to the complaint inbox (the citizen's complaint, served through the petugas)
+BPBD.extend(
+    [
+        Complaint(
+            18,
+            "09.20",
+            "Jalan desa tertimbun longsor di Tegalsari",
+            "Saya Bu Ratna Dewi, warga Dusun Tegalsari, Tawangmangu (HP 0813-2211-4455). "
+            "Jalan desa tertimbun longsor sejak subuh, anak-anak tidak bisa ke sekolah. "
+            "Jangan sebut nama saya, saya takut dengan pemilik lahan di atas.",
+            "Ratna Dewi",
+            "ratna.dewi@contoh.id",
+            script=_bpbd_follow(extra={"Rahasiakan Identitas": "Ya"}),
+        ),
+        Complaint(
+            19,
+            "08.10",
+            "Fwd: chat WA warga",
+            "Mohon dicatat, chat WA warga tadi pagi.\n\n"
+            "[19/11/26 07.52] +62 812-2733-4411: Pagi pak, pohon besar tumbang menutup "
+            "jalan di Dusun Ngringin, Jatiyoso\n"
+            "[19/11/26 07.53] Anda: Baik pak, kami teruskan ke BPBD\n",
+            "Petugas Lapangan Dimas",
+            "dimas.lapangan@bpbd.contoh.go.id",
+        ),
+    ]
+)
+BLITAR.extend(
+    [
+        Complaint(
+            18,
+            "10.15",
+            "Bantuan lansia dipotong oknum",
+            "Nama saya Siti Aminah dari Kelurahan Kepanjenkidul (WA 0856-4455-7788). "
+            "Bantuan lansia ibu saya dipotong Rp50.000 oleh oknum pendamping. "
+            "Mohon identitas saya dirahasiakan.",
+            "Siti Aminah",
+            "siti.aminah@contoh.id",
+            script=_blitar_follow(extra={"Rahasiakan Identitas": "Ya"}),
+        ),
+        Complaint(
+            19,
+            "09.05",
+            "Fwd: chat WA warga",
+            "Diteruskan dari WA kantor.\n\n"
+            "[19/11/26 08.41] +62 857-3344-1122: Selamat pagi, kartu KIS ibu saya tidak "
+            "aktif padahal masih terdaftar PBI\n"
+            "[19/11/26 08.45] Anda: Baik bu, kami catat\n",
+            "Staf Dinsos Yuli",
+            "yuli.staf@dinsos.contoh.go.id",
+        ),
+    ]
+)
+# -- end issue 16

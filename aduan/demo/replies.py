@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from aduan.core.sop import ReplyCommand, Step
+from aduan.core.sop import ReplyCommand, Sop, Step
 
-__all__ = ["command_for", "reply_mail", "task_mail"]
+__all__ = ["command_for", "confirm_kabars", "confirm_mail", "reply_mail", "task_mail"]
 
 
 def task_mail(outbox: Path, ticket: str, number: int, role: str) -> EmailMessage | None:
@@ -56,3 +57,35 @@ def reply_mail(
     msg["In-Reply-To"] = str(task["Message-ID"])
     msg.set_content(f"{cmd.command}: {text}\n" if text else f"{cmd.command}\n")
     return msg.as_bytes()
+
+
+# -- issue 16: the petugas confirms a kabar task (the message passed on by WA/SMS/phone)
+def confirm_mail(task: EmailMessage, sender: str, when: datetime, n: str) -> bytes:
+    """The petugas's ``TERKIRIM`` reply to a kabar task's aduan+… address."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = str(task["Reply-To"])
+    msg["Subject"] = f"Re: {task['Subject']}"
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = f"<demo-terkirim-{n}@contoh.go.id>"
+    msg["In-Reply-To"] = str(task["Message-ID"])
+    msg.set_content("TERKIRIM\n")
+    return msg.as_bytes()
+
+
+def confirm_kabars(
+    outbox: Path, maildir: Path, roles: Mapping[str, Sequence[str]], sop: Sop, when: datetime
+) -> None:
+    """The petugas passed each kabar task's message on: a TERKIRIM reply from its
+    address for each kabar in the outbox not confirmed yet, delivered ``when``."""
+    sender = roles[sop.first.role][0]
+    for eml in sorted(outbox.glob("*.eml")):
+        name = f"demo-terkirim-{eml.stem}"
+        if any(maildir.glob(f"*/*{name}*")):
+            continue
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if msg.get("X-Aduan-Kind") != "kabar" or not msg.get("Reply-To"):
+            continue
+        tmp = maildir / "tmp" / f"{int(when.timestamp())}.{name}.demo"
+        tmp.write_bytes(confirm_mail(msg, sender, when, eml.stem))
+        tmp.rename(maildir / "new" / tmp.name)

@@ -31,7 +31,7 @@ from aduan.core.model import Row
 from aduan.core.state import RowState, aware, tracked_rows
 from aduan.core.urgency import is_urgent
 from aduan.demo.data import AGENCIES, OFFICES, Complaint
-from aduan.demo.replies import command_for, reply_mail, task_mail
+from aduan.demo.replies import command_for, confirm_kabars, reply_mail, task_mail
 from aduan.inbox.forms import FORM_CHANNEL
 from aduan.run.cycle import run_cycle
 from aduan.run.wiring import open_register
@@ -431,6 +431,7 @@ class _Sim:
             self.deliver(now)
             upcoming = self.act(now)
             rep = run_cycle(self.settings, now=now)
+            confirm_kabars(self.outbox, self.maildir, self.settings.roles, self.sop, now)
             self.result.cycles += 1
             self.result.problems.extend(rep.problems)
             self.bounces(now)

@@ -721,11 +721,11 @@ BLITAR.extend(
             18,
             "10.15",
             "Bantuan lansia dipotong oknum",
-            "Nama saya Siti Aminah dari Kelurahan Kepanjenkidul (WA 0856-4455-7788). "
+            "Nama saya Endah Purwanti dari Kelurahan Kepanjenkidul (WA 0856-4455-7788). "
             "Bantuan lansia ibu saya dipotong Rp50.000 oleh oknum pendamping. "
             "Mohon identitas saya dirahasiakan.",
-            "Siti Aminah",
-            "siti.aminah@contoh.id",
+            "Endah Purwanti",
+            "endah.purwanti@contoh.id",
             script=_blitar_follow(extra={"Rahasiakan Identitas": "Ya"}),
         ),
         Complaint(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from aduan.config.secrets import ensure_key_file, resolve_secret
 from aduan.core import service as _core_service
+from aduan.core.handoff import HandoffKeys
 from aduan.core.replies import ReplyKeys
 from aduan.errors import ConfigError
 
@@ -24,6 +25,7 @@ __all__ = [
     "FormsCfg",
     "GoogleCfg",
     "GoogleRegister",
+    "HandoffCfg",
     "ImapInbox",
     "Limits",
     "MailIdentity",
@@ -443,3 +445,47 @@ class AgencyEntry(_Strict):
     aliases: list[str] = []
     email: str = ""
     phone: str = ""
+    #: issue 19: the agency runs Aduan too (its settings' office.id): the forwarding
+    #: is a signed hand-off it registers itself, and its status comes back
+    office_id: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9-]*)?$")
+
+
+class PeerKey(_Strict):
+    """The key shared with one partner office (an environment variable or a file)."""
+
+    key_env: str = ""
+    key_file: str = ""
+
+
+class HandoffCfg(_Strict):
+    """issue 19: complaints handed between offices that both run Aduan. ``key_env`` /
+    ``key_file``: the pemda's key, shared by every office of the pemda; ``peers``: a
+    key of its own for a partner office (by its office id), used instead of the pemda's."""
+
+    key_env: str = ""
+    key_file: str = ""
+    peers: dict[str, PeerKey] = {}
+
+    def keys(self, settings_file: str = "", base: Path | None = None) -> HandoffKeys:
+        """Read the keys; ConfigError when one is missing or shorter than 16 bytes."""
+
+        def read(env: str, file: str, what: str) -> bytes:
+            if not (env or file):
+                return b""
+            if file and base is not None and not Path(file).expanduser().is_absolute():
+                file = str(base / file)
+            k = resolve_secret(env, file, what=what, settings_file=settings_file)
+            if len(k.encode()) < 16:
+                raise ConfigError(
+                    "key too short (at least 16 characters)",
+                    file=settings_file,
+                    key=what,
+                    fix="make one with: openssl rand -hex 32 (the same key in both offices)",
+                )
+            return k.encode()
+
+        peers = {
+            office: read(p.key_env, p.key_file, f"handoff.peers.{office}")
+            for office, p in self.peers.items()
+        }
+        return HandoffKeys(read(self.key_env, self.key_file, "handoff.key"), peers)

@@ -22,6 +22,7 @@ from aduan.config.sections import (
     FormsCfg,
     GoogleCfg,
     GoogleRegister,
+    HandoffCfg,
     ImapInbox,
     Limits,
     MaildirInbox,
@@ -111,6 +112,7 @@ class Settings(_Strict):
     limits: Limits = Limits()
     documents: DocumentsCfg = DocumentsCfg()
     replies: RepliesCfg = RepliesCfg()
+    handoff: HandoffCfg = HandoffCfg()  # issue 19
     forms: FormsCfg = FormsCfg()
     google: GoogleCfg = GoogleCfg()
     paths: Paths = Paths()

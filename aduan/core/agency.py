@@ -20,6 +20,8 @@ class Agency:
     aliases: tuple[str, ...] = ()
     email: str = ""
     phone: str = ""
+    #: issue 19: the agency runs Aduan (its office id): the forwarding is a signed hand-off
+    office_id: str = ""
 
     def as_context(self) -> dict[str, str]:
         """The ``agency`` mapping of an email context."""

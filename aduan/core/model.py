@@ -103,6 +103,9 @@ def template_defaults() -> dict[str, Any]:
         "promises": [],
         "progress_text": "",
         "agency": {"name": "", "email": "", "phone": ""},
+        # -- issue 19: the office that handed the complaint over; a status from or to it
+        "origin": {"id": "", "name": "", "address": "", "ticket": ""},
+        "handoff_status": {"status": "", "tiket": "", "tiket_asal": "", "hasil": "", "jawaban": ""},
         # -- issue 20: the service standard (aduan.core.service.service_context), the
         # SKM question on closing, waiting for the complainant, a rating, the deadline rung
         "service": {
@@ -190,6 +193,10 @@ class InboundMail:
     #: when our mail server received it (RawMessage.received; a form's timestamp):
     #: a decision by reply and a complaint's *Diterima* count from it (issue 21)
     received: datetime | None = None
+    #: issue 19: the X-Aduan-Penyaluran header and its signature, when present
+    #: (aduan.core.handoff judges them; a header alone proves nothing)
+    handoff: str = ""
+    handoff_sig: str = ""
 
 
 # ------------------------------------------------------------- register side

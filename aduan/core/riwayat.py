@@ -27,6 +27,8 @@ KIND_LABELS = {
     "konfirmasi": "Konfirmasi keputusan",
     "ditolak": "Pemberitahuan balasan ditolak",
     "ringkasan": "Ringkasan harian",
+    "status_penyaluran": "Kabar status kepada kantor asal",  # issue 19
+    "hasil_instansi": "Hasil dari instansi tujuan",
 }
 
 

@@ -66,6 +66,11 @@ class RowState:
     pauses: list[list[str]] = field(default_factory=list)
     #: working minutes waited, all finished waits together
     pmin: int = 0
+    # -- issue 19: hand-offs between offices that both run Aduan (aduan.core.handoff)
+    #: a complaint handed to this office: the origin office's id, name, address, ticket
+    origin: dict[str, str] = field(default_factory=dict)
+    #: a complaint this office handed on: the agency's number, status, outcome, when
+    fwd: dict[str, str] = field(default_factory=dict)
 
     def dumps(self) -> str:
         """The cell text: compact JSON, version 1."""
@@ -95,6 +100,10 @@ class RowState:
         svc = {k: v for k, v in svc.items() if v}
         if svc:
             data["svc"] = svc  # issue 20: only when there is something to keep
+        if self.origin:
+            data["origin"] = self.origin  # issue 19
+        if self.fwd:
+            data["fwd"] = self.fwd
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -121,6 +130,8 @@ class RowState:
             outcome=d.get("outcome"),
             nums=_nums(d.get("nums")),
             **_svc(d.get("svc")),
+            origin=_strings(d.get("origin")),
+            fwd=_strings(d.get("fwd")),
         )
 
     def was_late(self) -> bool:
@@ -130,6 +141,13 @@ class RowState:
             if d and e and e > d:
                 return True
         return False
+
+
+def _strings(raw: object) -> dict[str, str]:
+    """A string-to-string mapping of a state cell; anything else is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): v for k, v in raw.items() if isinstance(v, str)}
 
 
 def _svc(raw: object) -> dict[str, Any]:

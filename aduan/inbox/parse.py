@@ -25,6 +25,8 @@ from email.message import Message
 from typing import TYPE_CHECKING
 
 from aduan.core import mailkind
+from aduan.core.handoff import HEADER as HANDOFF_HEADER
+from aduan.core.handoff import SIG_HEADER as HANDOFF_SIG_HEADER
 from aduan.core.model import InboundMail
 from aduan.inbox.attachments import collect_attachments, safe_filename
 from aduan.inbox.body import MAX_HTML, html_to_text, trim_quoted
@@ -190,6 +192,8 @@ def _build(msg: Message, raw: bytes, key: str, limits: Limits | None, own: set[s
         raw=raw,
         auth_results=auth_results(h),
         recipients=recipients(h),
+        handoff=" ".join(h.raw(HANDOFF_HEADER.lower()).split()),
+        handoff_sig=h.raw(HANDOFF_SIG_HEADER.lower()).strip(),
     )
     _classify(mail, raw, own)
     collect_attachments(walker, mail, limits)

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -28,11 +28,14 @@ import jinja2
 
 from aduan.core import idfmt
 from aduan.core.contact import relay_link
+from aduan.core.handoff import HandoffKeys
 from aduan.core.ids import message_id, thread_id
 from aduan.core.model import Notification, template_defaults
 from aduan.core.privacy import Identity
 from aduan.errors import MailError
+from aduan.mail.handoff import seal
 from aduan.mail.identity import hide_identity, identifiers, reveals
+from aduan.mail.samples import sample_context
 
 if TYPE_CHECKING:
     from aduan.config import MailIdentity, Office
@@ -76,6 +79,9 @@ TICKET_KINDS = (
     "tidak_dilengkapi",
     "batas_layanan",
     "penilaian_rendah",
+    # -- issue 19: hand-offs between offices that both run Aduan
+    "status_penyaluran",  # to the origin office: registered here / closed here
+    "hasil_instansi",  # a confidential complainant: the agency's outcome, through us
 )
 #: Every kind: the ticket kinds and the daily digest (aduan.core.digest).
 KINDS = (*TICKET_KINDS, "ringkasan")
@@ -91,6 +97,7 @@ COMPLAINANT_KINDS = frozenset(
         "minta_kelengkapan",
         "pengingat_kelengkapan",
         "tidak_dilengkapi",
+        "hasil_instansi",  # issue 19
     }
 )
 _STEP_KINDS = frozenset({"tugas", "pengingat", "eskalasi"})  # mails that ask a role to act
@@ -113,6 +120,9 @@ class ComposeCfg:
     sheet_url: str = ""  # where staff open the register: the sheet's URL or the xlsx path
     register_is_file: bool = False  # sheet_url is a file path (xlsx), not a link
     emergency_number: str = ""  # urgent complaints: the acknowledgement gives it (issue 21)
+    # -- issue 19: this office's id and the keys it shares with other offices
+    office_id: str = ""
+    handoff_keys: HandoffKeys | None = None
 
 
 # ------------------------------------------------------------------ identifiers
@@ -345,9 +355,12 @@ def compose(
         subject = f"[{ticket}] {subject}"  # replies are matched by the number in the subject
 
     try:
-        return _build(n, cfg.identity, recipients, subject, text, html, files, show_identity, when)
+        msg = _build(n, cfg.identity, recipients, subject, text, html, files, show_identity, when)
     except (ValueError, TypeError) as e:  # a header the email package refuses
         raise MailError(f"{n.key}: cannot build the email: {e}", permanent=True) from None
+    if n.context.get("handoff"):  # issue 19: signed for an office that runs Aduan too
+        seal(msg, n.context["handoff"], cfg.handoff_keys, cfg.office_id, files, n.key)
+    return msg
 
 
 def _build(
@@ -408,176 +421,6 @@ def _build(
 
 
 # ------------------------------------------------------------------ check
-def sample_context(kind: str, now: datetime) -> dict[str, Any]:
-    """Realistic data for every key, used by :func:`check_templates` and the tests."""
-    started = now - timedelta(minutes=20)
-    return {
-        **template_defaults(),
-        "ticket": "ADU/2026/11/0007",
-        "received": started,
-        "channel": "Email",
-        "name": "Budi Santoso",
-        "contact": "budi.santoso@example.com",
-        "subject": "Jalan berlubang di Desa Ngargoyoso",
-        "text": "Jalan di depan SD Negeri 1 berlubang besar dan membahayakan pengendara.",
-        "attachments": "foto-jalan.jpg",
-        "category": "Infrastruktur",
-        "fields": {"Kategori": "Infrastruktur", "Disposisi": "Segera ditinjau tim."},
-        "f": {
-            "disposisi": "Segera ditinjau tim.",
-            "rencana": "Peninjauan lokasi.",
-            "hasil": "Jalan telah ditambal.",
-            "keputusan": "Perbaikan jalan.",
-            "laporan": "Penambalan selesai.",
-            "tanggapan": "Terima kasih, sudah kami catat.",
-            "instansi_tujuan": "Dinas PUPR Kab. Karanganyar",
-            "kewenangan": "",
-            "perlu_tindak_lanjut": "Ya",
-            "diteruskan": "",
-        },
-        "sop_name": "SOP Pengelolaan Aduan Publik",
-        "sop_number": "SOP / / I / 2024/ BPBD",
-        "step": {
-            "id": "rapat",
-            "number": 5,
-            "label": "Tim melakukan rapat.",
-            "role": "TIM",
-            "role_id": "tim",
-            "output": "Rencana tindaklanjut",
-            "requirements": "",
-            "standard_minutes": 10,
-            "allowance": "10 menit",
-            "started": started,
-            "deadline": started + timedelta(minutes=10),
-            "office_added": False,
-            "next": [
-                {
-                    "close": False,
-                    "number": 6,
-                    "label": "Tim menindaklanjuti pengaduan.",
-                    "role": "TIM",
-                    "office_added": False,
-                    "documents": ["rencana_tindak_lanjut"],
-                    "to_complainant": False,
-                }
-            ],
-        },
-        # issue 16: the answer column, the acknowledgement's promises, a progress notice
-        "answer": "Jalan di depan SD Negeri 1 telah kami tambal pada 25 November 2026.",
-        "promises": [
-            'kabar perkembangan: "Aduan Anda sedang ditindaklanjuti oleh tim."',
-            "hasil penyelesaian aduan beserta berita acaranya",
-        ],
-        "progress_text": "Aduan Anda sedang ditindaklanjuti oleh tim."
-        if kind == "perkembangan"
-        else "",
-        "steps_ahead": [
-            {
-                "number": 1,
-                "label": "Menerima aduan.",
-                "role": "Petugas Layanan",
-                "allowance": "5 menit",
-            }
-        ],
-        "outcome": "ditindaklanjuti",
-        "rung": 2,
-        "late_minutes": 65,
-        "reply": {
-            "from": "budi.santoso@example.com",
-            "subject": "Re: aduan",
-            "text": "Lubangnya makin besar.",
-            "date": now,
-        },
-        "now": now,
-        "source_message_id": "<abc@example.com>",
-        "failed_kind": "tanda_terima" if kind == "pantulan" else "",
-        "decision": {
-            "from": "kalak@bpbd.example.go.id",
-            "subject": "Re: [ADU/2026/11/0007] Tugas tahap 4",
-            "text": "DISPOSISI: Tim segera tinjau lokasi.",
-            "date": now,
-            "command": "DISPOSISI",
-            "values": {"Disposisi": "Tim segera tinjau lokasi."},
-        },
-        "refusal": "token balasan tidak cocok" if kind == "ditolak" else "",
-        "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
-        "reply_token": "abcdefghijklmnop",
-        "reply_tag": "[balas:abcdefghijklmnop]",
-        "reply_commands": [
-            {
-                "command": "DISPOSISI",
-                "usage": "DISPOSISI: <arahan>",
-                "description": "arahan pimpinan kepada tim",
-            }
-        ],
-        "person": "tim@bpbd.example.go.id" if kind == "ringkasan" else "",
-        "own": [
-            {
-                "ticket": "ADU/2026/11/0007",
-                "subject": "Jalan berlubang di Desa Ngargoyoso",
-                "category": "Infrastruktur",
-                "step_number": 5,
-                "step_label": "Tim melakukan rapat.",
-                "role": "TIM",
-                "deadline": started + timedelta(minutes=10),
-                "late_minutes": 10,
-                "reply_to": "aduan+abcdefghijklmnop@bpbd.example.go.id",
-                "commands": [{"command": "RENCANA", "usage": "RENCANA: <rencana>"}],
-            }
-        ]
-        if kind == "ringkasan"
-        else [],
-        "others": [],
-        "items": [
-            {
-                "ticket": "ADU/2026/11/0007",
-                "subject": "Jalan berlubang di Desa Ngargoyoso",
-                "category": "Infrastruktur",
-                "step_number": 5,
-                "step_label": "Tim melakukan rapat.",
-                "role": "TIM",
-                "started": started,
-                "deadline": started + timedelta(minutes=10),
-                "late": True,
-                "late_minutes": 10,
-            }
-        ]
-        if kind == "ringkasan"
-        else [],
-        "late_count": 1 if kind == "ringkasan" else 0,
-        # -- issue 20: the service standard, waiting, SKM
-        "service": {
-            "kind": "Keluhan",
-            "days": 5,
-            "first_days": 3,
-            "due": started + timedelta(days=7),
-            "first_due": started + timedelta(days=3),
-            "waiting": kind in ("minta_kelengkapan", "pengingat_kelengkapan"),
-            "missing": "fotokopi KTP dan foto lokasi",
-        },
-        "skm": {"question": "Balas dengan angka 1–4, boleh dengan komentar."}
-        if kind in ("hasil", "jawaban_langsung", "penyaluran")
-        else {},
-        "waiting_text": "Kami memerlukan kelengkapan berikut:",
-        "resumed": "fotokopi KTP" if kind == "balasan_pengadu" else "",
-        "rating": {"value": 2, "label": "kurang baik", "comment": "Lama sekali."},
-        "service_rung": 2 if kind == "batas_layanan" else 0,
-        # issue 16: a message for a complainant reached through the petugas
-        "relay": {
-            "kind": "tanda_terima",
-            "channel": "WhatsApp",
-            "number": "+6281234567890",
-            "mode": "wa",
-            "contact": "0812-3456-7890",
-        }
-        if kind == "kabar"
-        else {},
-        "late_role": "TIM",
-        "informed": ["Pimpinan"] if kind == "pengingat" else [],
-        "urgent": kind == "tanda_terima",
-    }
-
-
 def check_templates(cfg: ComposeCfg) -> list[str]:
     """Render every email template with sample data; return one line per problem."""
     now = datetime(2026, 11, 24, 10, 30, tzinfo=cfg.tz)

@@ -33,7 +33,7 @@ from aduan.config import Settings
 from aduan.core.engine import Decision, decide
 from aduan.core.ids import mask_addresses
 from aduan.core.layout import build_layout
-from aduan.core.model import InboundMail, Snapshot
+from aduan.core.model import InboundMail, Notification, Snapshot
 from aduan.core.riwayat import chronological
 from aduan.core.sop import Sop
 from aduan.core.state import tracked_rows
@@ -441,6 +441,18 @@ def _save_day_counts(settings: Settings, day: str, counts: dict[str, int]) -> No
         logger.warning("cannot record today's mail counts: %s", e)
 
 
+def _handoff_files(settings: Settings, n: Notification) -> list[Path]:
+    """The complainant's files a signed hand-off carries, from the attachments folder
+    (only files inside it: the list comes from a register cell staff can edit)."""
+    root = settings.path(settings.paths.attachments).resolve()
+    out = []
+    for rel in (n.context.get("handoff") or {}).get("files") or ():
+        p = (root / str(rel)).resolve()
+        if p.is_relative_to(root) and p.is_file():
+            out.append(p)
+    return out
+
+
 def _pdf_of(docx_path: Path) -> Path:
     """The PDF made next to a .docx when it is current, else the .docx itself."""
     pdf = docx_path.with_suffix(".pdf")
@@ -469,6 +481,7 @@ def _send_entry(
     atts = [docs_root / a for a in n.attachments if (docs_root / a).is_file()]
     if n.to_complainant or n.kind in COMPLAINANT_KINDS:  # issue 16: the PDF when made
         atts = [_pdf_of(a) for a in atts]
+    atts += _handoff_files(settings, n)  # issue 19: the complainant's files, signed
     done = {a.lower() for a in entry.recipients} | {a.lower() for a in entry.refused}
     error: MailError | None = None
     down = False
@@ -537,8 +550,6 @@ def _tell_officer(
     from the failed email's, so a repeat of this moment can never queue it twice.
     """
     import hashlib
-
-    from aduan.core.model import Notification
 
     n = entry.notification
     officer = sop.first.role

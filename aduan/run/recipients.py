@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from aduan.config import Settings
-from aduan.core.engine import ADMIN_ROLE, AGENCY_ROLE
+from aduan.core.engine import ADMIN_ROLE, AGENCY_ROLE, ORIGIN_ROLE
 from aduan.core.ids import email_in
 from aduan.core.privacy import sees_identity
 from aduan.core.sop import Sop
@@ -40,6 +40,11 @@ def recipients_for(settings: Settings, sop: Sop, entry: SpoolEntry) -> list[tupl
             addr = email_in((n.context.get("agency") or {}).get("email"))
             if addr:
                 out.append(([addr], not confidential))
+            continue
+        if role == ORIGIN_ROLE:  # issue 19: a status back to the office that handed it over
+            addr = email_in((n.context.get("origin") or {}).get("address"))
+            if addr:
+                out.append(([addr], False))  # the status names the ticket, not the person
             continue
         if role == ADMIN_ROLE:
             addrs = list(settings.admin)

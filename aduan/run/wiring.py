@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aduan.config import GoogleRegister, Settings, resolve_secret
 from aduan.core.agency import Agency
 from aduan.core.engine import EngineConfig
+from aduan.core.handoff import HandoffKeys
 from aduan.core.layout import Layout
 from aduan.core.replies import ReplyKeys
 from aduan.core.sop import Sop
@@ -213,6 +214,8 @@ def compose_cfg(settings: Settings, sop: Sop | None = None) -> ComposeCfg:
         sheet_url=register_link(settings),
         register_is_file=not settings.sheet_url and settings.register_.type == "xlsx",
         emergency_number=settings.urgent.emergency_number,
+        office_id=settings.office.id,  # issue 19
+        handoff_keys=handoff_keys(settings),
     )
 
 
@@ -233,6 +236,12 @@ def reply_keys(settings: Settings) -> ReplyKeys | None:
     if not settings.replies.enabled:
         return None
     return settings.replies.keys(settings.file, settings.path(settings.paths.state))
+
+
+def handoff_keys(settings: Settings) -> HandoffKeys | None:
+    """The keys shared with other offices (issue 19); None when none is configured."""
+    keys = settings.handoff.keys(settings.file, settings.path("."))
+    return keys or None
 
 
 def form_reader(settings: Settings, reg: Register) -> Reader:
@@ -306,8 +315,14 @@ def engine_config(
         urgent_keywords=tuple(settings.urgent.keywords),
         service=settings.service.standard(),  # issue 20
         agencies=tuple(  # issue 16
-            Agency(a.name, tuple(a.aliases), a.email, a.phone) for a in settings.agencies
+            Agency(a.name, tuple(a.aliases), a.email, a.phone, a.office_id)
+            for a in settings.agencies
         ),
+        # issue 19: signed hand-offs with offices that run Aduan too
+        office_id=settings.office.id,
+        office_name=settings.office.display,
+        office_address=settings.mail_identity.from_address,
+        handoff_keys=handoff_keys(settings),
         max_original_bytes=int(settings.limits.message_mb * 1024 * 1024),
         # issue 17: adopted only by a register without an id yet (kept in its meta)
         register_id=secrets.token_hex(6),

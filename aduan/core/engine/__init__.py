@@ -25,12 +25,14 @@ from aduan.core.engine.config import (
     ADMIN_ROLE,
     AGENCY_ROLE,
     DOC_CODES,
+    ORIGIN_ROLE,
     OUTCOME_LABELS,
     PUBLIC_DOCS,
     Decision,
     EngineConfig,
 )
 from aduan.core.engine.decision import Run, emit_update, fresh_state, refresh
+from aduan.core.engine.handoff import take as take_handoff
 from aduan.core.engine.intake import register_mail, register_typed_row
 from aduan.core.engine.once import HANDLED_META, SYSTEM_DOMAINS_META, Handled, system_domains
 from aduan.core.engine.relay import remind as relay_remind
@@ -52,6 +54,7 @@ from aduan.core.state import RowState
 __all__ = [
     "ADMIN_ROLE",
     "AGENCY_ROLE",
+    "ORIGIN_ROLE",
     "DOC_CODES",
     "OUTCOME_LABELS",
     "PUBLIC_DOCS",
@@ -156,6 +159,8 @@ def _new_mail(run: Run, mails: list[InboundMail], existing_sources: set[str]) ->
             d.counts["mail_duplicate"] += 1
             continue
         seen_batch.add(mail.message_id)
+        if take_handoff(run, mail):  # issue 19: signed, from an office that runs Aduan
+            continue
         if mail.kind in ("bounce", "delay"):
             if thread_map is None:
                 thread_map = thread_index(run)

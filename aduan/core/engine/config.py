@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from aduan.core.agency import Agency
+from aduan.core.handoff import HandoffKeys
 from aduan.core.layout import Layout
 from aduan.core.model import Attachment, DocumentJob, Notification, WriteSet
 from aduan.core.replies import ReplyKeys
@@ -17,6 +18,7 @@ from aduan.core.worktime import WorkCalendar
 __all__ = [
     "ADMIN_ROLE",
     "AGENCY_ROLE",
+    "ORIGIN_ROLE",
     "DOC_CODES",
     "Decision",
     "EngineConfig",
@@ -48,6 +50,8 @@ ADMIN_ROLE = "Pengelola Aduan"
 PUBLIC_DOCS = ("berita_acara", "formulir_penyaluran")
 #: issue 16: the pseudo-role of a forwarding email: the agency's own address
 AGENCY_ROLE = "instansi"
+#: issue 19: the origin office of a handed-off complaint (its status mails go there)
+ORIGIN_ROLE = "kantor_asal"
 MAX_TEXT = 30_000  # a Sheets cell holds 50,000 characters, an xlsx cell 32,767
 
 
@@ -94,6 +98,14 @@ class EngineConfig:
     ack_limit_per_domain_per_hour: int = 10
     # -- issue 16: the agencies complaints outside the office's authority go to
     agencies: tuple[Agency, ...] = ()
+    # -- issue 19: hand-offs between offices that both run Aduan (aduan.core.handoff)
+    #: this office's id (settings office.id), its name as other offices show it, and
+    #: the address their status mails come back to
+    office_id: str = ""
+    office_name: str = ""
+    office_address: str = ""
+    #: the keys shared with other offices; None or empty: no signed hand-offs
+    handoff_keys: HandoffKeys | None = None
 
 
 @dataclass

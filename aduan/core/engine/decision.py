@@ -14,6 +14,7 @@ from aduan.core.contact import relay_for
 from aduan.core.engine.config import OUTCOME_LABELS, PUBLIC_DOCS, Decision, EngineConfig
 from aduan.core.engine.kabar import reply_context as kabar_reply
 from aduan.core.engine.kabar import sent as kabar_sent
+from aduan.core.handoff import fwd_text
 from aduan.core.ids import REGISTER_ID_META, email_in, format_ticket, parse_ticket, ticket_regex
 from aduan.core.layout import C
 from aduan.core.mailkind import daemon_like
@@ -247,6 +248,8 @@ class Run:
             # -- issue 20: the service standard in force, and the SKM question on closing
             "service": service_context(self.cfg.service, self.cfg.calendar, values, st),
             "skm": self.skm_context(st),
+            # issue 19: the office that handed this complaint over (its name, ticket)
+            "origin": {"id": "", "name": "", "address": "", "ticket": "", **st.origin},
         }
 
     def promises(self) -> list[str]:
@@ -387,6 +390,8 @@ class Run:
             assignee = ""
             deadline = ""
             status = "Disalurkan" if st.outcome == "disalurkan" else "Selesai"
+            if st.fwd:  # issue 19: where the agency that runs Aduan has it
+                step_text += "\n" + fwd_text(st.fwd)
             if st.outcome == NOT_COMPLETED:  # issue 20
                 step_text, status = "Ditutup", OUTCOME_LABELS[NOT_COMPLETED]
             late = "Ya" if st.was_late() else "Tidak"

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from aduan.core import idfmt
 from aduan.core.engine.decision import Run, add_staff, immediate, refresh
+from aduan.core.engine.handoff_out import status_out
 from aduan.core.layout import C
 from aduan.core.model import InboundMail
 from aduan.core.service import (
@@ -213,6 +214,7 @@ def _close(run: Run, ticket: str, values: dict[str, str], st: RowState) -> None:
     run.notify(st, ticket, values, None, "tidak_dilengkapi", n, complainant=True, extra=extra)
     run.d.counts["closed"] += 1
     run.d.counts["closed_not_completed"] += 1
+    status_out(run, ticket, values, st, "ditutup")  # issue 19: a handed-off complaint
 
 
 # ------------------------------------------------------------------ SKM

@@ -10,6 +10,7 @@ from aduan.core import idfmt
 from aduan.core.agency import FORWARD_COLUMN, find_agency
 from aduan.core.engine.config import AGENCY_ROLE, DOC_CODES, OUTCOME_LABELS
 from aduan.core.engine.decision import Run
+from aduan.core.engine.handoff_out import forward_context, status_out
 from aduan.core.ids import safe_ticket
 from aduan.core.model import DocumentJob, InboundMail
 from aduan.core.sop import SYSTEM_EVENTS, Step, Transition
@@ -80,6 +81,7 @@ def complete(
             key=f"{ticket}|tutup",
         )
         run.d.counts["closed"] += 1
+        status_out(run, ticket, values, st, "ditutup")  # issue 19: a handed-off complaint
     for kind in t.send:
         if kind == "laporan":
             run.notify(st, ticket, values, step, kind, roles=[run.sop.head_role])
@@ -97,8 +99,12 @@ def forward(run: Run, st: RowState, ticket: str, values: dict[str, str], step: S
     petugas, and the complainant told only once the petugas confirms (:func:`confirmed`)."""
     typed = values.get(run.keys.get("instansi_tujuan", ""), "")
     agency = find_agency(run.cfg.agencies, typed)
-    extra = {"agency": agency.as_context() if agency else {"name": typed, "email": "", "phone": ""}}
+    extra: dict[str, object] = {
+        "agency": agency.as_context() if agency else {"name": typed, "email": "", "phone": ""}
+    }
     if agency and agency.email:
+        # issue 19: an agency that runs Aduan gets the complaint as a signed hand-off
+        extra["handoff"] = forward_context(run, ticket, values, st, agency)
         run.notify(st, ticket, values, step, "salur_instansi", roles=[AGENCY_ROLE], extra=extra)
         run.notify(st, ticket, values, step, "penyaluran", complainant=True, extra=extra)
     else:

@@ -77,7 +77,10 @@ def status_out(run: Run, ticket: str, values: dict[str, str], st: RowState, stat
     if not o.get("id") or not o.get("address"):
         return
     outcome = OUTCOME_LABELS.get(st.outcome or "", st.outcome or "") if status == "ditutup" else ""
-    answer = run.context(ticket, values, st, None).get("answer", "") if status == "ditutup" else ""
+    answer = ""
+    if status == "ditutup":  # what the citizen was told: the result, or the direct answer
+        ctx = run.context(ticket, values, st, None)
+        answer = ctx.get("answer") or ctx["f"].get("tanggapan", "")
     payload = {
         "versi": 1,
         "jenis": "status",

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.demo.data import blitar, bpbd
+from aduan.demo.data import blitar, bpbd, dpupr
 from aduan.demo.data.complaint import Complaint
+from aduan.demo.data.dpupr import HANDOFF_SCRIPT
 
-__all__ = ["AGENCIES", "OFFICES", "Complaint"]
+__all__ = ["AGENCIES", "HANDOFF_SCRIPT", "OFFICES", "Complaint"]
 
 OFFICES: dict[str, dict[str, Any]] = {
     "bpbd-karanganyar": bpbd.OFFICE,
     "dinsos-blitar": blitar.OFFICE,
+    "dpupr-karanganyar": dpupr.OFFICE,  # issue 19: same pemda as BPBD
 }
 
 # -- issue 16: the demo offices' address books of agencies (settings `agencies:`), by
@@ -22,4 +24,5 @@ OFFICES: dict[str, dict[str, Any]] = {
 AGENCIES: dict[str, list[dict[str, object]]] = {
     "bpbd-karanganyar.yaml": bpbd.AGENCIES,
     "dinsos-blitar.yaml": blitar.AGENCIES,
+    "dpupr-karanganyar.yaml": dpupr.AGENCIES,
 }

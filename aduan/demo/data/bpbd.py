@@ -355,7 +355,9 @@ AGENCIES: list[dict[str, object]] = [
     {
         "name": "Dinas Pekerjaan Umum dan Penataan Ruang Kab. Karanganyar",
         "aliases": ["DPUPR Karanganyar", "Dinas PUPR Kab. Karanganyar", "Dinas PUPR"],
-        "email": "dpupr@karanganyarkab.example.go.id",
+        # issue 19: the demo office's inbox, so the forwarding lands there
+        # hand-off: the lead adds office_id
+        "email": "aduan@dpupr.contoh.go.id",
         "phone": "(0271) 495039",
     }
 ]

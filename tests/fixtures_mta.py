@@ -69,7 +69,7 @@ POLL_S = 0.05
 VACATION_SIEVE = (
     'require "vacation";\nvacation :days 1 :subject "Sedang cuti" "Saya sedang cuti.";\n'
 )
-SPARE_USERS = 20  # unused mailboxes per domain, for add_user()
+SPARE_USERS = 40  # unused mailboxes per domain, for add_user()
 
 
 def _free_port() -> int:

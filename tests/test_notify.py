@@ -237,6 +237,9 @@ EXPECT = {  # a value each kind's body must carry
     # issue 16: forwarding to the agency (its address), or by the petugas's hand
     "salur_instansi": "Tanggul sungai jebol sejak semalam",
     "salur_manual": "Penyaluran Dikirim",
+    # issue 19: the status back to the origin office, the agency's answer passed on
+    "status_penyaluran": "telah kami terima dan catat",
+    "hasil_instansi": "Karena identitas Anda dirahasiakan",
 }
 SERVICE = {  # issue 20: what the engine puts into the service-standard contexts
     "service": {

@@ -281,7 +281,7 @@ def test_demo_month_leaves_both_offices_files(tmp_path):
 
     out: list[str] = []
     res = run_demo(tmp_path / "demo", echo=out.append)
-    assert [r.office_id for r in res] == ["bpbd-karanganyar", "dinsos-blitar"]
+    assert [r.office_id for r in res] == ["bpbd-karanganyar", "dinsos-blitar", "dpupr-karanganyar"]
     for r in res:
         tickets = [row for row in r.rows if row.get(C.TICKET)]
         assert len(tickets) >= 12

@@ -243,12 +243,12 @@ def _fleet_now(value: str | None) -> datetime | None:
         ) from None
 
 
-def _fleet(ctx: click.Context, all_dir: str, jobs: int | None, task: str, now_text) -> None:
-    """Run a task for every office of the fleet; one line per office, exit 0 or 1."""
+def _fleet(ctx: click.Context, all_dir: str, jobs, task: str, now_text, deliver=False) -> None:
+    """Run a task for every office of the fleet (``deliver``: then the courier); exit 0 or 1."""
     import functools
     import time
 
-    from aduan.run import fleet
+    from aduan.run import courier, fleet
 
     t0 = time.perf_counter()
     try:
@@ -268,8 +268,11 @@ def _fleet(ctx: click.Context, all_dir: str, jobs: int | None, task: str, now_te
     results = fleet.run_fleet(
         offices, work, jobs=jobs, on_result=lambda r: click.echo(f"aduan: {r.line}")
     )
+    rep = courier.run_courier(offices, now=now) if deliver else None  # mail between offices
+    if rep is not None:
+        click.echo(f"aduan: {rep.line}")
     click.echo(f"aduan: {fleet.fleet_total(results, time.perf_counter() - t0)}")
-    sys.exit(fleet.fleet_exit(results))
+    sys.exit(fleet.fleet_exit(results) or int(bool(rep and rep.problems)))
 
 
 # -- end issue 19 -------------------------------------------------------------------
@@ -279,13 +282,14 @@ def _fleet(ctx: click.Context, all_dir: str, jobs: int | None, task: str, now_te
 @now_option
 @all_option
 @jobs_option
+@click.option("--no-courier", is_flag=True, help="Dengan --all: tanpa kurir antar-kantor.")
 @click.pass_context
-def run(ctx: click.Context, now_text: str | None, all_dir: str | None, jobs: int | None) -> None:
+def run(ctx: click.Context, now_text: str | None, all_dir, jobs, no_courier: bool) -> None:
     """Jalankan satu siklus: baca email dan register, gerakkan SOP, kirim email.
 
-    Ini yang dijalankan cron setiap beberapa menit. Dengan --all DIR: satu siklus
-    untuk setiap kantor (masing-masing dengan kuncinya sendiri, terpisah: kantor
-    yang gagal disebut namanya dan tidak menghentikan yang lain).
+    Ini yang dijalankan cron setiap beberapa menit. Dengan --all DIR: satu siklus per
+    kantor (terpisah: kantor yang gagal disebut namanya, yang lain jalan terus), lalu
+    kurir mengantar email antar-kantor lewat folder armada (docs/armada.md).
 
     Example:
 
@@ -294,7 +298,7 @@ def run(ctx: click.Context, now_text: str | None, all_dir: str | None, jobs: int
         */5 * * * * cd /opt/aduan && .venv/bin/aduan run --all /srv/aduan
     """
     if all_dir:
-        _fleet(ctx, all_dir, jobs, "run", now_text)
+        _fleet(ctx, all_dir, jobs, "run", now_text, deliver=not no_courier)
         return
     try:
         from aduan.run.lock import probe
@@ -387,12 +391,11 @@ def check(
 )
 @click.pass_context
 def demo(ctx: click.Context, out_dir: str) -> None:
-    """Demo: dua kantor (BPBD Karanganyar, Dinsos Blitar), satu bulan aduan simulasi.
+    """Demo: tiga kantor (BPBD dan Dinas PUPR Karanganyar, Dinsos Blitar), satu bulan.
 
-    Membuat folder demo berisi pengaturan, Maildir berisi aduan contoh, lalu
-    menjalankan siklus dengan jam simulasi sambil mengisi kolom staf seperti
-    petugas, sekretaris, pimpinan, dan tim. Hasil: register .xlsx, email .eml,
-    dokumen .docx.
+    Membuat folder kantor (pengaturan, Maildir berisi aduan contoh), lalu menjalankan
+    armada (run --all) dengan satu jam simulasi sambil mengisi kolom staf seperti petugas,
+    sekretaris, pimpinan, dan tim. Hasil: register .xlsx, email .eml, dokumen .docx.
 
     Example:
 

@@ -28,7 +28,13 @@ What is faithful, because the tool's correctness depends on it:
 What is not emulated (documented so nobody relies on it): formulas are never evaluated (a formula
 cell reads as ``#ERROR!`` unless ``valueRenderOption=FORMULA``), dates/percentages/currencies are
 not parsed under USER_ENTERED, number formats are ignored, protection is recorded but not enforced
-(use :meth:`SheetsServer.make_read_only`), ``majorDimension=COLUMNS`` is a 400, no Drive API.
+(use :meth:`SheetsServer.make_read_only`), ``majorDimension=COLUMNS`` is a 400.
+
+Drive: the one call change detection makes (issue 19), ``GET /drive/v3/files/ID`` for a
+spreadsheet here, with Google's ``fields`` mask; its ``version`` goes up by one and its
+``modifiedTime`` moves on with every change to the spreadsheet — each accepted write request
+(a batchUpdate as a whole), and each change made "as staff" through the state API below
+(``set_cells``, ``apply`` and what builds on it, ``protect_as_staff``). Nothing else of Drive.
 """
 
 from __future__ import annotations
@@ -701,6 +707,26 @@ class Spreadsheet:
     sheets: list[Sheet]
     read_only: bool = False  # shared as viewer: reads work, writes are 403
     private: bool = False  # not shared at all: every request is 403
+    # Drive's view of the file (issue 19): every change moves both
+    version: int = 1
+    modified: float = field(default_factory=time.time)
+
+    def touch(self) -> None:
+        """One change to the file, as Drive counts it."""
+        self.version += 1
+        self.modified = max(time.time(), self.modified + 0.001)
+
+    def drive_file(self) -> dict:
+        """The file as Drive's ``files.get`` answers (before the ``fields`` mask)."""
+        at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self.modified))
+        return {
+            "kind": "drive#file",
+            "id": self.id,
+            "name": self.title,
+            "mimeType": "application/vnd.google-apps.spreadsheet",
+            "version": str(self.version),  # int64 as a string, as Google sends it
+            "modifiedTime": f"{at}.{int(self.modified * 1000) % 1000:03d}Z",
+        }
 
     def find(self, title: str) -> Sheet | None:
         """The tab with this title; like Sheets, a range may spell it in another case."""
@@ -763,20 +789,28 @@ class RecordedRequest(NamedTuple):
     def kind(self) -> str:
         """``get``, ``batchUpdate``, ``values.get``, ``values.batchGet``, ``values.update``,
         ``values.batchUpdate``, ``values.append``, ``values.clear``, ``values.batchClear``,
-        or ``other``."""
+        ``drive.files.get`` (issue 19), or ``other``."""
         return request_kind(self.method, self.path)
 
     @property
     def spreadsheet_id(self) -> str | None:
-        m = _PATH.match(self.path)
+        m = _PATH.match(self.path) or _DRIVE_FILE.match(self.path)
         return m.group(1) if m else None
 
 
 _PATH = re.compile(r"^/v4/spreadsheets/([^/:]+)(.*)$")
+_DRIVE_FILE = re.compile(r"^/drive/v3/files/([^/:]+)$")
+#: the requests that change a spreadsheet (Drive counts each as one new version)
+WRITE_KINDS = frozenset(
+    ("batchUpdate", "values.update", "values.append", "values.clear")
+    + ("values.batchUpdate", "values.batchClear")
+)
 
 
 def request_kind(method: str, path: str) -> str:
     """Which API method a request calls (see :attr:`RecordedRequest.kind`)."""
+    if _DRIVE_FILE.match(path):
+        return "drive.files.get" if method == "GET" else "other"
     m = _PATH.match(path)
     if not m:
         return "other"
@@ -1047,6 +1081,7 @@ class SheetsServer:
             else:
                 pr["editors"] = {"users": ["kepala@kantor.go.id"]}
             sheet.protected_ranges.append(pr)
+            self._spreadsheets[spreadsheet_id].touch()
             return pid
 
     def apply_later(self, match: Matcher = "batchUpdate", status: int = 503) -> None:
@@ -1061,7 +1096,7 @@ class SheetsServer:
         with self._lock:
             held, self._deferred = self._deferred, []
             for req in held:
-                self._route(req)
+                self._route_and_touch(req)
             return len(held)
 
     def before_request(
@@ -1168,11 +1203,15 @@ class SheetsServer:
             for i, row in enumerate(values):
                 for j, value in enumerate(row):
                     sheet.put(rng.r0 + i, rng.c0 + j, None if value == "" else value)
+            self._spreadsheets[spreadsheet_id].touch()
 
     def apply(self, spreadsheet_id: str, batch: Sequence[dict]) -> list[dict]:
         """Apply ``spreadsheets:batchUpdate`` requests directly, as staff would in the UI."""
         with self._lock:
-            return self._batch_update(self._spreadsheets[spreadsheet_id], list(batch))
+            ss = self._spreadsheets[spreadsheet_id]
+            out = self._batch_update(ss, list(batch))
+            ss.touch()
+            return out
 
     def sort_rows(
         self,
@@ -1252,7 +1291,8 @@ class SheetsServer:
                 if bad_json:
                     raise ApiError(400, "Invalid JSON payload received.")
                 # issue 18: Google's own description judges the request before anything runs
-                found = google_schema.sheets().check(method, parts.path, query, body)
+                api = google_schema.drive() if _DRIVE_FILE.match(parts.path) else None
+                found = (api or google_schema.sheets()).check(method, parts.path, query, body)
                 google_schema.LOG.add(found)
                 self.violations += found
                 refused = [v for v in found if v.kind == "schema"]
@@ -1263,7 +1303,7 @@ class SheetsServer:
                     self._later.remove(later)
                     self._deferred.append(req)
                     return later[1], ApiError(later[1], _FAULT_MESSAGES[503]).body()
-                return 200, self._route(req)
+                return 200, self._route_and_touch(req)
             except ApiError as err:
                 return err.code, err.body()
             except Exception as exc:  # a bug in this server: fail the test, not just the call
@@ -1271,7 +1311,28 @@ class SheetsServer:
                 self.errors.append(f"{method} {raw_path}: {exc!r}")
                 return 500, ApiError(500, f"emulator bug: {exc!r}").body()
 
+    def _route_and_touch(self, req: RecordedRequest) -> Any:
+        """Answer a request; one that changed a spreadsheet is one new Drive version."""
+        out = self._route(req)
+        if req.kind in WRITE_KINDS:
+            self._spreadsheets[unquote(req.spreadsheet_id or "")].touch()
+        return out
+
+    def _drive_get(self, req: RecordedRequest) -> dict:
+        """Drive ``files.get`` of a spreadsheet: 404 like Drive's when not shared with us."""
+        fid = unquote(req.spreadsheet_id or "")
+        ss = self._spreadsheets.get(fid)
+        if ss is None or ss.private:
+            raise ApiError(404, f"File not found: {fid}.")
+        q = {k: v[-1] for k, v in req.query.items()}
+        out = ss.drive_file()
+        # without a mask Drive answers a few default fields only (never version)
+        mask = q.get("fields") or "kind,id,name,mimeType"
+        return prune(out, parse_fields(mask))
+
     def _route(self, req: RecordedRequest) -> Any:
+        if req.kind == "drive.files.get":
+            return self._drive_get(req)
         if req.method == "POST" and req.path == "/v4/spreadsheets":
             return self._create(req.body if isinstance(req.body, dict) else {})
         m = _PATH.match(req.path)

@@ -121,6 +121,8 @@ class GoogleRegister(_Strict):
     # to ("" = a new one made by Aduan), and whether January's first cycle moves last year
     archive_spreadsheet_id: str = ""
     archive_in_january: bool = False
+    # -- issue 19: one Drive files.get tells whether the sheet changed since the last read
+    change_detection: bool = True
 
 
 class FileMail(_Strict):

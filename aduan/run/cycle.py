@@ -30,7 +30,8 @@ from pathlib import Path
 from filelock import Timeout
 
 from aduan.config import Settings
-from aduan.core.engine import Decision, decide
+from aduan.core.engine import Decision, decide, decide_cycle
+from aduan.core.engine.agenda import Agenda
 from aduan.core.ids import mask_addresses
 from aduan.core.layout import build_layout
 from aduan.core.model import InboundMail, Notification, Snapshot
@@ -159,11 +160,15 @@ def _cycle(
         except InboxError as e:
             rep.problem(f"kotak masuk: {e}")
             inbox = None
-        # 2. read
-        snap = reg.read()
-        rep.counts["rows"] = len(snap.rows)
+        # 2. read; a steady cycle (nothing new but the clock) decides from the agenda
+        # alone: the few rows time can still move (issue 19, aduan.core.engine.agenda)
+        staged = spool.counts()["staged"]
+        agenda = _agenda(settings, reg, mails, staged)
+        snap = agenda.view() if agenda is not None else reg.read()
+        rep.counts["rows"] = agenda.total if agenda is not None else len(snap.rows)
         # change detection (issue 19): the register was as last seen; no read was needed
         rep.counts["register_unchanged"] += int(getattr(reg, "last_read_cached", False))
+        rep.counts["register_steady"] += int(agenda is not None)
         for p in snap.problems:
             rep.problem(f"register: {p}")
         # online form responses (issue 12)
@@ -180,11 +185,14 @@ def _cycle(
         rep.log.extend(forms.log)
         rep.counts.update(forms.counts)
         mails += forms.mails
-        if spool.counts()["staged"]:
+        if staged:
             kept, dropped = spool.recover(_confirmed_keys(snap))
             rep.counts["spool_recovered"] += kept
         # 3. decide
-        dec = decide(snap, mails, cfg, now)
+        if agenda is None:
+            dec, plan = decide_cycle(snap, mails, cfg, now)
+        else:
+            dec, plan = decide(snap, mails, cfg, now), None
         rep.counts.update(dec.counts)
         rep.log.extend(dec.log)
         for p in dec.problems:
@@ -215,6 +223,8 @@ def _cycle(
             rep.counts["drive_links"] += synced.links
             # the engine counted those as updated rows; nothing is written for them
             rep.counts["rows_updated"] = max(0, rep.counts["rows_updated"] - synced.dropped)
+            if agenda is not None and synced.uploaded:  # the next cycle links every row
+                getattr(reg, "drop_agenda", lambda: None)()
         # 5-7. stage, write, commit, mark
         spool.stage(dec.notifications)
         crashpoint("before_write")
@@ -228,6 +238,8 @@ def _cycle(
                 _mark_processed(inbox, dec, rep)
         else:
             spool.discard_staged()
+        if plan is not None and dec.writes.is_empty():  # nothing done: a fixed point
+            getattr(reg, "keep_agenda", lambda _a: None)(plan)
         # the optional daily digest per person (once per working day, at opening)
         rep.counts["digests"] += queue_digests(settings, spool, sop, snap, now)
         # 8. send
@@ -239,6 +251,13 @@ def _cycle(
             inbox.close()
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def _agenda(settings: Settings, reg: Register, mails: list, staged: int) -> Agenda | None:
+    """The agenda when only the clock can have changed anything: no new mail, no form
+    (matched against every row), no email to recover, the register as last left."""
+    read = getattr(reg, "read_agenda", None)
+    return None if read is None or mails or staged or settings.forms.tab else read()
 
 
 def _poll(settings: Settings, inbox: Inbox, rep: CycleReport) -> list[InboundMail]:

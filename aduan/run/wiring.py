@@ -28,6 +28,7 @@ from aduan.mail.compose import ComposeCfg
 from aduan.mail.send import FileOutbox, Mailer, SmtpMailer
 from aduan.register.base import Register
 from aduan.register.sheets import SheetsRegister
+from aduan.register.sheets.client import DRIVE_METADATA_SCOPE
 from aduan.register.xlsx import XlsxRegister
 
 if TYPE_CHECKING:
@@ -60,7 +61,10 @@ def open_register(settings: Settings, layout: Layout) -> Register:
             snapshot_file=snapshot if conf.change_detection else None,
         )
     if conf.type == "google":
-        return sheets_register(settings, layout)
+        snapshot = settings.path(settings.paths.state) / "register-snapshot.pickle"
+        return sheets_register(
+            settings, layout, snapshot_file=snapshot if conf.change_detection else None
+        )
     raise ConfigError(
         f"register type {conf.type!r} belum didukung (not supported yet)",
         file=settings.file or None,
@@ -76,9 +80,11 @@ def sheets_register(
     client: gspread.Client | None = None,
     retries: int | None = None,
     backoff_s: float | None = None,
+    snapshot_file: Path | None = None,
 ) -> SheetsRegister:
     """The Sheets register with its section, the Google credentials (made on first
-    use) and the form tab it reads along. ``client``: a ready gspread client (tests)."""
+    use) and the form tab it reads along. ``client``: a ready gspread client (tests);
+    ``snapshot_file``: change detection (issue 19) keeps the last read there."""
     conf = settings.register_
     if not isinstance(conf, GoogleRegister):
         raise ConfigError(
@@ -90,10 +96,13 @@ def sheets_register(
     if forms.tab and not forms.file and forms.spreadsheet_id in ("", conf.spreadsheet_id):
         extra.append(forms.tab)  # an online form's responses in the register's spreadsheet
     seams: dict[str, Any] = {"client": client, "retries": retries, "backoff_s": backoff_s}
+    seams["snapshot_file"] = snapshot_file
+    # change detection asks Drive for the sheet's version (an OAuth token has Drive already)
+    drive = [DRIVE_METADATA_SCOPE] if snapshot_file and not account.oauth else []
     return SheetsRegister(
         conf,
         layout,
-        credentials=lambda: gauth.credentials(account, [gauth.SHEETS_SCOPE]),
+        credentials=lambda: gauth.credentials(account, [gauth.SHEETS_SCOPE, *drive]),
         identity=lambda: gauth.account_name(account),
         extra_tabs=extra,
         # a write whose answer was lost: the next run decides from the marker (issue 18)

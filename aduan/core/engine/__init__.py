@@ -12,7 +12,8 @@ staff see in the system columns is derived from it.
 
 The parts: :mod:`.config` (what the engine is told, what it decides),
 :mod:`.decision` (one decision in progress), :mod:`.steps` (the step machine),
-:mod:`.intake` (new complaints), :mod:`.routing` (mail about known complaints).
+:mod:`.intake` (new complaints), :mod:`.routing` (mail about known complaints),
+:mod:`.agenda` (the rows a steady cycle weighs: :func:`decide_cycle` makes it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 from datetime import datetime
 
 from aduan.core import idfmt
+from aduan.core.engine.agenda import Agenda, idle, plan
 from aduan.core.engine.config import (
     ADMIN_ROLE,
     AGENCY_ROLE,
@@ -62,6 +64,7 @@ __all__ = [
     "EngineConfig",
     "OPEN_META",
     "decide",
+    "decide_cycle",
 ]
 
 logger = logging.getLogger(__name__)
@@ -69,6 +72,19 @@ logger = logging.getLogger(__name__)
 
 def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: datetime) -> Decision:
     """Decide one cycle. Pure: the same inputs give the same Decision."""
+    return _decide(snap, mails, cfg, now).d
+
+
+def decide_cycle(
+    snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: datetime
+) -> tuple[Decision, Agenda | None]:
+    """:func:`decide`, and when the decision does nothing the register's agenda
+    (:mod:`.agenda`): what the next steady cycles need to decide from."""
+    run = _decide(snap, mails, cfg, now)
+    return run.d, plan(snap, run.states, cfg.sop) if idle(run.d) else None
+
+
+def _decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: datetime) -> Run:
     run = Run(snap, cfg, now)
     # 1. rows already in the register
     for row in snap.rows:
@@ -93,7 +109,7 @@ def decide(snap: Snapshot, mails: list[InboundMail], cfg: EngineConfig, now: dat
         if went:
             refresh(run, ticket)
     _track_open(run)
-    return run.d
+    return run
 
 
 def _existing_row(run: Run, ticket: str, row: Row) -> None:

@@ -28,10 +28,13 @@ if TYPE_CHECKING:
     import gspread
     from google.auth.credentials import Credentials
 
-__all__ = ["CELL_LIMIT", "SheetsClient", "thousands"]
+__all__ = ["CELL_LIMIT", "DRIVE_METADATA_SCOPE", "SheetsClient", "thousands"]
 
 #: Google's limit per spreadsheet, counting every cell of every tab's grid
 CELL_LIMIT = 10_000_000
+#: what change detection needs besides the spreadsheets scope: the file's Drive metadata
+DRIVE_METADATA_SCOPE = "https://www.googleapis.com/auth/drive.metadata.readonly"
+DRIVE_FILE_URL = "https://www.googleapis.com/drive/v3/files/%s"
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +110,23 @@ class SheetsClient:
             what, lambda: self.connect().http_client.values_batch_get(key, ranges, params), key=key
         )
         return (data or {}).get("valueRanges") or []
+
+    def drive_stamp(self) -> tuple[int, str]:
+        """The spreadsheet's Drive ``version`` and ``modifiedTime``: one ``files.get``
+        (issue 19: change detection). Drive counts every change to the file in ``version``."""
+        params: dict[str, Any] = {"fields": "modifiedTime,version", "supportsAllDrives": "true"}
+
+        def get() -> dict:
+            http = self.connect().http_client
+            return dict(http.request("get", DRIVE_FILE_URL % self.key, params=params).json())
+
+        data = self.call("memeriksa perubahan register", get) or {}
+        try:
+            return int(data["version"]), str(data.get("modifiedTime") or "")
+        except (KeyError, TypeError, ValueError):
+            raise RegisterError(
+                "Google Drive tidak menyebut versi register", permanent=False
+            ) from None
 
     def metadata(self, fields: str, ranges: list[str] | None = None) -> dict:
         """One ``spreadsheets.get`` with a field mask."""

@@ -25,6 +25,7 @@ from aduan.errors import RegisterError
 from aduan.register.sheets.batch import append, row_requests, text
 from aduan.register.sheets.client import SheetsClient
 from aduan.register.sheets.table import Table
+from aduan.register.snapcache import SnapshotCache, Stamp
 from aduan.support.retry import Policy
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ class SheetsState:
     factory of them) and ``identity`` come from :mod:`aduan.run.wiring`, which
     builds them with :mod:`aduan.google.auth`. ``client`` is a ready gspread
     Client (tests pass one talking to a local server). ``extra_tabs``: other tabs
-    of this spreadsheet ``read()`` fetches in the same request (Snapshot.extra)."""
+    of this spreadsheet ``read()`` fetches in the same request (Snapshot.extra).
+    ``snapshot_file``: change detection on (:mod:`aduan.register.sheets.read`)."""
 
     def __init__(
         self,
@@ -94,6 +96,7 @@ class SheetsState:
         sleep: Callable[[float], None] = time.sleep,
         pending_file: Path | None = None,
         clock: Callable[[], float] = time.time,
+        snapshot_file: Path | None = None,
     ) -> None:
         self.conf = conf
         self.key: str = conf.spreadsheet_id
@@ -119,6 +122,13 @@ class SheetsState:
         self.pending_file = pending_file
         self.clock = clock
         self._last_write = ""  # the _aduan write marker as read
+        # change detection (issue 19): the last read and the agenda, by Drive version
+        scope = "\x1f".join(["sheets", self.key, *self.extra_tabs])
+        self._cache = SnapshotCache(snapshot_file, layout.headers, scope) if snapshot_file else None
+        self._seen: Stamp | None = None  # the Drive stamp the last read is of
+        self._fresh: Stamp | None = None  # a stamp just asked for, for the read that follows
+        self._kept: object = None  # that read as kept (read.Kept)
+        self.last_read_cached = False
 
     @property
     def service_account_email(self) -> str:

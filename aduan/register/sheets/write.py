@@ -107,7 +107,12 @@ class SheetsWriter(SheetsReader):
             reqs.append(append(ids[HISTORY_TAB], [history_row(h) for h in ws.history]))
         # a marker in the same atomic batch tells, after a lost answer, whether it landed
         write_id = secrets.token_hex(8)
-        reqs += self._meta_requests({**ws.meta, WRITE_KEY: write_id}, ids)
+        meta = {**ws.meta, WRITE_KEY: write_id}
+        # rows, meta keys or tabs added land where Google puts them: no kept read after
+        known = not (tabs or new_rows or self._ids_dirty) and all(
+            k in self._meta_rows for k in meta
+        )
+        reqs += self._meta_requests(meta, ids)
         body: dict[str, Any] = {"requests": reqs}
         ranges = [row_range(p.src + 1, len(table.headers)) for p in planned]
         if ranges:
@@ -142,6 +147,11 @@ class SheetsWriter(SheetsReader):
             result.updated = placed
         for reason in result.skipped:
             logger.warning("register update skipped: %s", reason)
+        if known and after is not None and not wrong and not result.skipped:
+            landed = {p.src: row for p, row in zip(planned, after, strict=True)}
+            self._after_write(landed, ws.meta, write_id)  # change detection (issue 19)
+        else:
+            self._seen = None
         return result
 
     def _cells(self, values: dict[str, str], table: Table, i: int) -> dict[int, str]:

@@ -30,6 +30,7 @@ import python_calamine
 from openpyxl import Workbook, load_workbook
 
 from aduan.core.archive import Table as ArchiveTable
+from aduan.core.engine.agenda import Agenda
 from aduan.core.layout import (
     GUIDE_TAB,
     HISTORY_HEADERS,
@@ -42,6 +43,7 @@ from aduan.core.model import Row, Snapshot, WriteSet
 from aduan.core.tabsheet import TabSheet
 from aduan.errors import RegisterError
 from aduan.register.base import RowTable, WriteResult, locate_updates, map_headers
+from aduan.register.snapcache import SnapshotCache, Stamp, stamp_of
 from aduan.register.xlsx.archive import XlsxArchiveFile, archive_path, read_tables, remove_rows
 from aduan.register.xlsx.patch import Unsupported, XlsxPatch, clean_text
 from aduan.register.xlsx.setup import (
@@ -51,7 +53,6 @@ from aduan.register.xlsx.setup import (
     repair,
     set_text,
 )
-from aduan.register.xlsx.snapcache import SnapshotCache, stamp_of
 from aduan.register.xlsx.tabformat import draw_tab
 from aduan.support.atomic import atomic_path
 
@@ -207,6 +208,7 @@ class XlsxRegister:
         # change detection (issue 19): a steady cycle loads the last snapshot instead
         self._cache = SnapshotCache(snapshot_file, layout.headers) if snapshot_file else None
         self.last_read_cached = False
+        self._seen: Stamp | None = None  # the stamp the last read's snapshot is of
 
     # ------------------------------------------------------------------ read
     def read(self) -> Snapshot:
@@ -217,8 +219,8 @@ class XlsxRegister:
         self.last_read_cached = False
         if self._cache is not None and (stamp := stamp_of(self.path)) is not None:
             snap = self._cache.get(stamp)
-            if snap is not None:
-                self.last_read_cached = True
+            if isinstance(snap, Snapshot):
+                self.last_read_cached, self._seen = True, stamp
                 return snap
         data, seen = self._read_bytes()
         with self._calamine(data) as book:
@@ -228,7 +230,30 @@ class XlsxRegister:
         snap = Snapshot(headers=table.headers, rows=rows, meta=meta, problems=table.problems)
         if self._cache is not None:
             self._cache.put(seen, snap)  # the stamp of the very bytes just parsed
+            self._seen = seen
         return snap
+
+    # ------------------------------------------------- steady cycles (issue 19)
+    def read_agenda(self) -> Agenda | None:
+        """The agenda kept for the register as it is now (not read, not changed since
+        the cycle that kept it), or None: then :meth:`read` as usual."""
+        self.last_read_cached = False
+        if self._cache is None or (stamp := stamp_of(self.path)) is None:
+            return None
+        agenda = self._cache.get_agenda(stamp)
+        if agenda is not None:
+            self.last_read_cached, self._seen = True, stamp
+        return agenda
+
+    def keep_agenda(self, agenda: Agenda) -> None:
+        """Keep ``agenda`` for the register as the last read saw it (the cycle wrote nothing)."""
+        if self._cache is not None and self._seen is not None:
+            self._cache.put_agenda(self._seen, agenda)
+
+    def drop_agenda(self) -> None:
+        """The next cycle decides from the whole register (e.g. new Drive links)."""
+        if self._cache is not None:
+            self._cache.drop_agenda()
 
     def close(self) -> None:
         """Nothing to release: the file is opened and closed per call."""
@@ -481,6 +506,7 @@ class XlsxRegister:
         ``expect`` is the stamp of the file as read: if someone saved it or opened
         it meanwhile, replacing it would throw their edit away, so the write is
         deferred instead."""
+        self._seen = None  # the file is ours now: what the last read saw is gone
         try:
             # fsync here, not in atomic_path: the stamp check must see the file as it is
             # once our bytes are on disk, right before the rename

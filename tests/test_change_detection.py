@@ -9,6 +9,7 @@ edit by staff (or a layout change) means a full read.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -53,6 +54,7 @@ def test_steady_cycles_skip_the_read_and_deadlines_still_fire(make_settings, rea
     reads.clear()
     rep = run_cycle(s, now=T0 + timedelta(minutes=3))
     assert rep.counts["register_unchanged"] == 1 and reads == [], "no read of the register"
+    assert rep.counts["register_steady"] == 1 and rep.counts["rows"] == 1, "the agenda only"
     assert reg.stat().st_mtime_ns == stamp, "and nothing written"
     # the petugas' 5-minute step runs late: the reminder goes out from the snapshot
     before = len(outbox(s))
@@ -103,13 +105,82 @@ def test_change_detection_off_reads_every_cycle(make_settings, reads):
         rep = run_cycle(off, now=T0 + timedelta(minutes=minute))
         assert rep.counts["register_unchanged"] == 0 and reads
     assert not (s.path(s.paths.state) / "register-snapshot.pickle").exists()
+    assert not (s.path(s.paths.state) / "register-snapshot-agenda.pickle").exists()
 
 
 def test_the_snapshot_file_is_private(make_settings):
     s = setup_office(make_settings, "bpbd")
-    run_cycle(s, now=T0)
-    snap = s.path(s.paths.state) / "register-snapshot.pickle"
-    assert snap.exists() and snap.stat().st_mode & 0o077 == 0
+    for minute in (0, 1):
+        run_cycle(s, now=T0 + timedelta(minutes=minute))
+    for name in ("register-snapshot.pickle", "register-snapshot-agenda.pickle"):
+        kept = s.path(s.paths.state) / name
+        assert kept.exists() and kept.stat().st_mode & 0o077 == 0, name
+
+
+def test_new_mail_on_an_unchanged_register_is_decided_from_the_whole_snapshot(make_settings, reads):
+    s = setup_office(make_settings, "bpbd")
+    deliver(s, "m1", complaint(1, "Pohon tumbang"))
+    for minute in (0, 1, 2):
+        run_cycle(s, now=T0 + timedelta(minutes=minute))
+    deliver(s, "m2", complaint(2, "Pohon tumbang"))  # the same mail again: a duplicate...
+    deliver(s, "m3", complaint(3, "Banjir di Jl. Lawu"))
+    reads.clear()
+    rep = run_cycle(s, now=T0 + timedelta(minutes=3))
+    assert rep.counts["register_unchanged"] == 1 and rep.counts["register_steady"] == 0
+    assert [r[C.SUBJECT] for r in rows(s.path(s.register_.path))] == [
+        "Pohon tumbang", "Pohon tumbang", "Banjir di Jl. Lawu"
+    ]  # fmt: skip
+    assert reads == [s.path(s.register_.path).name], "read once: by the write itself"
+
+
+def _twin_cycle(offices, now, log) -> None:
+    """One cycle in each office; they must send the same mails and hold the same register."""
+    seen = []
+    for s in offices:
+        before = len(outbox(s))
+        rep = run_cycle(s, now=now)
+        assert rep.problems == [], rep.problems
+        log.append(rep.counts["register_steady"])
+        new = outbox(s)[before:]
+        # the reply tag is made with each office's own key
+        tag = re.compile(r" \[balas:\w+\]")
+        seen.append(
+            sorted((m["To"], m["X-Aduan-Kind"], tag.sub("", str(m["Subject"]))) for m in new)
+        )
+    assert seen[0] == seen[1], now
+
+
+def test_twin_offices_with_and_without_change_detection_do_the_same(make_settings, tmp_path):
+    """The same complaints, staff edits and clock in two offices, change detection on in
+    one: every cycle sends the same mails, and the registers end the same."""
+    on = setup_office(make_settings, "blitar")
+    off = make_settings(
+        "blitar", root=tmp_path / "off", register={"type": "xlsx", "change_detection": False,
+        "path": str(tmp_path / "off" / "register.xlsx")}
+    )  # fmt: skip
+    xlsx_register.XlsxRegister(off.path(off.register_.path), build_layout(
+        off.load_sop(), off.categories)).init()  # fmt: skip
+    offices = (on, off)
+    for s in offices:
+        deliver(s, "m1", complaint(1, "Bantuan sosial belum cair"))
+        deliver(s, "m2", complaint(2, "Lansia terlantar", sender="rina@contoh.id"))
+    steady: list[int] = []
+    now = T0
+    for minutes in [0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 45, 60]:
+        _twin_cycle(offices, T0 + timedelta(minutes=minutes), steady)
+    for s in offices:  # staff answer one complaint; the other runs late for days
+        staff_edit(s.path(s.register_.path), "ADU/2026/11/0001", {"Kewenangan": "Kewenangan Dinas"})
+    now = T0 + timedelta(minutes=61)
+    while now < T0 + timedelta(days=4):
+        _twin_cycle(offices, now, steady)
+        now += timedelta(minutes=97)
+    assert rows(on.path(on.register_.path)) == rows(off.path(off.register_.path))
+    riwayat = [rows(s.path(s.register_.path), "Riwayat") for s in offices]
+    assert riwayat[0] == riwayat[1]
+    assert sum(steady[0::2]) > len(steady) // 4, "most of the on office's cycles were steady"
+    assert sum(steady[1::2]) == 0
+    kinds = {m["X-Aduan-Kind"] for m in outbox(on)}
+    assert {"pengingat", "eskalasi", "ringkasan"} <= kinds, kinds
 
 
 # --------------------------------------------- the agenda decides what the whole would

@@ -299,9 +299,10 @@ class SheetOffice:
         snap = self.s.path(self.s.paths.state) / "register-snapshot.pickle"
         return sheets_register(self.s, self.layout, client=self.server.client(), snapshot_file=snap)
 
-    def cycle(self, minutes: int):
+    def cycle(self, minutes: int, reg=None):
         self.server.reset_counts()
-        rep = run_cycle(self.s, now=T0 + timedelta(minutes=minutes), register=self.register())
+        reg = reg or self.register()
+        rep = run_cycle(self.s, now=T0 + timedelta(minutes=minutes), register=reg)
         assert rep.problems == [], rep.problems
         return rep, [r.kind for r in self.server.requests]
 
@@ -353,6 +354,19 @@ def test_sheets_staff_edit_means_a_full_read(sheet_office):
     o.type("ADU/2026/11/0001", {"Perlu Tindak Lanjut": "Ya"})
     rep, kinds = o.cycle(4)
     assert kinds[:2] == ["drive.files.get", "values.batchGet"], "the edit was read"
+    assert o.row()[C.STEP].startswith("3.")
+
+
+def test_sheets_one_register_object_across_cycles_sees_every_edit(sheet_office):
+    """A register kept open across cycles (a long-lived process) never decides from a
+    stamp it asked for in an earlier cycle."""
+    o = sheet_office
+    reg = o.register()
+    assert o.cycle(3, reg)[1] == ["drive.files.get"]
+    o.type("ADU/2026/11/0001", {"Perlu Tindak Lanjut": "Ya"})
+    deliver(o.s, "m2", complaint(2, "Banjir di Jl. Lawu"))  # mail: straight to read()
+    rep, kinds = o.cycle(4, reg)
+    assert kinds[:2] == ["drive.files.get", "values.batchGet"], kinds
     assert o.row()[C.STEP].startswith("3.")
 
 

@@ -77,13 +77,16 @@ class SheetsReader(SheetsState):
     # ------------------------------------------------- steady cycles (issue 19)
     def read_agenda(self) -> Agenda | None:
         """The agenda kept for the sheet as it is now (one ``files.get``), or None."""
-        self.last_read_cached = False
-        if self._cache is None:
+        self.last_read_cached, self._fresh = False, None
+        stamp = self._stamp()
+        if self._cache is None or stamp is None:
             return None
-        stamp = self._fresh = self._stamp()
-        agenda = self._cache.get_agenda(stamp) if stamp else None
-        if agenda is not None:
-            self.last_read_cached, self._seen = True, stamp
+        agenda = self._cache.get_agenda(stamp)
+        if agenda is None:
+            self._fresh = stamp  # for the read() the cycle makes at once
+            return None
+        # a write of this cycle plans against the read kept for this stamp (_from_seen)
+        self.last_read_cached, self._seen, self._table = True, stamp, None
         return agenda
 
     def keep_agenda(self, agenda: Agenda) -> None:
@@ -94,6 +97,14 @@ class SheetsReader(SheetsState):
     def drop_agenda(self) -> None:
         if self._cache is not None:
             self._cache.drop_agenda()
+
+    def _from_seen(self) -> bool:
+        """Restore the kept read of the stamp last seen (an agenda's): no request."""
+        kept = self._cache.get(self._seen) if self._cache is not None and self._seen else None
+        if isinstance(kept, Kept):
+            self._restore(kept)
+            return True
+        return False
 
     def _stamp(self) -> Stamp | None:
         """Drive's stamp of the sheet now (or the one just asked for); None without change

@@ -55,7 +55,7 @@ class SheetsWriter(SheetsReader):
         result = WriteResult()
         if ws.is_empty():
             return result
-        if self._table is None:
+        if self._table is None and not self._from_seen():
             self.read()
         table = self._table
         assert table is not None

@@ -9,7 +9,17 @@
   shared with the parent are counted in every child, so this is an upper bound;
 * ``cycle_steady_xlsx_100k_s`` / ``cycle_steady_xlsx_100k_nocd_s``: one steady
   ``run_cycle`` on a 100,000-row xlsx register with change detection on / off (median of
-  3, after the warm-up cycles that do everything due). ``BENCH_ROWS`` changes the size.
+  3, after the warm-up cycles that do everything due);
+* ``cycle_steady_100k_s`` / ``cycle_steady_100k_nocd_s``: the same on a 100,000-row Google
+  Sheet on the local Sheets server (``tests/sheets_server.py``, no latency simulated), and
+  ``cycle_steady_100k_requests``: the API requests of that steady cycle. The sheet is
+  seeded straight into the server's storage (``set_cells``, not 100,000 rows over HTTP),
+  with the rows as the engine leaves them (decided in memory until nothing changes), so
+  the warm-up cycles need not write 100,000 rows through the API.
+
+Both registers hold the same 100,000 complaints (``bench_recap.states``: Oct-Dec 2026, the
+newest few hundred still open). ``BENCH_ROWS`` changes the size; ``bench_fleet.py steady``
+prints only the 100k figures.
 
 Not a test.
 """
@@ -98,7 +108,6 @@ def steady_xlsx(rows: int) -> tuple[float, float]:
     import bench_recap
 
     from aduan.config import load_settings
-    from aduan.run.cycle import run_cycle
     from tests.conftest import settings_dict
 
     with tempfile.TemporaryDirectory() as d:
@@ -111,35 +120,112 @@ def steady_xlsx(rows: int) -> tuple[float, float]:
         for sub in ("new", "cur", "tmp"):
             (root / "maildir" / sub).mkdir(parents=True)
         bench_recap.build(on, bench_recap.states(on, rows))
-        path = on.path(on.register_.path)
         now = datetime(2027, 1, 4, 10, tzinfo=on.tz)  # a Monday, office hours
-        for _warm in range(6):  # until a cycle neither writes nor sends
-            stamp = path.stat().st_mtime_ns
-            rep = run_cycle(on, now=now)
-            if path.stat().st_mtime_ns == stamp and not rep.counts.get("emails_sent"):
-                break
-        figures = []
-        for settings in (on, off):
-            run_cycle(settings, now=now)  # the snapshot is kept by a full read first
-            times = []
-            for _ in range(3):
-                t0 = time.perf_counter()
-                rep = run_cycle(settings, now=now)
-                times.append(time.perf_counter() - t0)
-            cached = rep.counts.get("register_unchanged", 0)
-            assert cached == (settings is on), (cached, dict(rep.counts))
-            figures.append(statistics.median(times))
-        return figures[0], figures[1]
+        _warm(on, now)  # until a cycle neither writes nor sends: it keeps the agenda
+        return _timed(on, now), _timed(off, now, steady=False)
+
+
+def _timed(settings, now: datetime, register=None, steady: bool = True) -> float:
+    """Median of 3 steady cycles (each must be steady, or not, as asked)."""
+    from aduan.run.cycle import run_cycle
+
+    times = []
+    for _ in range(3):
+        reg = register() if register else None
+        t0 = time.perf_counter()
+        rep = run_cycle(settings, now=now, register=reg)
+        times.append(time.perf_counter() - t0)
+        assert not rep.problems, rep.problems
+        assert rep.counts.get("register_steady", 0) == steady, dict(rep.counts)
+    return statistics.median(times)
+
+
+def _warm(settings, now: datetime, register=None) -> None:
+    """Cycles until one does nothing (it keeps the agenda, with change detection)."""
+    from aduan.run.cycle import run_cycle
+
+    for _warm in range(8):
+        rep = run_cycle(settings, now=now, register=register() if register else None)
+        c = rep.counts
+        if "rows_written" not in c and not c.get("emails_sent") and not c.get("digests"):
+            return  # nothing written, nothing sent
+    raise SystemExit(f"no steady state after 8 cycles: {dict(rep.counts)}")
+
+
+def fixed_point(settings, rows: list[dict[str, str]], now: datetime):
+    """The rows and meta as the engine leaves them at ``now`` (decided in memory)."""
+    from aduan.core.engine import decide
+    from aduan.core.engine.agenda import idle
+    from aduan.core.layout import C, build_layout
+    from aduan.core.model import Row, Snapshot
+    from aduan.run.wiring import engine_config
+
+    sop = settings.load_sop()
+    layout = build_layout(sop, settings.categories)
+    cfg = engine_config(settings, sop, layout, settings.calendar())
+    rows = [{h: r.get(h, "") for h in layout.headers} for r in rows]
+    meta: dict[str, str] = {}
+    by_ticket = {r[C.TICKET]: r for r in rows}
+    for _ in range(5):
+        snap = Snapshot(layout.headers, [Row(i, dict(r)) for i, r in enumerate(rows)], dict(meta))
+        d = decide(snap, [], cfg, now)
+        if idle(d):
+            return rows, meta
+        for u in d.writes.updates:
+            by_ticket[u.ticket].update(u.values)
+        meta.update(d.writes.meta)
+    raise SystemExit("the engine did not settle")
+
+
+def steady_sheets(rows: int) -> tuple[float, float, int]:
+    """A steady run_cycle on a ``rows``-row Google Sheet on the local server: (with, without
+    change detection, the requests of the steady cycle with it)."""
+    import bench_recap
+    from bench_sheets import office, seed
+
+    from aduan.core.layout import build_layout
+    from aduan.run.wiring import sheets_register
+    from tests.sheets_server import SheetsServer
+
+    with tempfile.TemporaryDirectory() as d, SheetsServer() as server:
+        root = Path(d)
+        key = server.create_spreadsheet("Register", tabs=["Sheet1"])
+        settings = office(root, key)
+        for sub in ("new", "cur", "tmp"):
+            (root / "maildir" / sub).mkdir(parents=True, exist_ok=True)
+        layout = build_layout(settings.load_sop(), settings.categories)
+        now = datetime(2027, 1, 4, 10, tzinfo=settings.tz)  # a Monday, office hours
+        data, meta = fixed_point(settings, bench_recap.states(settings, rows), now)
+        seed(server, settings, layout, data, meta)
+        snapshot = settings.path(settings.paths.state) / "register-snapshot.pickle"
+
+        def with_cd():
+            return sheets_register(settings, layout, client=server.client(), snapshot_file=snapshot)
+
+        def without():
+            return sheets_register(settings, layout, client=server.client())
+
+        _warm(settings, now, with_cd)
+        server.reset_counts()
+        on = _timed(settings, now, with_cd)
+        requests = server.count() // 3
+        off = _timed(settings, now, without, steady=False)
+        return on, off, requests
 
 
 def main() -> None:
-    seconds, rss = fleet_figures()
-    print(f"fleet_{OFFICES}_steady_s: {seconds:.2f} s")
-    print(f"fleet_{OFFICES}_peak_rss_mb: {rss:.0f} MB")
-    on, off = steady_xlsx(ROWS)
     label = f"{ROWS // 1000}k"
+    if sys.argv[1:] != ["steady"]:
+        seconds, rss = fleet_figures()
+        print(f"fleet_{OFFICES}_steady_s: {seconds:.2f} s")
+        print(f"fleet_{OFFICES}_peak_rss_mb: {rss:.0f} MB")
+    on, off = steady_xlsx(ROWS)
     print(f"cycle_steady_xlsx_{label}_s: {on:.2f} s")
     print(f"cycle_steady_xlsx_{label}_nocd_s: {off:.2f} s")
+    on, off, requests = steady_sheets(ROWS)
+    print(f"cycle_steady_{label}_s: {on:.2f} s")
+    print(f"cycle_steady_{label}_nocd_s: {off:.2f} s")
+    print(f"cycle_steady_{label}_requests: {requests} requests")
 
 
 if __name__ == "__main__":

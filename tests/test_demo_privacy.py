@@ -105,3 +105,21 @@ def test_the_protected_roles_never_see_a_confidential_complainant(demo, office):
             assert _found(text, ns) == [], (p, ticket, _found(text, ns))
     print(f"{office}: {len(secret)} rahasia, {mails} email diperiksa, {docs} dokumen diperiksa")
     assert mails > 0 and docs > 0
+
+
+def test_the_hand_off_went_through_the_fleet_on_one_clock(demo):
+    """Issue 19: in the same month, BPBD's pothole complaint was handed to Dinas PUPR by
+    the fleet's courier, registered and closed there, and BPBD's register shows that
+    outcome; each mail between the offices was delivered once."""
+    bpbd = rows(demo / "bpbd-karanganyar" / "register.xlsx")
+    dpupr = rows(demo / "dpupr-karanganyar" / "register.xlsx")
+    sent = next(r for r in bpbd if r[C.SUBJECT] == "Jalan kabupaten berlubang di Karangpandan")
+    [got] = [r for r in dpupr if r[C.CHANNEL].startswith("Penyaluran dari")]
+    assert got[C.CHANNEL] == "Penyaluran dari BPBD Kab. Karanganyar"
+    assert got[C.STATUS] == "Selesai" and sent[C.TICKET] in got[C.NOTE]
+    assert f"{got[C.TICKET]} — selesai" in sent[C.STEP], sent[C.STEP]
+    carried = {
+        office: sorted((demo / office / "maildir").rglob("*.kurir*"))
+        for office in ("bpbd-karanganyar", "dpupr-karanganyar", "dinsos-blitar")
+    }
+    assert [len(v) for v in carried.values()] == [2, 1, 0], carried  # two statuses, one hand-off

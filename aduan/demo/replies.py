@@ -3,11 +3,11 @@ the outbox and write the reply its role would send, with the step's command."""
 
 from __future__ import annotations
 
-import email
 import email.policy
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -16,10 +16,20 @@ from aduan.core.sop import ReplyCommand, Sop, Step
 __all__ = ["command_for", "confirm_kabars", "confirm_mail", "reply_mail", "task_mail"]
 
 
+def _head(eml: Path) -> EmailMessage:
+    """An outbox mail's headers (all a reply needs; the body is never parsed: the demo
+    looks at the outbox at every moment of the month)."""
+    msg = BytesHeaderParser(policy=email.policy.default).parsebytes(eml.read_bytes())
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
 def task_mail(outbox: Path, ticket: str, number: int, role: str) -> EmailMessage | None:
     """The task email of ``ticket``'s step ``number`` to ``role`` in the outbox."""
     for eml in sorted(outbox.glob("*.eml")):
-        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if "-tugas-" not in eml.name:  # the outbox names each mail's kind
+            continue
+        msg = _head(eml)
         if (
             msg.get("X-Aduan-Kind") == "tugas"
             and msg.get("X-Aduan-Ticket") == ticket
@@ -74,18 +84,32 @@ def confirm_mail(task: EmailMessage, sender: str, when: datetime, n: str) -> byt
 
 
 def confirm_kabars(
-    outbox: Path, maildir: Path, roles: Mapping[str, Sequence[str]], sop: Sop, when: datetime
+    outbox: Path,
+    maildir: Path,
+    roles: Mapping[str, Sequence[str]],
+    sop: Sop,
+    when: datetime,
+    done: set[str] | None = None,
 ) -> None:
     """The petugas passed each kabar task's message on: a TERKIRIM reply from its
-    address for each kabar in the outbox not confirmed yet, delivered ``when``."""
+    address for each kabar in the outbox not confirmed yet, delivered ``when``.
+    ``done``: the outbox files already looked at (kept by the caller between calls)."""
     sender = roles[sop.first.role][0]
+    done = set() if done is None else done
     for eml in sorted(outbox.glob("*.eml")):
+        if eml.name in done:
+            continue
+        if "-kabar-" not in eml.name:  # the outbox names each mail's kind
+            done.add(eml.name)
+            continue
         name = f"demo-terkirim-{eml.stem}"
         if any(maildir.glob(f"*/*{name}*")):
+            done.add(eml.name)
             continue
-        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        msg = _head(eml)
         if msg.get("X-Aduan-Kind") != "kabar" or not msg.get("Reply-To"):
             continue
         tmp = maildir / "tmp" / f"{int(when.timestamp())}.{name}.demo"
         tmp.write_bytes(confirm_mail(msg, sender, when, eml.stem))
         tmp.rename(maildir / "new" / tmp.name)
+        done.add(eml.name)

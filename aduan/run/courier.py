@@ -259,7 +259,7 @@ def _drop(to: CourierStop, mid: str, rcpt: str, raw: bytes, now: datetime | None
     if when.tzinfo is None:  # a naive --now is the receiving office's own clock
         when = when.replace(tzinfo=to.tz)
     eol = b"\r\n" if b"\r\n" in raw[:4096] else b"\n"
-    data = b"Delivered-To: " + rcpt.encode("ascii", "replace") + eol + raw
+    data = b"Delivered-To: " + rcpt.encode("utf-8") + eol + raw
     key = f"{int(when.timestamp())}.{unique}.{TAG}"
     for sub in ("tmp", "new", "cur"):
         (to.maildir / sub).mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -117,7 +117,7 @@ def test_the_hand_off_went_through_the_fleet_on_one_clock(demo):
     [got] = [r for r in dpupr if r[C.CHANNEL].startswith("Penyaluran dari")]
     assert got[C.CHANNEL] == "Penyaluran dari BPBD Kab. Karanganyar"
     assert got[C.STATUS] == "Selesai" and sent[C.TICKET] in got[C.NOTE]
-    assert f"{got[C.TICKET]} — selesai" in sent[C.STEP], sent[C.STEP]
+    assert f"{got[C.TICKET]} — Selesai (ditindaklanjuti)" in sent[C.STEP], sent[C.STEP]
     carried = {
         office: sorted((demo / office / "maildir").rglob("*.kurir*"))
         for office in ("bpbd-karanganyar", "dpupr-karanganyar", "dinsos-blitar")

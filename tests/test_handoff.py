@@ -169,7 +169,7 @@ def test_the_agency_registers_the_hand_off_and_its_status_comes_back(pair):
     _deliver(a, closing, "status-2")
     a.run(at("2026-11-25 10:05"))
     tahap = _row(a, a_ticket)[C.STEP]
-    assert f"Di BPBD Kabupaten Karanganyar: {b_ticket} — selesai" in tahap, tahap
+    assert f"Di BPBD Kabupaten Karanganyar: {b_ticket} — Selesai (" in tahap, tahap
     assert a.sent() == []
 
     # the same hand-off delivered again (a resend): one row, not two

@@ -202,5 +202,5 @@ def fwd_text(f: Mapping[str, str]) -> str:
         return ""
     state = STATUS_LABELS.get(f.get("status", ""), f.get("status", ""))
     if f.get("status") == "ditutup" and f.get("outcome"):
-        state = f"selesai ({f['outcome']})"
+        state = f["outcome"]  # the outcome's own label, e.g. "Selesai (ditindaklanjuti)"
     return f"Di {f.get('office', 'instansi')}: {f.get('ticket', '')} — {state}"

@@ -183,14 +183,17 @@ def _handed(results: list[DemoOffice], echo: Echo) -> None:
     sent = next((r for r in by[src].rows if r.get(C.SUBJECT) == subject), None)
     got = next((r for r in by[dst].rows if r.get(C.CHANNEL, "").startswith(HANDOFF_CHANNEL)), None)
     closed = got is not None and got.get(C.STATUS) == "Selesai"
-    shown = sent is not None and got is not None and got[C.TICKET] in sent.get(C.STEP, "")
+    line = next(
+        (x for x in (sent or {}).get(C.STEP, "").split("\n") if got and got[C.TICKET] in x), ""
+    )
+    shown = "selesai" in line.casefold()  # the agency's closing, as BPBD's Tahap shows it
     echo(f"Penyaluran antar-kantor: {subject}")
     if sent is not None:
         step = " / ".join(sent.get(C.STEP, "").split("\n"))
         echo(f"  {src}: {sent[C.TICKET]} — {sent.get(C.STATUS, '')} — {step}")
     if got is not None:
         echo(f"  {dst}: {got[C.TICKET]} — {got[C.CHANNEL]} — {got.get(C.STATUS, '')}")
-    if not (closed and shown and "selesai" in (sent or {}).get(C.STEP, "")):
+    if not (closed and shown):
         what = f"penyaluran {subject!r} ke {dst} tidak selesai atau tidak tampak di {src}"
         echo(f"  masalah: {what}")
         by[src].problems.append(what)

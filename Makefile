@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 .PHONY: run test lint format bench system-deps clean help docs-preview live-test
 
 help:
-	@echo "make run    - siapkan lingkungan lalu jalankan demo (dua kantor, satu bulan simulasi)"
+	@echo "make run    - siapkan lingkungan lalu jalankan demo (tiga kantor, satu bulan simulasi)"
 	@echo "make test   - siapkan lingkungan + server uji (Dovecot), lint, lalu seluruh pengujian"
 	@echo "make lint   - ruff (lint + format), mypy (tipe), import-linter (aturan arsitektur)"
 	@echo "make bench  - jalankan benchmark di bench/ (mencetak 'nama: nilai satuan')"
